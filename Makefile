@@ -1,0 +1,66 @@
+# sky-native: the two commands of the README are `make run` and `make test`;
+# both set everything up first on a fresh Debian bookworm machine.
+
+PYTHON      := /usr/bin/python3.11
+VENV        := $(CURDIR)/.venv
+BUILD_DIR   := $(CURDIR)/build
+PRESET      ?= dev
+SKY_NATIVE  := $(BUILD_DIR)/sky-native
+# sky-native finds the venv as its own python would when it is active.
+VENV_ENV    := VIRTUAL_ENV=$(VENV) PATH=$(VENV)/bin:$(PATH)
+
+APT_PACKAGES := build-essential cmake ninja-build python3.11 python3.11-dev \
+  python3.11-venv libpython3.11-dev pybind11-dev libpoco-dev libssl-dev catch2 \
+  libbenchmark-dev clang-format clang-tidy ca-certificates procps
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup apt venv build run test test-cpp test-python bench fmt lint clean
+
+setup: apt venv
+
+apt:
+	@if ! dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(APT_PACKAGES); \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: packaging/requirements.txt | apt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r packaging/requirements.txt
+	touch $@
+
+build: apt
+	cmake --preset $(PRESET) >/dev/null
+	cmake --build --preset $(PRESET)
+
+# The main job: sky-native starts a real local SkyPilot API server, answers
+# `status` through it, and stops it.
+run: setup build
+	$(VENV_ENV) $(SKY_NATIVE) --native-info
+	$(VENV_ENV) $(SKY_NATIVE) status
+	$(VENV_ENV) $(SKY_NATIVE) api status
+	$(VENV_ENV) $(SKY_NATIVE) api stop
+
+test: setup build test-cpp test-python
+
+test-cpp:
+	ctest --preset $(PRESET)
+
+test-python:
+	$(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider tests/python
+
+bench: setup
+	$(MAKE) build PRESET=dev
+	$(BUILD_DIR)/tests/bench/sky_native_core_bench
+	$(VENV_ENV) $(SKY_NATIVE) tests/bench/compare_python.py
+
+fmt:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+lint: build
+	git ls-files '*.cc' | xargs clang-tidy -p $(BUILD_DIR) --quiet
+
+clean:
+	rm -rf $(BUILD_DIR) build-release build-asan

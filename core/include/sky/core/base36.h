@@ -1,0 +1,4 @@
+// base36.
+#pragma once
+
+namespace sky::core {}  // namespace sky::core

@@ -1,0 +1,4 @@
+// file_hash.
+#pragma once
+
+namespace sky::core {}  // namespace sky::core

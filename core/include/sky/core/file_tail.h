@@ -1,0 +1,4 @@
+// file_tail.
+#pragma once
+
+namespace sky::core {}  // namespace sky::core

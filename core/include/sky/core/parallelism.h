@@ -1,0 +1,4 @@
+// parallelism.
+#pragma once
+
+namespace sky::core {}  // namespace sky::core

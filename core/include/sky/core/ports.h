@@ -1,0 +1,4 @@
+// ports.
+#pragma once
+
+namespace sky::core {}  // namespace sky::core

@@ -1,0 +1,4 @@
+// process.
+#pragma once
+
+namespace sky::core {}  // namespace sky::core

@@ -1,0 +1,4 @@
+// resources.
+#pragma once
+
+namespace sky::core {}  // namespace sky::core

@@ -1,0 +1,4 @@
+// text.
+#pragma once
+
+namespace sky::core {}  // namespace sky::core

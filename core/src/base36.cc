@@ -1,0 +1,2 @@
+// Filled in with the base36 functions.
+#include "sky/core/base36.h"

@@ -1,0 +1,2 @@
+// Filled in with the file_hash functions.
+#include "sky/core/file_hash.h"

@@ -1,0 +1,2 @@
+// Filled in with the file_tail functions.
+#include "sky/core/file_tail.h"

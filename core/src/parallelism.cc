@@ -1,0 +1,2 @@
+// Filled in with the parallelism functions.
+#include "sky/core/parallelism.h"

@@ -1,0 +1,2 @@
+// Filled in with the ports functions.
+#include "sky/core/ports.h"

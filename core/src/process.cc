@@ -1,0 +1,2 @@
+// Filled in with the process functions.
+#include "sky/core/process.h"

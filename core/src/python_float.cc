@@ -1,0 +1,1 @@
+#include "sky/core/python_float.h"

@@ -1,0 +1,2 @@
+// Filled in with the resources functions.
+#include "sky/core/resources.h"

@@ -1,0 +1,2 @@
+// Filled in with the text functions.
+#include "sky/core/text.h"

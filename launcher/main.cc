@@ -1,0 +1,5 @@
+#include "launcher.h"
+
+int main(int argc, char** argv) {
+  return sky_native::launcher::run_main(argc, argv);
+}

@@ -1,0 +1,53 @@
+"""Makes sky_native's embedded Python files importable and installs the hook.
+
+Run by the launcher right after the interpreter starts, in every mode (sky
+CLI, Python mode, the children SkyPilot starts), so that SkyPilot's own
+imports find the native functions everywhere.
+"""
+import sys
+
+import sky_native
+
+_PREFIX = 'sky_native._'
+# Modules outside the sky_native namespace that sky_native provides.
+_ALIASES = {'sky.utils.rust_fallback': 'rust_fallback'}
+
+
+def _stem(fullname):
+    if fullname in _ALIASES:
+        return _ALIASES[fullname]
+    if fullname.startswith(_PREFIX):
+        return fullname[len(_PREFIX):]
+    return None
+
+
+class EmbeddedImporter:
+    """Finds and loads the Python files compiled into the binary."""
+
+    @classmethod
+    def find_spec(cls, fullname, path=None, target=None):
+        del path, target  # the files do not live on any path
+        stem = _stem(fullname)
+        if stem is None or sky_native._embedded_source(stem) is None:
+            return None
+        from importlib.machinery import ModuleSpec  # pylint: disable=import-outside-toplevel
+        return ModuleSpec(fullname, cls, origin=f'<sky_native/{stem}.py>')
+
+    @staticmethod
+    def create_module(spec):
+        del spec  # the default module object
+        return None
+
+    @staticmethod
+    def exec_module(module):
+        spec = module.__spec__
+        source = sky_native._embedded_source(_stem(spec.name))
+        exec(compile(source, spec.origin, 'exec'), module.__dict__)  # pylint: disable=exec-used
+
+
+def install():
+    # sky_native is a builtin module; a __path__ lets it hold submodules.
+    sky_native.__path__ = []
+    sys.meta_path.insert(0, EmbeddedImporter)
+    from sky_native import _hook  # pylint: disable=import-outside-toplevel
+    _hook.install()

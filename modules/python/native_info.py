@@ -1,0 +1,1 @@
+"""Installation check: filled in by the diagnostics."""

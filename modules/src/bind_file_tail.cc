@@ -1,0 +1,7 @@
+#include "bindings.h"
+
+namespace sky_native {
+
+void bind_file_tail(pybind11::module_& /*m*/) {}
+
+}  // namespace sky_native

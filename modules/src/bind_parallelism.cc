@@ -1,0 +1,7 @@
+#include "bindings.h"
+
+namespace sky_native {
+
+void bind_parallelism(pybind11::module_& /*m*/) {}
+
+}  // namespace sky_native

@@ -1,0 +1,25 @@
+// The Python side of sky_native (modules/python/*.py), compiled into the
+// binary and imported from there.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include <string_view>
+
+namespace sky_native {
+
+struct EmbeddedFile {
+  std::string_view name;    // module stem, e.g. "hook" for hook.py
+  std::string_view source;  // the file's text
+};
+
+/// The embedded files, generated at build time from modules/python/.
+extern const EmbeddedFile kEmbeddedFiles[];
+extern const std::size_t kEmbeddedFileCount;
+
+/// Adds `_embedded_source(name)` (the text or None) and `_install()`, which
+/// runs the embedded bootstrap: the importer of the other files and the
+/// replacement hook.
+void bind_embedded(pybind11::module_& m);
+
+}  // namespace sky_native

@@ -1,0 +1,33 @@
+// The one place where C++ exceptions from the core become Python exceptions.
+#pragma once
+
+#include <Python.h>
+#include <pybind11/pybind11.h>
+
+#include <exception>
+
+namespace sky_native {
+
+/// Sets the Python error for `error`: sky::core::OsError becomes OSError
+/// (CPython picks the subclass from errno; the filename is set when the
+/// error has a path), std::invalid_argument ValueError, std::overflow_error
+/// OverflowError, std::bad_alloc MemoryError, pybind11::error_already_set
+/// is restored as is, anything else RuntimeError. Always sets an error.
+void set_python_error(std::exception_ptr error);
+
+/// Runs `body` (returning a new reference) and turns a thrown exception
+/// into a Python error and nullptr, for METH_FASTCALL functions.
+template <typename Body>
+PyObject* translate_exceptions(Body&& body) noexcept {
+  try {
+    return body();
+  } catch (...) {
+    set_python_error(std::current_exception());
+    return nullptr;
+  }
+}
+
+/// Registers the same translation for pybind11-bound functions.
+void register_exception_translator();
+
+}  // namespace sky_native

@@ -1,0 +1,3 @@
+#include "sky/core/base36.h"
+
+#include <catch2/catch.hpp>

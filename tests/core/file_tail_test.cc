@@ -1,0 +1,3 @@
+#include "sky/core/file_tail.h"
+
+#include <catch2/catch.hpp>

@@ -1,0 +1,3 @@
+#include "sky/core/parallelism.h"
+
+#include <catch2/catch.hpp>

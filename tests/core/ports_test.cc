@@ -1,0 +1,3 @@
+#include "sky/core/ports.h"
+
+#include <catch2/catch.hpp>

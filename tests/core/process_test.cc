@@ -1,0 +1,3 @@
+#include "sky/core/process.h"
+
+#include <catch2/catch.hpp>

@@ -1,0 +1,3 @@
+#include "sky/core/python_float.h"
+
+#include <catch2/catch.hpp>

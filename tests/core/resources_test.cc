@@ -1,0 +1,3 @@
+#include "sky/core/resources.h"
+
+#include <catch2/catch.hpp>

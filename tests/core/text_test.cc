@@ -1,0 +1,3 @@
+#include "sky/core/text.h"
+
+#include <catch2/catch.hpp>

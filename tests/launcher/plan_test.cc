@@ -1,0 +1,63 @@
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "launcher.h"
+
+using sky_native::launcher::LaunchEnvironment;
+using sky_native::launcher::Mode;
+using sky_native::launcher::plan_launch;
+
+namespace {
+
+LaunchEnvironment environment(std::set<std::string> files,
+                              std::optional<std::string> virtual_env = std::nullopt) {
+  LaunchEnvironment result;
+  result.self_path = "/opt/sky/build/sky-native";
+  result.virtual_env = std::move(virtual_env);
+  result.exists = [files](const std::string& path) { return files.count(path) > 0; };
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("sky mode runs the CLI program with the binary as argv[0]", "[plan]") {
+  auto plan = plan_launch({"sky-native", "status", "-r"}, environment({}));
+  CHECK(plan.mode == Mode::kSkyCli);
+  CHECK(plan.argv == std::vector<std::string>{"/opt/sky/build/sky-native", "status", "-r"});
+  CHECK(plan.run_command.find("sky_native._cli") != std::string::npos);
+  CHECK(plan.executable == "/opt/sky/build/sky-native");
+  CHECK_FALSE(plan.path_config_executable);
+}
+
+TEST_CASE("Python mode hands CPython the command line untouched", "[plan]") {
+  auto plan = plan_launch({"sky-native", "-m", "sky.server.server"}, environment({}));
+  CHECK(plan.mode == Mode::kPython);
+  CHECK(plan.argv == std::vector<std::string>{"sky-native", "-m", "sky.server.server"});
+  CHECK(plan.run_command.empty());
+}
+
+TEST_CASE("the installation check runs its own program", "[plan]") {
+  auto plan = plan_launch({"sky-native", "--native-info", "--json"}, environment({}));
+  CHECK(plan.mode == Mode::kNativeInfo);
+  CHECK(plan.argv == std::vector<std::string>{"/opt/sky/build/sky-native", "--native-info",
+                                              "--json"});
+  CHECK(plan.run_command.find("sky_native._native_info") != std::string::npos);
+}
+
+TEST_CASE("an active venv supplies the prefixes", "[plan]") {
+  auto plan = plan_launch({"sky-native"}, environment({"/work/.venv/pyvenv.cfg"}, "/work/.venv"));
+  REQUIRE(plan.path_config_executable);
+  CHECK(*plan.path_config_executable == "/work/.venv/bin/sky-native");
+  CHECK(plan.executable == "/opt/sky/build/sky-native");
+}
+
+TEST_CASE("VIRTUAL_ENV without pyvenv.cfg is ignored", "[plan]") {
+  auto plan = plan_launch({"sky-native"}, environment({}, "/nowhere"));
+  CHECK_FALSE(plan.path_config_executable);
+}
+
+TEST_CASE("a binary inside a venv uses that venv, not VIRTUAL_ENV", "[plan]") {
+  auto env = environment({"/opt/sky/pyvenv.cfg", "/work/.venv/pyvenv.cfg"}, "/work/.venv");
+  auto plan = plan_launch({"sky-native"}, env);
+  CHECK_FALSE(plan.path_config_executable);
+}
