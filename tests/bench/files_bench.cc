@@ -1,0 +1,2 @@
+// Benchmarks of the files functions.
+#include <benchmark/benchmark.h>

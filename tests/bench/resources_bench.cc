@@ -1,0 +1,2 @@
+// Benchmarks of the resources functions.
+#include <benchmark/benchmark.h>

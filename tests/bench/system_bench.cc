@@ -1,0 +1,2 @@
+// Benchmarks of the system functions.
+#include <benchmark/benchmark.h>

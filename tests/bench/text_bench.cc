@@ -1,0 +1,2 @@
+// Benchmarks of the text functions.
+#include <benchmark/benchmark.h>
