@@ -116,7 +116,10 @@ class ReplacementFinder:
 def install():
     for function in functions.FUNCTIONS:
         if function.module is None:
-            _status[function.name] = ('native', 'sky-native function')
+            _status[function.name] = (
+                ('native', 'sky-native function')
+                if hasattr(sky_native, function.name) else
+                ('python', 'no native version in this build'))
         else:
             _status[function.name] = (
                 'native' if native_enabled() else 'python',
@@ -129,7 +132,7 @@ def install():
 def implementation(name):
     """The function SkyPilot code paths get for `name` under the flag."""
     function = next(f for f in functions.FUNCTIONS if f.name == name)
-    if native_enabled():
+    if native_enabled() and hasattr(sky_native, name):
         return getattr(sky_native, name)
     if function.module is None:
         from sky_native import _python_impl  # pylint: disable=import-outside-toplevel

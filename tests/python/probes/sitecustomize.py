@@ -1,0 +1,48 @@
+"""Loaded through PYTHONPATH by test_processes_use_native: every Python
+process of the run reports, once SkyPilot's modules are imported, which
+implementation its SkyPilot modules hold."""
+import atexit
+import json
+import os
+import sys
+import threading
+import time
+
+_REPORT_DIR = os.environ.get('SKY_NATIVE_PROBE_DIR')
+_MODULES = ('sky.utils.common_utils', 'sky.utils.subprocess_utils')
+
+
+def _report():
+    if not all(m in sys.modules for m in _MODULES):
+        return False
+    import sky_native  # pylint: disable=import-outside-toplevel
+    from sky_native import _functions  # pylint: disable=import-outside-toplevel
+    held = {
+        f.name: ('native' if getattr(sys.modules[f.module], f.name)
+                 is getattr(sky_native, f.name, None) else 'python')
+        for f in _functions.FUNCTIONS if f.module
+    }
+    # Calling through SkyPilot's module attribute exercises the function.
+    common_utils = sys.modules['sky.utils.common_utils']
+    report = {
+        'pid': os.getpid(),
+        'argv': sys.argv,
+        'executable': sys.executable,
+        'functions': held,
+        'cpu_count': common_utils.get_cpu_count(),
+    }
+    path = os.path.join(_REPORT_DIR, f'{os.getpid()}.json')
+    with open(path + '.tmp', 'w', encoding='utf-8') as f:
+        json.dump(report, f)
+    os.replace(path + '.tmp', path)
+    return True
+
+
+def _poll():
+    while not _report():
+        time.sleep(0.1)
+
+
+if _REPORT_DIR and 'sky_native' in sys.builtin_module_names:
+    atexit.register(_report)
+    threading.Thread(target=_poll, daemon=True, name='sky-native-probe').start()

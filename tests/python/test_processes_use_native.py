@@ -1,0 +1,72 @@
+"""The CLI process and the real local API server started by `sky-native
+status` both hold the native functions in SkyPilot's modules (reported by
+each process itself, see probes/sitecustomize.py), and none when the flag is
+off."""
+import glob
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+
+import pytest
+
+PROBES = pathlib.Path(__file__).resolve().parent / 'probes'
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _reports(directory):
+    reports = []
+    for path in glob.glob(os.path.join(directory, '*.json')):
+        with open(path, encoding='utf-8') as f:
+            reports.append(json.load(f))
+    return reports
+
+
+@pytest.mark.parametrize('flag,expected', [(None, 'native'), ('0', 'python')])
+def test_cli_and_api_server_processes(tmp_path, flag, expected):
+    probe_dir = tmp_path / 'reports'
+    probe_dir.mkdir()
+    env = dict(os.environ)
+    env.pop('SKYPILOT_USE_RUST', None)
+    env.pop('SKYPILOT_USE_NATIVE', None)
+    if flag is not None:
+        env['SKYPILOT_USE_NATIVE'] = flag
+    env.update({
+        'HOME': str(tmp_path / 'home'),
+        'SKYPILOT_API_SERVER_LOCAL_PORT': str(_free_port()),
+        'SKY_NATIVE_PROBE_DIR': str(probe_dir),
+        'PYTHONPATH': os.pathsep.join(
+            [str(PROBES)] + [p for p in [os.environ.get('PYTHONPATH')] if p]),
+    })
+    (tmp_path / 'home').mkdir()
+
+    def sky(*args):
+        return subprocess.run([sys.executable, *args], env=env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=300,
+                              check=False)
+
+    try:
+        status = sky('status')
+        assert status.returncode == 0, status.stdout + status.stderr
+        api = sky('api', 'status')
+        assert api.returncode == 0, api.stdout + api.stderr
+    finally:
+        sky('api', 'stop')
+
+    reports = _reports(probe_dir)
+    cli = [r for r in reports if r['argv'][:2] == ['sky', 'status']]
+    server = [r for r in reports if 'sky.server.server' in ' '.join(r['argv'])
+              or r['argv'][0].endswith('server.py')]
+    assert cli, reports
+    assert server, reports
+    for report in reports:
+        assert report['executable'] == sys.executable, report
+        assert set(report['functions'].values()) == {expected}, report
+        assert isinstance(report['cpu_count'], int)
