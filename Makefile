@@ -51,10 +51,13 @@ test-cpp:
 test-python:
 	$(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider tests/python
 
-bench: setup
-	$(MAKE) build PRESET=dev
+# Benchmarks are commands, never timed tests: the core alone, each native
+# function against SkyPilot's Python in one process, and whole-command
+# start-up with the flag on and off.
+bench: setup build
 	$(BUILD_DIR)/tests/bench/sky_native_core_bench
 	$(VENV_ENV) $(SKY_NATIVE) tests/bench/compare_python.py
+	$(VENV_ENV) $(PYTHON) tests/bench/startup.py $(SKY_NATIVE) $(VENV)/bin/sky
 
 fmt:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -1,0 +1,92 @@
+"""Per-call time of each native function against SkyPilot's own Python, in
+one process. Run under sky-native: `make bench`, or
+`VIRTUAL_ENV=.venv build/sky-native tests/bench/compare_python.py [--repeat N]`.
+
+Reports the median of N repeats per function and the ratio python/native
+(above 1 means native is faster)."""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import timeit
+
+import sky_native
+from sky.utils import common_utils  # noqa: F401  (registers the originals)
+from sky.utils import subprocess_utils  # noqa: F401
+from sky_native import _hook
+from sky_native import _python_impl
+
+
+def _cases(scratch):
+    log = os.path.join(scratch, 'big.log')
+    with open(log, 'wb') as f:
+        for i in range(200_000):
+            f.write(f'{i:08d} INFO worker step finished in 0.{i % 997} s\n'.encode())
+    blob = os.path.join(scratch, 'blob.bin')
+    with open(blob, 'wb') as f:
+        f.write(os.urandom(64 * 1024 * 1024))
+    mounts = {}
+    for d in range(4):
+        path = os.path.join(scratch, f'mount{d}')
+        os.mkdir(path)
+        for e in range(50 * (d + 1)):
+            open(os.path.join(path, f'f{e}'), 'wb').close()
+        mounts[f'~/dst{d}'] = path
+    return [
+        ('read_last_n_lines', (log, 10), {}),
+        ('hash_file', (blob, 'sha256'), {'result': lambda h: h.hexdigest()}),
+        ('find_free_port', (20001,), {}),
+        ('base36_encode', ('d41d8cd98f00b204e9800998ecf8427e',), {}),
+        ('format_float', (2.25,), {}),
+        ('format_float', (7,), {}),
+        ('truncate_long_string', ('sky launch -c mycluster --gpus A100:8 task.yaml', 25), {}),
+        ('truncate_long_string', ('us-west-2-availability-zone-1', 15, True), {}),
+        ('get_cpu_count', (), {}),
+        ('get_mem_size_gb', (), {}),
+        ('get_parallel_threads', ('kubernetes',), {}),
+        ('get_max_workers_for_file_mounts', (mounts, 'aws'), {}),
+        ('is_process_alive', (os.getpid(),), {}),
+        ('estimate_fd_for_directory', (scratch,), {}),
+    ]
+
+
+def _python_version(name):
+    if name in _hook._originals:
+        return _hook._originals[name]
+    return getattr(_python_impl, name)
+
+
+def _per_call(function, args, repeat):
+    timer = timeit.Timer(lambda: function(*args))
+    number, elapsed = timer.autorange()
+    number = max(1, int(number * 0.2 / max(elapsed, 1e-9)))  # ~0.2 s a repeat
+    return statistics.median(t / number for t in timer.repeat(repeat, number))
+
+
+def _format(seconds):
+    for unit, scale in (('s', 1), ('ms', 1e-3), ('us', 1e-6)):
+        if seconds >= scale:
+            return f'{seconds / scale:8.2f} {unit}'
+    return f'{seconds / 1e-9:8.1f} ns'
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--repeat', type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        print(f'{"function":34} {"args":28} {"python":>11} {"native":>11} {"ratio":>7}')
+        for name, call_args, _ in _cases(scratch):
+            native = getattr(sky_native, name)
+            python = _python_version(name)
+            t_native = _per_call(native, call_args, args.repeat)
+            t_python = _per_call(python, call_args, args.repeat)
+            shown = repr(call_args)
+            shown = shown if len(shown) <= 28 else shown[:25] + '...'
+            print(f'{name:34} {shown:28} {_format(t_python)} {_format(t_native)} '
+                  f'{t_python / t_native:6.2f}x', flush=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
