@@ -1,2 +1,104 @@
-// Filled in with the parallelism functions.
 #include "sky/core/parallelism.h"
+
+#include <dirent.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <limits>
+#include <stdexcept>
+
+#include "sky/core/errors.h"
+
+namespace sky::core {
+
+std::optional<long> os_cpu_count() {
+  // CPython 3.11 os_cpu_count_impl: `int ncpu = sysconf(...)`, None if < 1.
+  int count = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  if (count < 1) return std::nullopt;
+  return count;
+}
+
+bool is_kubernetes_ascii(std::string_view ascii) {
+  constexpr std::string_view kName = "kubernetes";
+  if (ascii.size() != kName.size()) return false;
+  for (std::size_t i = 0; i < kName.size(); ++i) {
+    char c = ascii[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != kName[i]) return false;
+  }
+  return true;
+}
+
+long long get_parallel_threads(std::optional<long> cpu_count, bool kubernetes) {
+  long long count = cpu_count.value_or(1);
+  return std::max(4LL, count - 1) * (kubernetes ? 4 : 1);
+}
+
+std::int64_t floor_divide(std::int64_t a, std::int64_t b) {
+  if (b == 0) throw std::invalid_argument("integer division or modulo by zero");
+  if (a == std::numeric_limits<std::int64_t>::min() && b == -1) {
+    throw std::overflow_error("floor_divide: result does not fit in 64 bits");
+  }
+  std::int64_t quotient = a / b;
+  // C++ truncates toward zero; step down when the signs differ and there is
+  // a remainder.
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --quotient;
+  return quotient;
+}
+
+long soft_nofile_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) throw OsError(errno);
+  // CPython's rlimit2py: PyLong_FromLong((long)rl.rlim_cur) when rlim_t is
+  // no wider than long, so RLIM_INFINITY reads -1.
+  return static_cast<long>(limit.rlim_cur);
+}
+
+bool is_directory(const std::string& path) {
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0) return false;
+  return S_ISDIR(status.st_mode);
+}
+
+std::size_t count_directory_entries(const std::string& path) {
+  DIR* directory = ::opendir(path.c_str());
+  if (directory == nullptr) throw_os_error(path);
+  std::size_t count = 0;
+  for (;;) {
+    errno = 0;
+    const dirent* entry = ::readdir(directory);
+    if (entry == nullptr) break;
+    const char* name = entry->d_name;
+    if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
+    ++count;
+  }
+  int error_number = errno;
+  ::closedir(directory);
+  if (error_number != 0) throw OsError(error_number, path);
+  return count;
+}
+
+std::int64_t estimate_fd_for_directory(const std::string& path) {
+  try {
+    return static_cast<std::int64_t>(count_directory_entries(path)) * 5;
+  } catch (const OsError&) {
+    return 0;
+  }
+}
+
+std::int64_t max_workers_for_file_mounts(long fd_limit, std::int64_t fd_per_rsync,
+                                         long long num_threads) {
+  if (fd_per_rsync <= 0) throw std::invalid_argument("fd_per_rsync must be positive");
+  constexpr std::int64_t kFdReserve = 100;
+  // fd_limit is at least LONG_MIN; keep fd_limit - 100 from wrapping.
+  std::int64_t available = fd_limit < std::numeric_limits<std::int64_t>::min() + kFdReserve
+                               ? std::numeric_limits<std::int64_t>::min()
+                               : static_cast<std::int64_t>(fd_limit) - kFdReserve;
+  std::int64_t workers = floor_divide(available, fd_per_rsync);
+  return std::min<std::int64_t>(std::max<std::int64_t>(workers, 1), num_threads);
+}
+
+}  // namespace sky::core
