@@ -1,2 +1,154 @@
-// Filled in with the file_tail functions.
 #include "sky/core/file_tail.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+
+#include "sky/core/errors.h"
+
+namespace sky::core {
+
+InputFile InputFile::open(const std::string& path) {
+  int fd = -1;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) throw_os_error(path);
+  InputFile file(fd);
+  // FileIO: open(2) succeeds on a directory, then fstat refuses it. Only an
+  // EBADF from fstat is an error there; others are ignored.
+  struct stat status {};
+  if (::fstat(fd, &status) == 0) {
+    if (S_ISDIR(status.st_mode)) throw OsError(EISDIR, path);
+  } else if (errno == EBADF) {
+    throw OsError(EBADF);
+  }
+  return file;
+}
+
+InputFile::InputFile(InputFile&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+
+InputFile& InputFile::operator=(InputFile&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+InputFile::~InputFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::int64_t InputFile::seek_end() {
+  off_t end = ::lseek(fd_, 0, SEEK_END);
+  if (end < 0) throw OsError(errno);
+  return static_cast<std::int64_t>(end);
+}
+
+std::size_t InputFile::read_at(std::int64_t offset, char* buffer, std::size_t size) {
+  std::size_t done = 0;
+  while (done < size) {
+    ssize_t got = ::pread(fd_, buffer + done, size - done,
+                          static_cast<off_t>(offset) + static_cast<off_t>(done));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      throw OsError(errno);
+    }
+    if (got == 0) break;
+    done += static_cast<std::size_t>(got);
+  }
+  return done;
+}
+
+std::size_t InputFile::read(char* buffer, std::size_t size) {
+  std::size_t done = 0;
+  while (done < size) {
+    ssize_t got = ::read(fd_, buffer + done, size - done);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      throw OsError(errno);
+    }
+    if (got == 0) break;
+    done += static_cast<std::size_t>(got);
+  }
+  return done;
+}
+
+std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n,
+                                           std::int64_t chunk_size) {
+  if (n < 0) throw std::invalid_argument("n must be non-negative");
+  if (chunk_size <= 0) throw std::invalid_argument("chunk_size must be positive");
+  if (n == 0) return {};
+  std::int64_t file_size = file.seek_end();
+  if (file_size == 0) return {};
+
+  // SkyPilot's loop: read `chunk_size` bytes ending at `pos`, stepping back,
+  // while pos > 0 and at most n newlines were seen. The chunks are stored in
+  // file order at the back of `buffer` (data is buffer[begin, size)), which
+  // grows towards the front; reading follows chunk_size so the cost grows
+  // with n, not with the file size.
+  std::string buffer;
+  std::size_t begin = 0;
+  std::int64_t pos = file_size;
+  std::int64_t lines_found = 0;
+  while (pos > 0 && lines_found <= n) {
+    std::int64_t read_size = std::min(chunk_size, pos);
+    pos -= read_size;
+    auto wanted = static_cast<std::size_t>(read_size);
+    if (begin < wanted) {
+      std::size_t held = buffer.size() - begin;
+      std::size_t capacity = std::max(held + wanted, 2 * buffer.size());
+      std::string grown(capacity, '\0');
+      std::copy(buffer.begin() + static_cast<std::ptrdiff_t>(begin), buffer.end(),
+                grown.end() - static_cast<std::ptrdiff_t>(held));
+      buffer.swap(grown);
+      begin = capacity - held;
+    }
+    char* chunk = buffer.data() + begin - wanted;
+    std::size_t got = file.read_at(pos, chunk, wanted);
+    if (got < wanted) {
+      // The file shrank: keep only what was read, as f.read() returns it.
+      std::copy_backward(chunk, chunk + got, buffer.data() + begin);
+      chunk = buffer.data() + begin - got;
+    }
+    begin -= got;
+    lines_found += std::count(chunk, chunk + got, '\n');
+  }
+  std::string_view tail(buffer.data() + begin, buffer.size() - begin);
+
+  // full_bytes.split(b'\n'), then [-n-1:-1] when the last piece is empty,
+  // else [-n:]: walk back over at most n pieces (+1 for the empty last one).
+  std::size_t end = tail.size();
+  if (!tail.empty() && tail.back() == '\n') --end;
+  else if (tail.empty()) throw std::out_of_range("list index out of range");
+  std::vector<std::string> pieces;
+  std::size_t piece_end = end;
+  while (static_cast<std::int64_t>(pieces.size()) < n) {
+    std::size_t newline = piece_end == 0 ? std::string_view::npos
+                                         : tail.rfind('\n', piece_end - 1);
+    std::size_t start = newline == std::string_view::npos ? 0 : newline + 1;
+    pieces.emplace_back(tail.substr(start, piece_end - start));
+    if (newline == std::string_view::npos) break;
+    piece_end = newline;
+  }
+  std::reverse(pieces.begin(), pieces.end());
+  return pieces;
+}
+
+std::vector<std::string> read_last_n_lines(const std::string& file_path, std::int64_t n,
+                                           std::int64_t chunk_size) {
+  if (n < 0) throw std::invalid_argument("n must be non-negative");
+  if (chunk_size <= 0) throw std::invalid_argument("chunk_size must be positive");
+  if (n == 0) return {};
+  InputFile file = InputFile::open(file_path);
+  return read_last_n_lines(file, n, chunk_size);
+}
+
+}  // namespace sky::core
