@@ -1,7 +1,77 @@
+// base36_encode as a METH_FASTCALL builtin.
+#include <Python.h>
+
+#include <array>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+
 #include "bindings.h"
+#include "exceptions.h"
+#include "fallback.h"
+#include "fastcall.h"
+#include "sky/core/base36.h"
 
 namespace sky_native {
+namespace {
 
-void bind_base36(pybind11::module_& /*m*/) {}
+template <typename CodeUnit>
+std::optional<sky::core::HexLiteral> parse(PyObject* text) {
+  return sky::core::parse_hex_literal(static_cast<const CodeUnit*>(PyUnicode_DATA(text)),
+                                      static_cast<std::size_t>(PyUnicode_GET_LENGTH(text)));
+}
+
+// base36_encode(hex_str).
+PyObject* base36_encode(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
+                        PyObject* kwnames) {
+  static constexpr std::array<std::string_view, 1> kNames = {"hex_str"};
+  std::array<PyObject*, 1> slots;
+  if (!bind_arguments(args, nargs, kwnames, kNames, slots) || !has_required(slots, 1) ||
+      !PyUnicode_CheckExact(slots[0])) {
+    return call_original("base36_encode", args, nargs, kwnames);  // TypeError
+  }
+  PyObject* hex_str = slots[0];
+  if (PyUnicode_READY(hex_str) < 0) return nullptr;
+  return translate_exceptions([&]() -> PyObject* {
+    std::optional<sky::core::HexLiteral> literal;
+    switch (PyUnicode_KIND(hex_str)) {
+      case PyUnicode_1BYTE_KIND:
+        literal = parse<Py_UCS1>(hex_str);
+        break;
+      case PyUnicode_2BYTE_KIND:
+        literal = parse<Py_UCS2>(hex_str);
+        break;
+      default:
+        literal = parse<Py_UCS4>(hex_str);
+        break;
+    }
+    // int() raises ValueError with the input's repr cut to 200 characters:
+    // the original produces exactly that message (it never hangs here).
+    if (!literal) return call_original("base36_encode", args, nargs, kwnames);
+    if (literal->negative && !literal->is_zero()) {
+      // SkyPilot's Python loops forever on a negative value: the one
+      // documented deviation (sky/core/base36.h).
+      PyErr_Format(PyExc_ValueError, "base36_encode() does not accept a negative value: %.200R",
+                   hex_str);
+      return nullptr;
+    }
+    std::string digits = sky::core::to_base36(literal->magnitude);
+    PyObject* result = PyUnicode_New(static_cast<Py_ssize_t>(digits.size()), 127);
+    if (result == nullptr) return nullptr;
+    std::memcpy(PyUnicode_DATA(result), digits.data(), digits.size());
+    return result;
+  });
+}
+
+}  // namespace
+
+void bind_base36(pybind11::module_& m) {
+  add_fastcall(m, "base36_encode", &base36_encode,
+               "base36_encode(hex_str)\n--\n\n"
+               "int(hex_str, 16) written in base 36 with 0-9a-z (SkyPilot's "
+               "common_utils.base36_encode). Unlike SkyPilot, which never returns "
+               "for a negative value, raises ValueError for one.");
+}
 
 }  // namespace sky_native
