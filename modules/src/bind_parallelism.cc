@@ -1,7 +1,310 @@
+// get_parallel_threads and get_max_workers_for_file_mounts (SkyPilot's
+// subprocess_utils) and sky-native's estimate_fd_for_directory, all
+// METH_FASTCALL.
+#include <Python.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <exception>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "bindings.h"
+#include "exceptions.h"
+#include "fallback.h"
+#include "fastcall.h"
+#include "sky/core/errors.h"
+#include "sky/core/parallelism.h"
 
 namespace sky_native {
+namespace {
 
-void bind_parallelism(pybind11::module_& /*m*/) {}
+constexpr const char* kParallelThreads = "get_parallel_threads";
+constexpr const char* kMaxWorkers = "get_max_workers_for_file_mounts";
+constexpr const char* kEstimateFd = "estimate_fd_for_directory";
+constexpr const char* kSubprocessUtils = "sky.utils.subprocess_utils";
+constexpr int kDebug = 10;  // logging.DEBUG
+
+// Holds a reference; released at scope exit.
+class Ref {
+ public:
+  explicit Ref(PyObject* object = nullptr) : object_(object) {}
+  ~Ref() { Py_XDECREF(object_); }
+  Ref(Ref&& other) noexcept : object_(other.object_) { other.object_ = nullptr; }
+  Ref(const Ref&) = delete;
+  Ref& operator=(const Ref&) = delete;
+  Ref& operator=(Ref&&) = delete;
+  PyObject* get() const { return object_; }
+  explicit operator bool() const { return object_ != nullptr; }
+
+ private:
+  PyObject* object_;
+};
+
+// Calls sky_native._python_impl.<name> (sky-native's own functions have no
+// SkyPilot original): argument lists a `def` rejects get its exact TypeError.
+PyObject* call_python_impl(const char* name, PyObject* const* args, Py_ssize_t nargs,
+                           PyObject* kwnames) {
+  Ref module(PyImport_ImportModule("sky_native._python_impl"));
+  if (!module) return nullptr;
+  Ref function(PyObject_GetAttrString(module.get(), name));
+  if (!function) return nullptr;
+  return PyObject_Vectorcall(function.get(), args, static_cast<size_t>(nargs), kwnames);
+}
+
+// `cloud_str and cloud_str.lower() == 'kubernetes'` for None or an exact
+// str: 1 or 0, -1 with an error set.
+int is_kubernetes(PyObject* cloud_str) {
+  if (cloud_str == nullptr || cloud_str == Py_None) return 0;
+  if (PyUnicode_IS_ASCII(cloud_str)) {
+    std::string_view text(static_cast<const char*>(PyUnicode_DATA(cloud_str)),
+                          static_cast<std::size_t>(PyUnicode_GET_LENGTH(cloud_str)));
+    return sky::core::is_kubernetes_ascii(text) ? 1 : 0;
+  }
+  // Unicode case mappings (KELVIN SIGN lowers to 'k'): ask str.lower().
+  Ref lowered(PyObject_CallMethod(cloud_str, "lower", nullptr));
+  if (!lowered) return -1;
+  return PyUnicode_Check(lowered.get()) &&
+                 PyUnicode_CompareWithASCIIString(lowered.get(), "kubernetes") == 0
+             ? 1
+             : 0;
+}
+
+bool is_none_or_exact_str(PyObject* value) {
+  return value == nullptr || value == Py_None || PyUnicode_CheckExact(value);
+}
+
+PyObject* get_parallel_threads(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
+                               PyObject* kwnames) {
+  static constexpr std::array<std::string_view, 1> kNames{"cloud_str"};
+  std::array<PyObject*, 1> slots{};
+  if (!bind_arguments(args, nargs, kwnames, kNames, slots) ||
+      !dependencies_intact(kParallelThreads) || !is_none_or_exact_str(slots[0])) {
+    return call_original(kParallelThreads, args, nargs, kwnames);
+  }
+  int kubernetes = is_kubernetes(slots[0]);
+  if (kubernetes < 0) return nullptr;
+  return PyLong_FromLongLong(
+      sky::core::get_parallel_threads(sky::core::os_cpu_count(), kubernetes == 1));
+}
+
+// The logger of subprocess_utils (a new reference) or nullptr with an error.
+PyObject* module_logger(PyObject* module) { return PyObject_GetAttrString(module, "logger"); }
+
+// Logs the low-limit warning once per process, with the flag kept on the
+// module so Python and native calls share it. Returns false with an error
+// set, or with *missing_flag set when the module has no flag.
+bool warn_low_limit_once(PyObject* module, long fd_limit, bool* missing_flag) {
+  *missing_flag = false;
+  Ref shown(PyObject_GetAttrString(module, "_fd_limit_warning_shown"));
+  if (!shown) {
+    if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return false;
+    PyErr_Clear();
+    *missing_flag = true;
+    return false;
+  }
+  int truth = PyObject_IsTrue(shown.get());
+  if (truth < 0) return false;
+  if (truth == 1) return true;
+  Ref logger(module_logger(module));
+  if (!logger) return false;
+  std::string message = "Open file descriptor limit (" + std::to_string(fd_limit) +
+                        ") is low. File sync to remote clusters may be slow. Consider "
+                        "increasing the limit using `ulimit -n <number>` or modifying "
+                        "system limits.";
+  Ref result(PyObject_CallMethod(logger.get(), "warning", "s", message.c_str()));
+  if (!result) return false;
+  return PyObject_SetAttrString(module, "_fd_limit_warning_shown", Py_True) == 0;
+}
+
+// One source of common_file_mounts, encoded for the directory work.
+struct Source {
+  PyObject* path;       // borrowed from `owned`
+  std::string encoded;  // os.fsencode(path)
+  bool encodable;       // false: os.path.isdir gives False (ValueError)
+};
+
+PyObject* get_max_workers_for_file_mounts(PyObject* /*self*/, PyObject* const* args,
+                                          Py_ssize_t nargs, PyObject* kwnames) {
+  static constexpr std::array<std::string_view, 2> kNames{"common_file_mounts", "cloud_str"};
+  std::array<PyObject*, 2> slots{};
+  auto defer = [&]() { return call_original(kMaxWorkers, args, nargs, kwnames); };
+  if (!bind_arguments(args, nargs, kwnames, kNames, slots) || !has_required(slots, 1) ||
+      !dependencies_intact(kMaxWorkers) || !PyDict_CheckExact(slots[0]) ||
+      !is_none_or_exact_str(slots[1])) {
+    return defer();
+  }
+  PyObject* mounts = slots[0];
+  PyObject* cloud_str = slots[1];
+  // Everything the native path cannot mirror defers before any side effect.
+  {
+    Py_ssize_t position = 0;
+    PyObject* key = nullptr;
+    PyObject* value = nullptr;
+    while (PyDict_Next(mounts, &position, &key, &value)) {
+      if (!PyUnicode_CheckExact(value)) return defer();
+    }
+  }
+  long fd_limit = 0;
+  try {
+    fd_limit = sky::core::soft_nofile_limit();
+  } catch (...) {
+    set_python_error(std::current_exception());
+    return nullptr;
+  }
+  Ref module(PyImport_ImportModule(kSubprocessUtils));
+  if (!module) return nullptr;
+  if (fd_limit < 1024) {
+    bool missing_flag = false;
+    if (!warn_low_limit_once(module.get(), fd_limit, &missing_flag)) {
+      return missing_flag ? defer() : nullptr;
+    }
+  }
+
+  // values() as they are now (a logging handler may have changed the dict).
+  std::vector<Ref> owned;
+  std::vector<Source> sources;
+  owned.reserve(static_cast<std::size_t>(PyDict_Size(mounts)));
+  {
+    Py_ssize_t position = 0;
+    PyObject* key = nullptr;
+    PyObject* value = nullptr;
+    while (PyDict_Next(mounts, &position, &key, &value)) {
+      // Only reachable after the warning: the original, seeing the flag
+      // set, does the rest exactly.
+      if (!PyUnicode_CheckExact(value)) return defer();
+      Py_INCREF(value);
+      owned.emplace_back(value);
+    }
+  }
+  for (const Ref& value : owned) {
+    Source source{value.get(), {}, false};
+    PyObject* encoded = nullptr;
+    if (PyUnicode_FSConverter(value.get(), &encoded)) {
+      source.encoded.assign(PyBytes_AS_STRING(encoded),
+                            static_cast<std::size_t>(PyBytes_GET_SIZE(encoded)));
+      source.encodable = true;
+      Py_DECREF(encoded);
+    } else if (PyErr_ExceptionMatches(PyExc_ValueError)) {
+      PyErr_Clear();  // os.path.isdir catches (OSError, ValueError)
+    } else {
+      return nullptr;
+    }
+    sources.push_back(std::move(source));
+  }
+
+  std::int64_t fd_per_rsync = 5;
+  std::size_t failed_index = sources.size();
+  int failed_errno = 0;
+  std::exception_ptr error;
+  PyThreadState* thread_state = PyEval_SaveThread();
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    if (!sources[i].encodable || !sky::core::is_directory(sources[i].encoded)) continue;
+    try {
+      auto entries = static_cast<std::int64_t>(
+          sky::core::count_directory_entries(sources[i].encoded));
+      fd_per_rsync = std::max(fd_per_rsync, entries * 5);
+    } catch (const sky::core::OsError& e) {
+      failed_index = i;
+      failed_errno = e.error_number();
+      break;
+    } catch (...) {
+      error = std::current_exception();
+      break;
+    }
+  }
+  PyEval_RestoreThread(thread_state);
+  if (error) {
+    set_python_error(error);
+    return nullptr;
+  }
+  if (failed_index < sources.size()) {
+    // os.listdir's error: errno, strerror and the path object as given.
+    errno = failed_errno;
+    PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, sources[failed_index].path);
+    return nullptr;
+  }
+
+  int kubernetes = is_kubernetes(cloud_str);
+  if (kubernetes < 0) return nullptr;
+  long long num_threads =
+      sky::core::get_parallel_threads(sky::core::os_cpu_count(), kubernetes == 1);
+  std::int64_t max_workers =
+      sky::core::max_workers_for_file_mounts(fd_limit, fd_per_rsync, num_threads);
+
+  Ref logger(module_logger(module.get()));
+  if (!logger) return nullptr;
+  Ref enabled(PyObject_CallMethod(logger.get(), "isEnabledFor", "i", kDebug));
+  if (!enabled) return nullptr;
+  int truth = PyObject_IsTrue(enabled.get());
+  if (truth < 0) return nullptr;
+  if (truth == 1) {
+    std::string message = "Using " + std::to_string(max_workers) + " workers for file mounts.";
+    Ref result(PyObject_CallMethod(logger.get(), "debug", "s", message.c_str()));
+    if (!result) return nullptr;
+  }
+  return PyLong_FromLongLong(max_workers);
+}
+
+PyObject* estimate_fd_for_directory(PyObject* /*self*/, PyObject* const* args,
+                                    Py_ssize_t nargs, PyObject* kwnames) {
+  static constexpr std::array<std::string_view, 1> kNames{"path"};
+  std::array<PyObject*, 1> slots{};
+  if (!bind_arguments(args, nargs, kwnames, kNames, slots) || !has_required(slots, 1)) {
+    return call_python_impl(kEstimateFd, args, nargs, kwnames);
+  }
+  // os.fspath(path), which must give a str.
+  Ref path(PyOS_FSPath(slots[0]));
+  if (!path) return nullptr;
+  if (!PyUnicode_Check(path.get())) {
+    Ref type_name(PyType_GetName(Py_TYPE(path.get())));  // type(path).__name__
+    if (!type_name) return nullptr;
+    PyErr_Format(PyExc_TypeError, "path must be str or os.PathLike returning str, not %U",
+                 type_name.get());
+    return nullptr;
+  }
+  // os.listdir's own conversion: UnicodeEncodeError, "embedded null byte".
+  PyObject* encoded = nullptr;
+  if (!PyUnicode_FSConverter(path.get(), &encoded)) return nullptr;
+  std::string encoded_path(PyBytes_AS_STRING(encoded),
+                           static_cast<std::size_t>(PyBytes_GET_SIZE(encoded)));
+  Py_DECREF(encoded);
+  std::int64_t estimate = 0;
+  std::exception_ptr error;
+  PyThreadState* thread_state = PyEval_SaveThread();
+  try {
+    estimate = sky::core::estimate_fd_for_directory(encoded_path);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  PyEval_RestoreThread(thread_state);
+  if (error) {
+    set_python_error(error);
+    return nullptr;
+  }
+  return PyLong_FromLongLong(estimate);
+}
+
+}  // namespace
+
+void bind_parallelism(pybind11::module_& m) {
+  add_fastcall(m, kParallelThreads, get_parallel_threads,
+               "get_parallel_threads(cloud_str=None)\n--\n\n"
+               "max(4, os.cpu_count() - 1), times 4 for Kubernetes (SkyPilot's "
+               "subprocess_utils.get_parallel_threads).");
+  add_fastcall(m, kMaxWorkers, get_max_workers_for_file_mounts,
+               "get_max_workers_for_file_mounts(common_file_mounts, cloud_str=None)\n--\n\n"
+               "Worker count for file-mount syncs from the soft NOFILE limit and the "
+               "largest source directory (SkyPilot's "
+               "subprocess_utils.get_max_workers_for_file_mounts).");
+  add_fastcall(m, kEstimateFd, estimate_fd_for_directory,
+               "estimate_fd_for_directory(path)\n--\n\n"
+               "5 x the number of entries directly inside the directory; 0 on any "
+               "OSError.");
+}
 
 }  // namespace sky_native
