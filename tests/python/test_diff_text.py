@@ -99,15 +99,35 @@ HEXISH = st.text(alphabet=st.one_of(
     st.sampled_from('\u0663\u0e53\uff10\uff19\U0001d7d9\u00a0\u3000\u2028\u0085\u00b2\u00e9'),
     st.characters()), max_size=24)
 
+# Mostly well-formed literals, with the parts that int() is picky about.
+_WS = st.sampled_from([''] * 8 + [' ', '\t', '\n', '\u00a0', '\u3000', '\x85', '\x1c'])
+_SIGN = st.sampled_from([''] * 4 + ['+', '-', '-', '+-'])
+_PREFIX = st.sampled_from([''] * 6 + ['0x', '0X', '0x_', '0x__', '0_x', '\uff10x', '_'])
+_BODY = st.lists(
+    st.tuples(st.sampled_from('0123456789abcdefABCDEF' * 3 + '\u0663\uff19\U0001d7d9g'),
+              st.sampled_from([''] * 12 + ['_', '__'])),
+    min_size=1, max_size=12).map(lambda parts: ''.join(u + d for d, u in parts))
+STRUCTURED = st.builds(lambda *parts: ''.join(parts), _WS, _SIGN, _PREFIX, _BODY, _WS)
 
-@EXAMPLES
-@given(HEXISH)
-def test_base36_generated(text):
+
+def _check_base36(text):
     if _parses_negative(text):
         with pytest.raises(ValueError, match='does not accept a negative value'):
             native('base36_encode')(text)
     else:
         assert_same('base36_encode', text)
+
+
+@EXAMPLES
+@given(STRUCTURED)
+def test_base36_generated_literals(text):
+    _check_base36(text)
+
+
+@EXAMPLES
+@given(HEXISH)
+def test_base36_generated(text):
+    _check_base36(text)
 
 
 @EXAMPLES
