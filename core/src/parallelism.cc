@@ -63,30 +63,41 @@ bool is_directory(const std::string& path) {
   return S_ISDIR(status.st_mode);
 }
 
-std::size_t count_directory_entries(const std::string& path) {
+namespace {
+
+// Counts like os.listdir without throwing (estimate_fd_for_directory's
+// error path is common and exceptions are slow): 0 or the errno.
+int count_entries(const std::string& path, std::size_t* count) {
   DIR* directory = ::opendir(path.c_str());
-  if (directory == nullptr) throw_os_error(path);
-  std::size_t count = 0;
+  if (directory == nullptr) return errno;
+  std::size_t entries = 0;
   for (;;) {
     errno = 0;
     const dirent* entry = ::readdir(directory);
     if (entry == nullptr) break;
     const char* name = entry->d_name;
     if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
-    ++count;
+    ++entries;
   }
   int error_number = errno;
   ::closedir(directory);
+  *count = entries;
+  return error_number;
+}
+
+}  // namespace
+
+std::size_t count_directory_entries(const std::string& path) {
+  std::size_t count = 0;
+  int error_number = count_entries(path, &count);
   if (error_number != 0) throw OsError(error_number, path);
   return count;
 }
 
 std::int64_t estimate_fd_for_directory(const std::string& path) {
-  try {
-    return static_cast<std::int64_t>(count_directory_entries(path)) * 5;
-  } catch (const OsError&) {
-    return 0;
-  }
+  std::size_t count = 0;
+  if (count_entries(path, &count) != 0) return 0;
+  return static_cast<std::int64_t>(count) * 5;
 }
 
 std::int64_t max_workers_for_file_mounts(long fd_limit, std::int64_t fd_per_rsync,

@@ -22,7 +22,7 @@ std::optional<std::string> read_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   std::string contents;
-  char buffer[1024];
+  char buffer[4096];
   for (;;) {
     ssize_t got = ::read(fd, buffer, sizeof(buffer));
     if (got < 0) {
@@ -30,8 +30,10 @@ std::optional<std::string> read_file(const std::string& path) {
       ::close(fd);
       return std::nullopt;
     }
-    if (got == 0) break;
     contents.append(buffer, static_cast<std::size_t>(got));
+    // A short read is the end for regular files and for procfs's one-shot
+    // stat records: saves the extra read() that would return 0.
+    if (static_cast<std::size_t>(got) < sizeof(buffer)) break;
   }
   ::close(fd);
   return contents;

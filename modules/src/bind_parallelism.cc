@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <exception>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -205,8 +205,8 @@ PyObject* get_max_workers_for_file_mounts(PyObject* /*self*/, PyObject* const* a
   for (std::size_t i = 0; i < sources.size(); ++i) {
     if (!sources[i].encodable || !sky::core::is_directory(sources[i].encoded)) continue;
     try {
-      auto entries = static_cast<std::int64_t>(
-          sky::core::count_directory_entries(sources[i].encoded));
+      auto entries =
+          static_cast<std::int64_t>(sky::core::count_directory_entries(sources[i].encoded));
       fd_per_rsync = std::max(fd_per_rsync, entries * 5);
     } catch (const sky::core::OsError& e) {
       failed_index = i;
@@ -250,8 +250,8 @@ PyObject* get_max_workers_for_file_mounts(PyObject* /*self*/, PyObject* const* a
   return PyLong_FromLongLong(max_workers);
 }
 
-PyObject* estimate_fd_for_directory(PyObject* /*self*/, PyObject* const* args,
-                                    Py_ssize_t nargs, PyObject* kwnames) {
+PyObject* estimate_fd_for_directory(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
+                                    PyObject* kwnames) {
   static constexpr std::array<std::string_view, 1> kNames{"path"};
   std::array<PyObject*, 1> slots{};
   if (!bind_arguments(args, nargs, kwnames, kNames, slots) || !has_required(slots, 1)) {

@@ -78,8 +78,8 @@ PyObject* find_free_port(PyObject* /*self*/, PyObject* const* args, Py_ssize_t n
   PyThreadState* thread_state = PyEval_SaveThread();
   try {
     if (logger != nullptr) {
-      port = sky::core::find_free_port(
-          start_port, [&](int p, int e) { bind_errors.emplace_back(p, e); });
+      port = sky::core::find_free_port(start_port,
+                                       [&](int p, int e) { bind_errors.emplace_back(p, e); });
     } else {
       port = sky::core::find_free_port(start_port);
     }

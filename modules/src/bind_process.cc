@@ -23,8 +23,7 @@ PyObject* call_python_impl(PyObject* const* args, Py_ssize_t nargs, PyObject* kw
   PyObject* function = PyObject_GetAttrString(module, kName);
   Py_DECREF(module);
   if (function == nullptr) return nullptr;
-  PyObject* result =
-      PyObject_Vectorcall(function, args, static_cast<size_t>(nargs), kwnames);
+  PyObject* result = PyObject_Vectorcall(function, args, static_cast<size_t>(nargs), kwnames);
   Py_DECREF(function);
   return result;
 }

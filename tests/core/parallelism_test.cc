@@ -66,8 +66,7 @@ TEST_CASE("floor_divide rounds toward minus infinity", "[parallelism]") {
   CHECK(floor_divide(std::numeric_limits<std::int64_t>::min(), 5) ==
         std::numeric_limits<std::int64_t>::min() / 5 - 1);
   CHECK_THROWS_AS(floor_divide(1, 0), std::invalid_argument);
-  CHECK_THROWS_AS(floor_divide(std::numeric_limits<std::int64_t>::min(), -1),
-                  std::overflow_error);
+  CHECK_THROWS_AS(floor_divide(std::numeric_limits<std::int64_t>::min(), -1), std::overflow_error);
 }
 
 TEST_CASE("get_parallel_threads follows the spec table", "[parallelism]") {

@@ -73,6 +73,17 @@ TEST_CASE("is_zombie reads fixture stat files", "[process]") {
   CHECK_FALSE(is_zombie(100, "/nonexistent-proc-root").has_value());
 }
 
+TEST_CASE("is_zombie reads stat files longer than one read", "[process]") {
+  TempDir root;
+  fs::create_directories(root.path / "7");
+  // The last ')' lies beyond the first 4096 bytes.
+  std::ofstream(root.path / "7" / "stat") << "7 (" << std::string(5000, ')') << ") Z 1 2 3\n";
+  CHECK(is_zombie(7, root.path.string()) == true);
+  std::ofstream(root.path / "7" / "stat", std::ios::trunc)
+      << "7 (" << std::string(4093, 'x') << ") R 1\n";
+  CHECK(is_zombie(7, root.path.string()) == false);
+}
+
 TEST_CASE("is_process_alive: non-positive and out-of-range pids", "[process]") {
   CHECK_FALSE(is_process_alive(0));
   CHECK_FALSE(is_process_alive(-1));
