@@ -126,13 +126,14 @@ std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n,
   // full_bytes.split(b'\n'), then [-n-1:-1] when the last piece is empty,
   // else [-n:]: walk back over at most n pieces (+1 for the empty last one).
   std::size_t end = tail.size();
-  if (!tail.empty() && tail.back() == '\n') --end;
-  else if (tail.empty()) throw std::out_of_range("list index out of range");
+  if (!tail.empty() && tail.back() == '\n')
+    --end;
+  else if (tail.empty())
+    throw std::out_of_range("list index out of range");
   std::vector<std::string> pieces;
   std::size_t piece_end = end;
   while (static_cast<std::int64_t>(pieces.size()) < n) {
-    std::size_t newline = piece_end == 0 ? std::string_view::npos
-                                         : tail.rfind('\n', piece_end - 1);
+    std::size_t newline = piece_end == 0 ? std::string_view::npos : tail.rfind('\n', piece_end - 1);
     std::size_t start = newline == std::string_view::npos ? 0 : newline + 1;
     pieces.emplace_back(tail.substr(start, piece_end - start));
     if (newline == std::string_view::npos) break;

@@ -32,22 +32,37 @@ constexpr Py_ssize_t kGilMinSize = 2048;
 // The Python object: a core Hasher, hashlib's name for it, and a lock that
 // serialises use of the context while the GIL is released (as _hashlib).
 struct HashObject {
+  // clang-format off
   PyObject_HEAD
-  sky::core::Hasher* hasher;
+      // clang-format on
+      sky::core::Hasher* hasher;
   PyObject* name;
   PyThread_type_lock lock;
 };
 
 PyTypeObject* hash_type = nullptr;
 
+// Runs `body` without the GIL and returns what it threw, if anything.
+// `body` must not touch Python objects.
+template <typename Body>
+std::exception_ptr without_gil(Body&& body) noexcept {
+  std::exception_ptr failure;
+  PyThreadState* saved = PyEval_SaveThread();
+  try {
+    body();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  PyEval_RestoreThread(saved);
+  return failure;
+}
+
 HashObject* as_hash(PyObject* self) { return reinterpret_cast<HashObject*>(self); }
 
 // Takes the object's lock; waits for it without the GIL (ENTER_HASHLIB).
 void enter(HashObject* self) {
   if (!PyThread_acquire_lock(self->lock, 0)) {
-    Py_BEGIN_ALLOW_THREADS
-    PyThread_acquire_lock(self->lock, 1);
-    Py_END_ALLOW_THREADS
+    without_gil([&] { PyThread_acquire_lock(self->lock, 1); });
   }
 }
 
@@ -109,22 +124,24 @@ PyObject* hash_update(PyObject* object, PyObject* data) {
     return nullptr;
   }
   std::exception_ptr failure;
-  auto feed = [&]() {
+  if (view.len >= kGilMinSize) {
+    failure = without_gil([&] {
+      PyThread_acquire_lock(self->lock, 1);
+      try {
+        self->hasher->update(view.buf, static_cast<std::size_t>(view.len));
+      } catch (...) {
+        PyThread_release_lock(self->lock);
+        throw;
+      }
+      PyThread_release_lock(self->lock);
+    });
+  } else {
+    enter(self);
     try {
       self->hasher->update(view.buf, static_cast<std::size_t>(view.len));
     } catch (...) {
       failure = std::current_exception();
     }
-  };
-  if (view.len >= kGilMinSize) {
-    Py_BEGIN_ALLOW_THREADS
-    PyThread_acquire_lock(self->lock, 1);
-    feed();
-    PyThread_release_lock(self->lock);
-    Py_END_ALLOW_THREADS
-  } else {
-    enter(self);
-    feed();
     leave(self);
   }
   PyBuffer_Release(&view);
@@ -193,8 +210,9 @@ PyMethodDef hash_methods[] = {
      "Return the digest value as a bytes object."},
     {"hexdigest", as_cfunction(hash_hexdigest), METH_NOARGS,
      "Return the digest value as a string of hexadecimal digits."},
-    {"update", as_cfunction(hash_update), METH_O, "Update this hash object's state with the "
-                                                  "provided string."},
+    {"update", as_cfunction(hash_update), METH_O,
+     "Update this hash object's state with the "
+     "provided string."},
     {nullptr, nullptr, 0, nullptr},
 };
 
@@ -210,14 +228,16 @@ PyType_Slot hash_slots[] = {
     {Py_tp_repr, reinterpret_cast<void*>(hash_repr)},
     {Py_tp_methods, hash_methods},
     {Py_tp_getset, hash_getset},
-    {Py_tp_doc, const_cast<char*>(
-                    "A hash object as returned by hashlib.new(), fed by sky_native.hash_file "
-                    "(OpenSSL EVP).")},
+    {Py_tp_doc,
+     const_cast<char*>("A hash object as returned by hashlib.new(), fed by sky_native.hash_file "
+                       "(OpenSSL EVP).")},
     {0, nullptr},
 };
 
 PyType_Spec hash_spec = {
-    "sky_native.HASH", sizeof(HashObject), 0,
+    "sky_native.HASH",
+    sizeof(HashObject),
+    0,
     Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION,
     hash_slots,
 };
@@ -237,21 +257,14 @@ PyObject* feed_hashlib(sky::core::InputFile& file, PyObject* hashlib_object) {
   std::vector<char> block(sky::core::kHashBlockSize);
   while (true) {
     std::size_t size = 0;
-    std::exception_ptr failure;
-    Py_BEGIN_ALLOW_THREADS
-    try {
-      size = file.read(block.data(), block.size());
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    Py_END_ALLOW_THREADS
+    std::exception_ptr failure = without_gil([&] { size = file.read(block.data(), block.size()); });
     if (failure) {
       set_python_error(failure);
       return nullptr;
     }
     if (size == 0) break;
-    PyObject* view = PyMemoryView_FromMemory(block.data(), static_cast<Py_ssize_t>(size),
-                                             PyBUF_READ);
+    PyObject* view =
+        PyMemoryView_FromMemory(block.data(), static_cast<Py_ssize_t>(size), PyBUF_READ);
     if (view == nullptr) return nullptr;
     PyObject* result = PyObject_CallMethod(hashlib_object, "update", "O", view);
     Py_DECREF(view);
@@ -291,19 +304,18 @@ PyObject* hash_file(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
 
   // 1. open(path, 'rb'), errors carrying the path object as filename.
   std::unique_ptr<sky::core::InputFile> file;
-  int open_errno = 0;
-  Py_BEGIN_ALLOW_THREADS
-  try {
-    file = std::make_unique<sky::core::InputFile>(sky::core::InputFile::open(path));
-  } catch (const sky::core::OsError& e) {
-    open_errno = e.error_number();
-  } catch (const std::bad_alloc&) {
-    open_errno = ENOMEM;
-  }
-  Py_END_ALLOW_THREADS
-  if (file == nullptr) {
-    errno = open_errno;
-    return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path_object);
+  std::exception_ptr open_failure = without_gil(
+      [&] { file = std::make_unique<sky::core::InputFile>(sky::core::InputFile::open(path)); });
+  if (open_failure) {
+    try {
+      std::rethrow_exception(open_failure);
+    } catch (const sky::core::OsError& e) {
+      errno = e.error_number();
+      return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path_object);
+    } catch (...) {
+      set_python_error(std::current_exception());
+      return nullptr;
+    }
   }
 
   // 2. hashlib.new(hash_alg).
@@ -345,14 +357,7 @@ PyObject* hash_file(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
   Py_DECREF(hashlib_object);
 
   // 3. The file in 262,144-byte blocks, without the GIL.
-  std::exception_ptr failure;
-  Py_BEGIN_ALLOW_THREADS
-  try {
-    sky::core::hash_stream(*file, *hasher);
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  Py_END_ALLOW_THREADS
+  std::exception_ptr failure = without_gil([&] { sky::core::hash_stream(*file, *hasher); });
   if (failure) {
     Py_DECREF(name);
     set_python_error(failure);

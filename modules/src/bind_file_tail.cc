@@ -22,8 +22,23 @@ namespace sky_native {
 namespace {
 
 constexpr const char* kName = "read_last_n_lines";
-constexpr std::array<std::string_view, 5> kParameters{"file_path", "n", "chunk_size",
-                                                      "encoding", "errors"};
+constexpr std::array<std::string_view, 5> kParameters{"file_path", "n", "chunk_size", "encoding",
+                                                      "errors"};
+
+// Runs `body` without the GIL and returns what it threw, if anything.
+// `body` must not touch Python objects.
+template <typename Body>
+std::exception_ptr without_gil(Body&& body) noexcept {
+  std::exception_ptr failure;
+  PyThreadState* saved = PyEval_SaveThread();
+  try {
+    body();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  PyEval_RestoreThread(saved);
+  return failure;
+}
 
 // SkyPilot's module was compiled with the interpreter's optimisation level,
 // fixed for the process: under -O its asserts are gone.
@@ -100,8 +115,8 @@ PyObject* raise_failed_to_read(PyObject* n, PyObject* file_path) {
 // line.decode(encoding, errors).rstrip('\r') [+ '\n'].
 PyObject* decode_line(const std::string& line, const char* encoding, const char* errors,
                       bool add_newline) {
-  PyObject* text = PyUnicode_Decode(line.data(), static_cast<Py_ssize_t>(line.size()),
-                                    encoding, errors);
+  PyObject* text =
+      PyUnicode_Decode(line.data(), static_cast<Py_ssize_t>(line.size()), encoding, errors);
   if (text == nullptr) return nullptr;
   if (!PyUnicode_CheckExact(text)) {
     // A codec returned a str subclass: let str's own methods decide.
@@ -174,10 +189,10 @@ PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_
       return nullptr;
     }
     int status = 0;
-    Py_BEGIN_ALLOW_THREADS
-    struct stat info {};
-    status = ::stat(path.c_str(), &info);  // os.path.exists: follows links
-    Py_END_ALLOW_THREADS
+    without_gil([&] {
+      struct stat info {};
+      status = ::stat(path.c_str(), &info);  // os.path.exists: follows links
+    });
     if (status != 0) {
       PyObject* message = PyUnicode_FromFormat("File not found: %U", file_path);
       if (message != nullptr) PyErr_SetObject(PyExc_AssertionError, message);
@@ -190,14 +205,8 @@ PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_
   if (n == 0) return PyList_New(0);
 
   std::vector<std::string> lines;
-  std::exception_ptr failure;
-  Py_BEGIN_ALLOW_THREADS
-  try {
-    lines = sky::core::read_last_n_lines(path, n, chunk_size);
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  Py_END_ALLOW_THREADS
+  std::exception_ptr failure =
+      without_gil([&] { lines = sky::core::read_last_n_lines(path, n, chunk_size); });
   if (failure) {
     try {
       std::rethrow_exception(failure);

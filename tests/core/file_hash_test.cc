@@ -105,8 +105,8 @@ TEST_CASE("openssl_digest_name: hashlib names", "[file_hash]") {
   CHECK(sky::core::openssl_digest_name("shake_128").empty());
   CHECK(sky::core::openssl_digest_name("undefined").empty());
   CHECK(sky::core::openssl_digest_name("SHA256").empty());  // hashlib names are lower case
-  for (const char* name : {"md5", "sha1", "sha224", "sha384", "sha512_256", "sha3_224",
-                           "sha3_384", "sha3_512", "blake2s", "sm3", "md5-sha1", "ripemd160"}) {
+  for (const char* name : {"md5", "sha1", "sha224", "sha384", "sha512_256", "sha3_224", "sha3_384",
+                           "sha3_512", "blake2s", "sm3", "md5-sha1", "ripemd160"}) {
     INFO(name);
     CHECK_NOTHROW(Hasher(sky::core::openssl_digest_name(name)));
   }

@@ -55,8 +55,10 @@ Lines tail(const std::string& bytes, std::int64_t n, std::int64_t chunk_size = 8
 Lines model(const std::string& bytes, std::int64_t n) {
   Lines pieces{""};
   for (char c : bytes) {
-    if (c == '\n') pieces.emplace_back();
-    else pieces.back() += c;
+    if (c == '\n')
+      pieces.emplace_back();
+    else
+      pieces.back() += c;
   }
   auto size = static_cast<std::int64_t>(pieces.size());
   std::int64_t stop = pieces.back().empty() ? size - 1 : size;
@@ -87,9 +89,9 @@ TEST_CASE("read_last_n_lines: small files", "[file_tail]") {
   CHECK(tail("", 3).empty());
   CHECK(tail("x", 1) == Lines{"x"});
   CHECK(tail("\n", 2) == Lines{""});
-  CHECK(tail("abc", 1) == Lines{"abc"});             // no trailing newline
+  CHECK(tail("abc", 1) == Lines{"abc"});                // no trailing newline
   CHECK(tail("a\r\nb\r\n", 5) == Lines{"a\r", "b\r"});  // CRLF kept raw
-  CHECK(tail("\r", 1) == Lines{"\r"});                 // lone CR
+  CHECK(tail("\r", 1) == Lines{"\r"});                  // lone CR
   CHECK(tail("a\xff\xfe\nb\xed\xa0\x80", 2) == Lines{"a\xff\xfe", "b\xed\xa0\x80"});
 }
 

@@ -487,3 +487,21 @@ def test_eight_threads_same_results():
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         for _ in range(3):
             assert list(pool.map(work, range(8))) == single
+
+
+def test_mocked_dependencies_defer_to_python(monkeypatch):
+    missing = os.path.join(_WORK, 'missing-mocked')
+    monkeypatch.setattr(os.path, 'exists', lambda path: True)
+    # The mocked exists lets SkyPilot reach open(): RuntimeError, not AssertionError.
+    outcome = _same_tail(missing, 1)
+    assert outcome[1] is RuntimeError
+    monkeypatch.undo()
+    path = _write('mocked-hash', b'data')
+    calls = []
+    real_new = hashlib.new
+    monkeypatch.setattr(hashlib, 'new', lambda name: calls.append(name) or real_new(name))
+    h = native('hash_file')(path, 'md5')
+    assert calls == ['md5']
+    assert type(h) is type(real_new('md5'))  # SkyPilot's own function ran
+    monkeypatch.undo()
+    assert type(native('hash_file')(path, 'md5')).__name__ == 'HASH'
