@@ -36,15 +36,38 @@ bool path_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-// /proc/self/exe is the binary even when argv[0] is a bare name found on
-// PATH or a symlink; argv[0] is only a fallback for systems without /proc.
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa {}, sb {};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 &&
+         sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+bool is_executable_file(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+         ::access(path.c_str(), X_OK) == 0;
+}
+
+std::string current_directory() {
+  std::vector<char> buffer(PATH_MAX + 1);
+  return ::getcwd(buffer.data(), buffer.size()) != nullptr ? buffer.data() : "";
+}
+
+// sys.executable names the path this binary was started by, as CPython
+// names it (a symlink in a venv's bin/ stays that symlink), as long as that
+// path really is this binary; /proc/self/exe otherwise, so that an argv[0]
+// set to anything else never makes children start a different program.
 std::string resolve_self_path(const char* argv0) {
   std::vector<char> buffer(PATH_MAX + 1);
   ssize_t length = ::readlink("/proc/self/exe", buffer.data(), PATH_MAX);
-  if (length > 0) return std::string(buffer.data(), length);
-  char resolved[PATH_MAX];
-  if (argv0 != nullptr && ::realpath(argv0, resolved) != nullptr) return resolved;
-  return argv0 != nullptr ? argv0 : "sky-native";
+  std::string self = length > 0 ? std::string(buffer.data(), static_cast<std::size_t>(length))
+                                : std::string();
+  const char* path_env = std::getenv("PATH");
+  std::string program = find_program(argv0 != nullptr ? argv0 : "", current_directory(),
+                                     path_env != nullptr ? path_env : "",
+                                     is_executable_file);
+  if (self.empty()) return program.empty() ? std::string("sky-native") : program;
+  return !program.empty() && same_file(program, self) ? program : self;
 }
 
 // Reports a failed PyStatus as CPython's own main() does and returns the
@@ -70,6 +93,30 @@ void install_native_side() {
 }
 
 }  // namespace
+
+std::string find_program(const std::string& argv0, const std::string& cwd,
+                         const std::string& path_env,
+                         const std::function<bool(const std::string&)>& is_executable) {
+  if (argv0.empty()) return "";
+  if (argv0.find('/') != std::string::npos) {
+    if (argv0[0] == '/') return argv0;
+    std::string relative = argv0;
+    while (relative.rfind("./", 0) == 0) relative.erase(0, 2);
+    return cwd.empty() ? "" : (cwd == "/" ? "" : cwd) + "/" + relative;
+  }
+  std::size_t start = 0;
+  while (start <= path_env.size()) {
+    std::size_t end = path_env.find(':', start);
+    if (end == std::string::npos) end = path_env.size();
+    // An empty PATH entry is the current directory.
+    std::string dir = end > start ? path_env.substr(start, end - start) : cwd;
+    if (!dir.empty() && dir[0] != '/') dir = cwd + "/" + dir;
+    std::string candidate = (dir == "/" ? "" : dir) + "/" + argv0;
+    if (!dir.empty() && is_executable(candidate)) return candidate;
+    start = end + 1;
+  }
+  return "";
+}
 
 LaunchPlan plan_launch(const std::vector<std::string>& argv,
                        const LaunchEnvironment& environment) {

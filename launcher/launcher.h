@@ -19,7 +19,7 @@ struct LaunchPlan {
   /// The program run in sky and installation-check modes (empty in Python
   /// mode, where CPython's own -c / -m / script / stdin logic applies).
   std::string run_command;
-  /// sys.executable: the resolved path of this binary.
+  /// sys.executable: this binary as it was started (see find_program).
   std::string executable;
   /// The path CPython computes prefixes from when it differs from
   /// `executable` (an active virtual environment the binary is not part of).
@@ -28,10 +28,19 @@ struct LaunchPlan {
 
 /// The environment the plan depends on, injectable for tests.
 struct LaunchEnvironment {
-  std::string self_path;                    // resolved path of this binary
+  std::string self_path;  // this binary, as started (see find_program)
   std::optional<std::string> virtual_env;   // $VIRTUAL_ENV
   std::function<bool(const std::string&)> exists;
 };
+
+/// The absolute path CPython would give sys.executable for a program
+/// started as `argv0`: argv0 itself when absolute, joined to `cwd` when it
+/// holds a slash (a leading "./" dropped), else the first entry of
+/// `path_env` (PATH) holding an executable of that name (`is_executable`).
+/// Symlinks are kept, not resolved. Empty when nothing matches.
+std::string find_program(const std::string& argv0, const std::string& cwd,
+                         const std::string& path_env,
+                         const std::function<bool(const std::string&)>& is_executable);
 
 /// Plans one invocation from argv (argv[0] first).
 LaunchPlan plan_launch(const std::vector<std::string>& argv,

@@ -25,11 +25,37 @@ TEST_CASE("SkyPilot commands and options go to the sky CLI", "[mode]") {
   CHECK(mode_of({"--version"}) == Mode::kSkyCli);
   CHECK(mode_of({"-v"}) == Mode::kSkyCli);  // sky's --version
   CHECK(mode_of({"-c"}) == Mode::kSkyCli);  // sky's --commit
-  CHECK(mode_of({"-V"}) == Mode::kSkyCli);  // a usage error under sky too
   CHECK(mode_of({"--no-such-flag"}) == Mode::kSkyCli);
   // A name that is not an existing script stays a sky argument.
   CHECK(mode_of({"task.py"}) == Mode::kSkyCli);
   CHECK(mode_of({"status.yaml"}, {"status.yaml"}) == Mode::kSkyCli);
+}
+
+TEST_CASE("sky's eager -c / -v / -h keep their meaning before sky words", "[mode]") {
+  // `sky -v status` prints the version, `sky -v --help` too: no program
+  // follows, so these are not Python command lines.
+  CHECK(mode_of({"-v", "status"}) == Mode::kSkyCli);
+  CHECK(mode_of({"-v", "--help"}) == Mode::kSkyCli);
+  CHECK(mode_of({"-v", "-v"}) == Mode::kSkyCli);
+  CHECK(mode_of({"-vh"}) == Mode::kSkyCli);
+  CHECK(mode_of({"-vc"}) == Mode::kSkyCli);  // CPython: -c needs a value
+  CHECK(mode_of({"-h", "-c", "pass"}) == Mode::kSkyCli);
+  CHECK(mode_of({"-hv"}) == Mode::kSkyCli);
+  CHECK(mode_of({"--version", "-c", "pass"}) == Mode::kSkyCli);
+  // A file named like a sky command in the current directory stays sky's.
+  CHECK(mode_of({"-v", "status"}, {"status"}) == Mode::kSkyCli);
+  CHECK(mode_of({"--", "status"}, {"status"}) == Mode::kSkyCli);
+}
+
+TEST_CASE("what CPython would reject stays with the sky CLI", "[mode]") {
+  CHECK(mode_of({"-m"}) == Mode::kSkyCli);
+  CHECK(mode_of({"-E", "-c"}) == Mode::kSkyCli);
+  CHECK(mode_of({"-W", "error", "-c"}) == Mode::kSkyCli);
+  CHECK(mode_of({"-X"}) == Mode::kSkyCli);
+  CHECK(mode_of({"-Ez", "-c", "pass"}) == Mode::kSkyCli);  // no option -z
+  CHECK(mode_of({"-E", "--no-such-flag"}) == Mode::kSkyCli);
+  CHECK(mode_of({"-s", "status"}) == Mode::kSkyCli);  // not a file
+  CHECK(mode_of({"-y"}) == Mode::kSkyCli);
 }
 
 TEST_CASE("CPython's command line goes to Python", "[mode]") {
@@ -48,6 +74,21 @@ TEST_CASE("CPython's command line goes to Python", "[mode]") {
   CHECK(mode_of({"script.py"}, {"script.py"}) == Mode::kPython);
   CHECK(mode_of({"./tool"}, {"./tool"}) == Mode::kPython);
   CHECK(mode_of({"/tmp/app.pyz", "x"}, {"/tmp/app.pyz"}) == Mode::kPython);
+  // Values of -W / -X in the same or the next argument, then the program.
+  CHECK(mode_of({"-W", "error", "-X", "dev", "-m", "json.tool"}) == Mode::kPython);
+  CHECK(mode_of({"-Xdev", "-Werror::DeprecationWarning", "-c", "pass"}) == Mode::kPython);
+  CHECK(mode_of({"-cpass"}) == Mode::kPython);
+  CHECK(mode_of({"-mjson.tool"}) == Mode::kPython);
+  CHECK(mode_of({"-vc", "pass"}) == Mode::kPython);
+  CHECK(mode_of({"-I", "-"}) == Mode::kPython);
+  CHECK(mode_of({"--check-hash-based-pycs", "never", "-c", "pass"}) == Mode::kPython);
+  // After a Python-only option, any existing file is the script.
+  CHECK(mode_of({"-u", "tool"}, {"tool"}) == Mode::kPython);
+  CHECK(mode_of({"-E", "--", "tool"}, {"tool"}) == Mode::kPython);
+  // Options alone start the interpreter, as `python -q` / `python -V` do.
+  CHECK(mode_of({"-q"}) == Mode::kPython);
+  CHECK(mode_of({"-V"}) == Mode::kPython);
+  CHECK(mode_of({"-E", "-s"}) == Mode::kPython);
 }
 
 TEST_CASE("a program named python* is Python whatever the arguments", "[mode]") {

@@ -3,6 +3,7 @@
 
 #include "launcher.h"
 
+using sky_native::launcher::find_program;
 using sky_native::launcher::LaunchEnvironment;
 using sky_native::launcher::Mode;
 using sky_native::launcher::plan_launch;
@@ -60,4 +61,26 @@ TEST_CASE("a binary inside a venv uses that venv, not VIRTUAL_ENV", "[plan]") {
   auto env = environment({"/opt/sky/pyvenv.cfg", "/work/.venv/pyvenv.cfg"}, "/work/.venv");
   auto plan = plan_launch({"sky-native"}, env);
   CHECK_FALSE(plan.path_config_executable);
+}
+
+TEST_CASE("sys.executable is the program as started, like CPython's", "[plan]") {
+  std::set<std::string> executables = {"/usr/local/bin/sky-native", "/opt/sky/bin/python3",
+                                       "/home/u/sky-native"};
+  auto is_executable = [&](const std::string& path) { return executables.count(path) > 0; };
+  const std::string path = "/usr/bin:/usr/local/bin:/opt/sky/bin";
+  CHECK(find_program("/x/y/sky-native", "/home/u", path, is_executable) == "/x/y/sky-native");
+  CHECK(find_program("./sky-native", "/home/u", path, is_executable) == "/home/u/sky-native");
+  CHECK(find_program("././bin/python3", "/opt/sky", path, is_executable) ==
+        "/opt/sky/bin/python3");
+  CHECK(find_program("bin/python3", "/", path, is_executable) == "/bin/python3");
+  CHECK(find_program("sky-native", "/home/u", path, is_executable) ==
+        "/usr/local/bin/sky-native");
+  CHECK(find_program("python3", "/home/u", path, is_executable) == "/opt/sky/bin/python3");
+  // An empty PATH entry is the current directory; relative entries join it.
+  CHECK(find_program("sky-native", "/home/u", "/usr/bin::/opt", is_executable) ==
+        "/home/u/sky-native");
+  CHECK(find_program("sky-native", "/home", "u", is_executable) == "/home/u/sky-native");
+  CHECK(find_program("sky-native", "/home/u", "/usr/bin", is_executable).empty());
+  CHECK(find_program("", "/home/u", path, is_executable).empty());
+  CHECK(find_program("a/b", "", path, is_executable).empty());
 }

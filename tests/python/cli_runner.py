@@ -1,0 +1,144 @@
+"""Runs SkyPilot's `sky`, sky-native and the venv's python the same way.
+
+The end-to-end tests run under sky-native, so sys.executable is the
+sky-native binary and sys.prefix the venv holding SkyPilot.
+"""
+import dataclasses
+import os
+import pathlib
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Dict, Iterable, List, Optional, Sequence
+
+SKY_NATIVE = sys.executable
+SKY = str(pathlib.Path(sys.prefix) / 'bin' / 'sky')
+VENV_PYTHON = str(pathlib.Path(sys.prefix) / 'bin' / 'python')
+SYSTEM_PYTHON = '/usr/bin/python3.11'
+
+# The two states of sky-native's flag: unset (native on) and off.
+FLAG_STATES = {'native-on': None, 'native-off': '0'}
+
+# Variables that would change what either program does if inherited from
+# the shell running the tests.
+_DROPPED = ('SKYPILOT_USE_NATIVE', 'SKYPILOT_USE_RUST', 'SKYPILOT_API_SERVER_ENDPOINT',
+            'SKYPILOT_API_SERVER_LOCAL_PORT', 'SKYPILOT_CONFIG', 'SKYPILOT_GLOBAL_CONFIG',
+            'SKY_RUNTIME_DIR', 'PYTHONPATH', 'PYTHONHOME', 'PYTHONSTARTUP',
+            'PYTHONINSPECT', 'PYTEST_ADDOPTS', 'PYTEST_CURRENT_TEST')
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    argv: List[str]
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+    def describe(self) -> str:
+        return (f'{self.argv} -> {self.returncode}\n--- stdout ---\n'
+                f'{self.stdout.decode(errors="replace")}\n--- stderr ---\n'
+                f'{self.stderr.decode(errors="replace")}')
+
+
+def environment(home: Optional[str] = None, port: Optional[int] = None,
+                native_flag: Optional[str] = None, **extra: str) -> Dict[str, str]:
+    """The environment every program of one comparison gets.
+
+    VIRTUAL_ENV names the venv (sky-native finds SkyPilot through it, as the
+    venv's own python does); HOME is the test's own; the local API server
+    port is the test's own; usage collection is off for both programs.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED}
+    env['VIRTUAL_ENV'] = sys.prefix
+    env['SKYPILOT_DISABLE_USAGE_COLLECTION'] = '1'
+    if home is not None:
+        env['HOME'] = home
+    if port is not None:
+        env['SKYPILOT_API_SERVER_LOCAL_PORT'] = str(port)
+    if native_flag is not None:
+        env['SKYPILOT_USE_NATIVE'] = native_flag
+    env.update(extra)
+    return env
+
+
+def run(argv: Sequence[str], env: Dict[str, str], timeout: float = 120,
+        stdin: Optional[bytes] = None, cwd: Optional[str] = None) -> Result:
+    """Runs argv to completion; a timeout is a test failure, never a hang."""
+    completed = subprocess.run(list(argv), input=stdin if stdin is not None else b'',
+                               capture_output=True, env=env, timeout=timeout, cwd=cwd,
+                               check=False)
+    return Result(list(argv), completed.returncode, completed.stdout, completed.stderr)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+# `sky api status` shows how long ago each request was created, and sizes
+# its columns to the widest cell.
+_AGO = re.compile(rb'\b(just now|\d+ (?:sec|secs|min|mins|hr|hrs|hour|hours|day|days)'
+                  rb' ago)')
+_COLUMN_GAP = re.compile(rb' {2,}')
+
+
+def normalise_request_table(output: bytes) -> bytes:
+    """Relative times become <ago>, then runs of 2+ spaces become two."""
+    return _COLUMN_GAP.sub(b'  ', _AGO.sub(b'<ago>', output))
+
+
+def _cmdline(pid: int) -> List[str]:
+    try:
+        raw = pathlib.Path(f'/proc/{pid}/cmdline').read_bytes()
+    except OSError:
+        return []
+    return [part.decode(errors='replace') for part in raw.split(b'\0') if part]
+
+
+def api_server_pids(port: int) -> List[int]:
+    """Processes whose command line is an API server on this port."""
+    pids = []
+    for entry in pathlib.Path('/proc').iterdir():
+        if not entry.name.isdigit():
+            continue
+        line = ' '.join(_cmdline(int(entry.name)))
+        if '-m sky.server.server' in line and f'--port={port}' in line:
+            pids.append(int(entry.name))
+    return pids
+
+
+def children(pid: int) -> List[int]:
+    """Direct children of pid."""
+    found = []
+    for task in pathlib.Path(f'/proc/{pid}/task').glob('*'):
+        try:
+            found += [int(p) for p in (task / 'children').read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def descendants(pid: int) -> List[int]:
+    result, todo = [], [pid]
+    while todo:
+        for child in children(todo.pop()):
+            result.append(child)
+            todo.append(child)
+    return result
+
+
+def kill_trees(pids: Iterable[int]) -> None:
+    """SIGKILLs these processes (which this test started) and their trees."""
+    victims = []
+    for pid in pids:
+        victims += [pid] + descendants(pid)
+    for pid in victims:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    time.sleep(0.2)
