@@ -91,7 +91,7 @@ def normalise_request_table(output: bytes) -> bytes:
     return _COLUMN_GAP.sub(b'  ', _AGO.sub(b'<ago>', output))
 
 
-def _cmdline(pid: int) -> List[str]:
+def cmdline(pid: int) -> List[str]:
     try:
         raw = pathlib.Path(f'/proc/{pid}/cmdline').read_bytes()
     except OSError:
@@ -105,7 +105,7 @@ def api_server_pids(port: int) -> List[int]:
     for entry in pathlib.Path('/proc').iterdir():
         if not entry.name.isdigit():
             continue
-        line = ' '.join(_cmdline(int(entry.name)))
+        line = ' '.join(cmdline(int(entry.name)))
         if '-m sky.server.server' in line and f'--port={port}' in line:
             pids.append(int(entry.name))
     return pids

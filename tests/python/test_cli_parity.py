@@ -113,7 +113,7 @@ def _server_processes(port):
             except OSError:
                 continue
             info.append({'pid': member, 'server': member == pid, 'exe': exe,
-                         'cmdline': cli_runner._cmdline(member)})  # pylint: disable=protected-access
+                         'cmdline': cli_runner.cmdline(member)})
     return info
 
 
