@@ -24,13 +24,13 @@ _CPU_DEPENDENCIES = (
     ('os', 'getenv'), ('os', 'sched_getaffinity'), ('os.path', 'isfile'),
     ('builtins', 'open'), ('psutil', 'cpu_count'), (COMMON_UTILS, 'psutil'),
     (COMMON_UTILS, '_cpu_count'), (COMMON_UTILS, '_get_cgroup_cpu_limit'),
-    (COMMON_UTILS, '_is_cgroup_v2'))
+    (COMMON_UTILS, '_is_cgroup_v2'), (COMMON_UTILS, 'os'))
 _MEMORY_DEPENDENCIES = (
     ('os', 'getenv'), ('os.path', 'isfile'), ('builtins', 'open'),
     ('psutil', 'virtual_memory'), (COMMON_UTILS, 'psutil'),
     (COMMON_UTILS, '_mem_size_gb'), (COMMON_UTILS, '_get_cgroup_memory_limit'),
-    (COMMON_UTILS, '_is_cgroup_v2'))
-_THREAD_DEPENDENCIES = (('os', 'cpu_count'),
+    (COMMON_UTILS, '_is_cgroup_v2'), (COMMON_UTILS, 'os'))
+_THREAD_DEPENDENCIES = (('os', 'cpu_count'), (SUBPROCESS_UTILS, 'os'),
                         (SUBPROCESS_UTILS, '_get_thread_multiplier'))
 
 FUNCTIONS = (
@@ -61,6 +61,7 @@ FUNCTIONS = (
                    _THREAD_DEPENDENCIES +
                    (('resource', 'getrlimit'), ('os', 'listdir'),
                     ('os.path', 'isdir'),
+                    (SUBPROCESS_UTILS, 'resource'),
                     (SUBPROCESS_UTILS, 'get_parallel_threads'))),
     NativeFunction('is_process_alive', None),
     NativeFunction('estimate_fd_for_directory', None),
