@@ -1,6 +1,7 @@
 # sky-native: the two commands of the README are `make run` and `make test`;
 # both set everything up first on a fresh Debian bookworm machine.
 
+SHELL       := /bin/bash
 PYTHON      := /usr/bin/python3.11
 VENV        := $(CURDIR)/.venv
 BUILD_DIR   := $(CURDIR)/build
@@ -11,10 +12,11 @@ VENV_ENV    := VIRTUAL_ENV=$(VENV) PATH=$(VENV)/bin:$(PATH)
 
 APT_PACKAGES := build-essential cmake ninja-build python3.11 python3.11-dev \
   python3.11-venv libpython3.11-dev pybind11-dev libpoco-dev libssl-dev catch2 \
-  libbenchmark-dev clang-format clang-tidy ca-certificates procps
+  libbenchmark-dev clang-format clang-tidy clang-14 libclang-rt-14-dev \
+  ca-certificates procps
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup apt venv build run test test-cpp test-python bench fmt lint clean
+.PHONY: setup apt venv build run test test-cpp test-python test-fuzz bench fmt lint clean
 
 setup: apt venv
 
@@ -43,13 +45,28 @@ run: setup build
 	$(VENV_ENV) $(SKY_NATIVE) api status
 	$(VENV_ENV) $(SKY_NATIVE) api stop
 
-test: setup build test-cpp test-python
+test: setup build test-cpp test-python test-fuzz
 
 test-cpp:
 	ctest --preset $(PRESET)
 
 test-python:
 	$(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider tests/python
+
+# Bad input: the core's tests under AddressSanitizer and UBSan, then every
+# parser's libFuzzer target for a fixed, seeded time (a crash fails).
+FUZZ_SECONDS ?= 15
+test-fuzz: apt
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz
+	$(CURDIR)/build-fuzz/tests/core/sky_native_core_tests
+	cd $(CURDIR)/build-fuzz && for fuzzer in tests/fuzz/fuzz_*; do \
+	  [ -x "$$fuzzer" ] || continue; \
+	  echo "$$fuzzer: $(FUZZ_SECONDS) s"; \
+	  "$$fuzzer" -seed=1 -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    -artifact_prefix=$(CURDIR)/build-fuzz/ -print_final_stats=1 2>&1 | tail -4; \
+	  [ "$${PIPESTATUS[0]}" = 0 ] || exit 1; \
+	done
 
 # Benchmarks are commands, never timed tests: the core alone, each native
 # function against SkyPilot's Python in one process, and whole-command

@@ -5,3 +5,9 @@ if(SKY_NATIVE_SANITIZERS)
                       -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=${_sky_native_sanitizers})
 endif()
+
+# Fuzzing builds instrument everything for coverage; the fuzz targets
+# themselves link libFuzzer's main (tests/fuzz).
+if(SKY_NATIVE_BUILD_FUZZERS)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
