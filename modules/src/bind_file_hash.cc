@@ -18,6 +18,7 @@
 #include "exceptions.h"
 #include "fallback.h"
 #include "fastcall.h"
+#include "gil.h"
 #include "sky/core/errors.h"
 #include "sky/core/file_hash.h"
 
@@ -41,21 +42,6 @@ struct HashObject {
 };
 
 PyTypeObject* hash_type = nullptr;
-
-// Runs `body` without the GIL and returns what it threw, if anything.
-// `body` must not touch Python objects.
-template <typename Body>
-std::exception_ptr without_gil(Body&& body) noexcept {
-  std::exception_ptr failure;
-  PyThreadState* saved = PyEval_SaveThread();
-  try {
-    body();
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  PyEval_RestoreThread(saved);
-  return failure;
-}
 
 HashObject* as_hash(PyObject* self) { return reinterpret_cast<HashObject*>(self); }
 

@@ -15,6 +15,7 @@
 #include "exceptions.h"
 #include "fallback.h"
 #include "fastcall.h"
+#include "gil.h"
 #include "sky/core/errors.h"
 #include "sky/core/file_tail.h"
 
@@ -24,21 +25,6 @@ namespace {
 constexpr const char* kName = "read_last_n_lines";
 constexpr std::array<std::string_view, 5> kParameters{"file_path", "n", "chunk_size", "encoding",
                                                       "errors"};
-
-// Runs `body` without the GIL and returns what it threw, if anything.
-// `body` must not touch Python objects.
-template <typename Body>
-std::exception_ptr without_gil(Body&& body) noexcept {
-  std::exception_ptr failure;
-  PyThreadState* saved = PyEval_SaveThread();
-  try {
-    body();
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  PyEval_RestoreThread(saved);
-  return failure;
-}
 
 // SkyPilot's module was compiled with the interpreter's optimisation level,
 // fixed for the process: under -O its asserts are gone.

@@ -17,6 +17,7 @@
 #include "exceptions.h"
 #include "fallback.h"
 #include "fastcall.h"
+#include "gil.h"
 #include "sky/core/errors.h"
 #include "sky/core/parallelism.h"
 
@@ -200,24 +201,20 @@ PyObject* get_max_workers_for_file_mounts(PyObject* /*self*/, PyObject* const* a
   std::int64_t fd_per_rsync = 5;
   std::size_t failed_index = sources.size();
   int failed_errno = 0;
-  std::exception_ptr error;
-  PyThreadState* thread_state = PyEval_SaveThread();
-  for (std::size_t i = 0; i < sources.size(); ++i) {
-    if (!sources[i].encodable || !sky::core::is_directory(sources[i].encoded)) continue;
-    try {
-      auto entries =
-          static_cast<std::int64_t>(sky::core::count_directory_entries(sources[i].encoded));
-      fd_per_rsync = std::max(fd_per_rsync, entries * 5);
-    } catch (const sky::core::OsError& e) {
-      failed_index = i;
-      failed_errno = e.error_number();
-      break;
-    } catch (...) {
-      error = std::current_exception();
-      break;
+  std::exception_ptr error = without_gil([&] {
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      if (!sources[i].encodable || !sky::core::is_directory(sources[i].encoded)) continue;
+      try {
+        auto entries =
+            static_cast<std::int64_t>(sky::core::count_directory_entries(sources[i].encoded));
+        fd_per_rsync = std::max(fd_per_rsync, entries * 5);
+      } catch (const sky::core::OsError& e) {
+        failed_index = i;
+        failed_errno = e.error_number();
+        return;
+      }
     }
-  }
-  PyEval_RestoreThread(thread_state);
+  });
   if (error) {
     set_python_error(error);
     return nullptr;
@@ -274,14 +271,8 @@ PyObject* estimate_fd_for_directory(PyObject* /*self*/, PyObject* const* args, P
                            static_cast<std::size_t>(PyBytes_GET_SIZE(encoded)));
   Py_DECREF(encoded);
   std::int64_t estimate = 0;
-  std::exception_ptr error;
-  PyThreadState* thread_state = PyEval_SaveThread();
-  try {
-    estimate = sky::core::estimate_fd_for_directory(encoded_path);
-  } catch (...) {
-    error = std::current_exception();
-  }
-  PyEval_RestoreThread(thread_state);
+  std::exception_ptr error =
+      without_gil([&] { estimate = sky::core::estimate_fd_for_directory(encoded_path); });
   if (error) {
     set_python_error(error);
     return nullptr;

@@ -13,6 +13,7 @@
 #include "exceptions.h"
 #include "fallback.h"
 #include "fastcall.h"
+#include "gil.h"
 #include "sky/core/errors.h"
 #include "sky/core/ports.h"
 
@@ -74,19 +75,14 @@ PyObject* find_free_port(PyObject* /*self*/, PyObject* const* args, Py_ssize_t n
   if (failed) return nullptr;
   std::vector<std::pair<int, int>> bind_errors;
   std::optional<int> port;
-  std::exception_ptr error;
-  PyThreadState* thread_state = PyEval_SaveThread();
-  try {
+  std::exception_ptr error = without_gil([&] {
     if (logger != nullptr) {
       port = sky::core::find_free_port(start_port,
                                        [&](int p, int e) { bind_errors.emplace_back(p, e); });
     } else {
       port = sky::core::find_free_port(start_port);
     }
-  } catch (...) {
-    error = std::current_exception();
-  }
-  PyEval_RestoreThread(thread_state);
+  });
 
   for (const auto& [failed_port, error_number] : bind_errors) {
     // f'Error binding port {port}: {e}' with e the OSError from bind().

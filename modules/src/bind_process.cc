@@ -8,6 +8,7 @@
 #include "bindings.h"
 #include "exceptions.h"
 #include "fastcall.h"
+#include "gil.h"
 #include "sky/core/process.h"
 
 namespace sky_native {
@@ -45,14 +46,7 @@ PyObject* is_process_alive(PyObject* /*self*/, PyObject* const* args, Py_ssize_t
   // Beyond 64 bits either way: outside (0, 2**31 - 1], so False.
   if (overflow != 0 || pid <= 0 || pid > sky::core::kMaxPid) Py_RETURN_FALSE;
   bool alive = false;
-  std::exception_ptr error;
-  PyThreadState* thread_state = PyEval_SaveThread();
-  try {
-    alive = sky::core::is_process_alive(pid);
-  } catch (...) {
-    error = std::current_exception();
-  }
-  PyEval_RestoreThread(thread_state);
+  std::exception_ptr error = without_gil([&] { alive = sky::core::is_process_alive(pid); });
   if (error) {
     set_python_error(error);
     return nullptr;

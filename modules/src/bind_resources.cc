@@ -11,6 +11,7 @@
 #include "bindings.h"
 #include "fallback.h"
 #include "fastcall.h"
+#include "gil.h"
 #include "sky/core/python_float.h"
 #include "sky/core/resources.h"
 
@@ -76,21 +77,6 @@ std::optional<double> parse_str(PyObject* value) {
   return sky::core::parse_python_float(std::string_view(utf8, static_cast<std::size_t>(length)));
 }
 
-// Runs a core call without the GIL; false when it threw (the caller then
-// lets SkyPilot's Python produce the exact error).
-template <typename Body>
-bool run_without_gil(Body&& body) {
-  bool ok = true;
-  Py_BEGIN_ALLOW_THREADS
-  try {
-    body();
-  } catch (...) {
-    ok = false;
-  }
-  Py_END_ALLOW_THREADS
-  return ok;
-}
-
 const sky::core::ResourceSources& host_sources() {
   static const sky::core::ResourceSources sources;
   return sources;
@@ -139,7 +125,8 @@ PyObject* get_cpu_count(PyObject* /*self*/, PyObject* const* args, Py_ssize_t na
       break;
   }
   sky::core::CpuCount count;
-  if (!run_without_gil([&] { count = sky::core::cpu_count(host_sources()); })) return original();
+  // A core failure lets SkyPilot's Python produce the exact error.
+  if (without_gil([&] { count = sky::core::cpu_count(host_sources()); })) return original();
   switch (count.status) {
     case sky::core::CpuCount::Status::kUndetermined:
       return original();  // min(None, ...) raises TypeError
@@ -178,7 +165,7 @@ PyObject* get_mem_size_gb(PyObject* /*self*/, PyObject* const* args, Py_ssize_t 
   }
   if (!default_procfs()) return original();
   std::optional<double> gib;
-  if (!run_without_gil([&] { gib = sky::core::mem_size_gb(host_sources()); }) || !gib) {
+  if (without_gil([&] { gib = sky::core::mem_size_gb(host_sources()); }) || !gib) {
     return original();
   }
   return PyFloat_FromDouble(*gib);

@@ -1,0 +1,26 @@
+// Releasing the GIL around blocking core work (files, directories, sockets).
+#pragma once
+
+#include <Python.h>
+
+#include <exception>
+
+namespace sky_native {
+
+/// Runs `body` without the GIL and returns what it threw, or nullptr.
+/// `body` must not touch Python objects. (A function rather than
+/// Py_BEGIN_ALLOW_THREADS so that no exception crosses the macro pair.)
+template <typename Body>
+std::exception_ptr without_gil(Body&& body) noexcept {
+  std::exception_ptr failure;
+  PyThreadState* saved = PyEval_SaveThread();
+  try {
+    body();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  PyEval_RestoreThread(saved);
+  return failure;
+}
+
+}  // namespace sky_native
