@@ -1,7 +1,5 @@
 #include "sky/core/file_tail.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,73 +11,6 @@
 #include "sky/core/errors.h"
 
 namespace sky::core {
-
-InputFile InputFile::open(const std::string& path) {
-  int fd = -1;
-  do {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) throw_os_error(path);
-  InputFile file(fd);
-  // FileIO: open(2) succeeds on a directory, then fstat refuses it. Only an
-  // EBADF from fstat is an error there; others are ignored.
-  struct stat status {};
-  if (::fstat(fd, &status) == 0) {
-    if (S_ISDIR(status.st_mode)) throw OsError(EISDIR, path);
-  } else if (errno == EBADF) {
-    throw OsError(EBADF);
-  }
-  return file;
-}
-
-InputFile::InputFile(InputFile&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-
-InputFile& InputFile::operator=(InputFile&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
-}
-
-InputFile::~InputFile() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-std::int64_t InputFile::seek_end() {
-  off_t end = ::lseek(fd_, 0, SEEK_END);
-  if (end < 0) throw OsError(errno);
-  return static_cast<std::int64_t>(end);
-}
-
-std::size_t InputFile::read_at(std::int64_t offset, char* buffer, std::size_t size) {
-  std::size_t done = 0;
-  while (done < size) {
-    ssize_t got = ::pread(fd_, buffer + done, size - done,
-                          static_cast<off_t>(offset) + static_cast<off_t>(done));
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      throw OsError(errno);
-    }
-    if (got == 0) break;
-    done += static_cast<std::size_t>(got);
-  }
-  return done;
-}
-
-std::size_t InputFile::read(char* buffer, std::size_t size) {
-  std::size_t done = 0;
-  while (done < size) {
-    ssize_t got = ::read(fd_, buffer + done, size - done);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      throw OsError(errno);
-    }
-    if (got == 0) break;
-    done += static_cast<std::size_t>(got);
-  }
-  return done;
-}
 
 std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n,
                                            std::int64_t chunk_size) {

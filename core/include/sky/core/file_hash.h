@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "sky/core/file_tail.h"
+#include "sky/core/input_file.h"
 
 namespace sky::core {
 
