@@ -36,6 +36,9 @@ class Result:
     returncode: int
     stdout: bytes
     stderr: bytes
+    # The private HOME and API server port of the run, when it had them.
+    home: Optional[str] = None
+    port: Optional[int] = None
 
     def describe(self) -> str:
         return (f'{self.argv} -> {self.returncode}\n--- stdout ---\n'
@@ -89,6 +92,15 @@ _COLUMN_GAP = re.compile(rb' {2,}')
 def normalise_request_table(output: bytes) -> bytes:
     """Relative times become <ago>, then runs of 2+ spaces become two."""
     return _COLUMN_GAP.sub(b'  ', _AGO.sub(b'<ago>', output))
+
+
+_TRACEBACK = re.compile(rb'Traceback \(most recent call last\):\n(?:[ \t][^\n]*\n)*')
+
+
+def collapse_tracebacks(output: bytes) -> bytes:
+    """Each 'Traceback (most recent call last):' and its indented frames go,
+    leaving the exception line where the traceback began."""
+    return _TRACEBACK.sub(b'', output)
 
 
 def cmdline(pid: int) -> List[str]:

@@ -2,24 +2,34 @@
 
 Every command runs under `.venv/bin/sky` and under sky-native with the
 flag unset (native on) and with SKYPILOT_USE_NATIVE=0, all with the same
-environment: the same private HOME, VIRTUAL_ENV naming the venv, usage
-collection off, and (for the commands that need the API server) the same
-private local API server port (SKYPILOT_API_SERVER_LOCAL_PORT), so the real
-servers started here never meet anyone else's. stdout, stderr and the exit
-code must be equal.
-
-What is normalised, and only there: `sky api status` prints how long ago
-each request was created ('54 secs ago') and sizes its columns to the widest
-cell, so in its output relative times become '<ago>' and runs of two or more
-spaces become two. Nothing else is: ANSI colour codes, the server URL with
-its port, paths and the rest are compared as they are.
+environment: VIRTUAL_ENV naming the venv, usage collection off, a private
+HOME. stdout, stderr and the exit code must be equal.
 
 The server sequence (status starting the server, check, status, api status,
 api stop, api status and api stop with no server) runs once under sky and
-once per flag state under sky-native, each starting and stopping its own real
-server; a finalizer stops any server left behind under both binaries.
+once per flag state under sky-native. The three run at the same time, each
+in its own fresh HOME with its own private local API server port
+(SKYPILOT_API_SERVER_LOCAL_PORT), so each binary starts, uses and stops its
+own real server and none of them meets anyone else's; a finalizer stops any
+server left behind, under both binaries.
+
+What is normalised, and only there:
+- in the server sequence's output, each run's private HOME path becomes
+  '<home>' and its private port '<port>';
+- `sky api status` prints how long ago each request was created ('54 secs
+  ago') and sizes its columns to the widest cell, so in its output relative
+  times become '<ago>' and runs of two or more spaces become two;
+- `sky check` reports a cloud check that raised with traceback.format_exc(),
+  while other check threads of the server flip the process-wide
+  sys.tracebacklimit (ux_utils.print_exception_no_traceback): under sky
+  itself the same reason comes out as a full traceback on one run and as its
+  last line on the next. In check output a traceback is reduced to that last
+  line.
+Nothing else is: ANSI colour codes, other paths and the rest are compared as
+they are.
 """
 import concurrent.futures
+import dataclasses
 import pathlib
 import time
 
@@ -47,41 +57,35 @@ EXPECTED_EXIT = {'launch-no-such-flag': 2, 'unknown-command': 2}
 
 # The real server's life, in order: (step name, args, normalise).
 SERVER_STEPS = [
-    ('status-starts-server', ['status'], False),
-    ('check', ['check'], False),
-    ('status-server-running', ['status'], False),
-    ('api-status', ['api', 'status'], True),
-    ('api-stop', ['api', 'stop'], False),
-    ('api-status-stopped', ['api', 'status'], True),
-    ('api-stop-not-running', ['api', 'stop'], False),
+    ('status-starts-server', ['status'], None),
+    ('check', ['check'], cli_runner.collapse_tracebacks),
+    ('status-server-running', ['status'], None),
+    ('api-status', ['api', 'status'], cli_runner.normalise_request_table),
+    ('api-stop', ['api', 'stop'], None),
+    ('api-status-stopped', ['api', 'status'], cli_runner.normalise_request_table),
+    ('api-stop-not-running', ['api', 'stop'], None),
 ]
 # Starting the server (and `check`, which asks every cloud) is slow on a
 # loaded machine.
 SERVER_TIMEOUT = 600
 
 
-@pytest.fixture(scope='module')
-def offline_results(tmp_path_factory):
-    """Each offline command under sky and sky-native (both flag states)."""
-    home = str(tmp_path_factory.mktemp('home'))
-    jobs = {}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        for name, args in OFFLINE_COMMANDS.items():
-            jobs[(name, 'sky')] = pool.submit(cli_runner.run, [SKY, *args],
-                                              cli_runner.environment(home))
-            for state, flag in FLAG_STATES.items():
-                env = cli_runner.environment(home, native_flag=flag)
-                jobs[(name, state)] = pool.submit(cli_runner.run, [SKY_NATIVE, *args], env)
-        return {key: job.result() for key, job in jobs.items()}
+def assert_same(expected, actual, normalise=None):
+    """Equal exit code, stdout and stderr, after `normalise` and after each
+    run's private HOME and port (when it has them) become placeholders."""
 
-
-def assert_same(expected, actual, normalise=False):
     def view(result):
-        out, err = result.stdout, result.stderr
-        if normalise:
-            out = cli_runner.normalise_request_table(out)
-            err = cli_runner.normalise_request_table(err)
-        return result.returncode, out, err
+        replacements = []
+        if result.home is not None:
+            replacements.append((result.home.encode(), b'<home>'))
+        if result.port is not None:
+            replacements.append((f'127.0.0.1:{result.port}'.encode(), b'127.0.0.1:<port>'))
+        streams = []
+        for stream in (result.stdout, result.stderr):
+            for old, new in replacements:
+                stream = stream.replace(old, new)
+            streams.append(normalise(stream) if normalise else stream)
+        return (result.returncode, *streams)
 
     assert view(actual) == view(expected), (
         f'sky:\n{expected.describe()}\nsky-native:\n{actual.describe()}')
@@ -118,50 +122,92 @@ def _server_processes(port):
 
 
 def _run_server_sequence(binary, env, port, observe_server):
-    results, observed = {}, {}
+    results, observed = {'port': port}, {}
     for step, args, _ in SERVER_STEPS:
-        results[step] = cli_runner.run([binary, *args], env, timeout=SERVER_TIMEOUT)
+        results[step] = dataclasses.replace(
+            cli_runner.run([binary, *args], env, timeout=SERVER_TIMEOUT), home=env['HOME'],
+            port=port)
         if step == 'status-starts-server' and observe_server:
             observed['processes'] = _server_processes(port)
             # SkyPilot's own console script talks to the server sky-native
             # started; its answer must be the one sky-native gets.
-            observed['sky-api-status'] = cli_runner.run([SKY, 'api', 'status'], env,
-                                                        timeout=SERVER_TIMEOUT)
+            observed['sky-api-status'] = dataclasses.replace(
+                cli_runner.run([SKY, 'api', 'status'], env, timeout=SERVER_TIMEOUT),
+                home=env['HOME'], port=port)
         if step == 'api-status' and observe_server:
             observed['own-api-status'] = results[step]
     return results, observed
 
 
 @pytest.fixture(scope='module')
-def server_results(tmp_path_factory):
-    """The server sequence under sky, then sky-native in both flag states."""
-    home = str(tmp_path_factory.mktemp('server-home'))
-    port = cli_runner.free_port()
-    runs = {'port': port}
+def background(tmp_path_factory):
+    """Starts every command of this file at once, in the background.
+
+    The offline commands (sky and sky-native in both flag states, two at a
+    time) share one HOME. The server sequences of sky and of sky-native in
+    each flag state run side by side, each with a fresh HOME and port of its
+    own. The finalizer waits for all of them, then makes sure no server of
+    this test is left, stopping it under both binaries.
+    """
+    home = str(tmp_path_factory.mktemp('home'))
+    envs = {'sky': cli_runner.environment(str(tmp_path_factory.mktemp('sky-home')),
+                                          cli_runner.free_port())}
+    for state, flag in FLAG_STATES.items():
+        envs[state] = cli_runner.environment(str(tmp_path_factory.mktemp(f'{state}-home')),
+                                             cli_runner.free_port(), native_flag=flag)
+    ports = {name: int(env['SKYPILOT_API_SERVER_LOCAL_PORT']) for name, env in envs.items()}
+    assert len(set(ports.values())) == len(ports)
+    offline_pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+    server_pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(envs))
     try:
-        runs['sky'], _ = _run_server_sequence(SKY, cli_runner.environment(home, port),
-                                              port, observe_server=False)
-        for state, flag in FLAG_STATES.items():
-            env = cli_runner.environment(home, port, native_flag=flag)
-            runs[state], runs[f'{state}-server'] = _run_server_sequence(
-                SKY_NATIVE, env, port, observe_server=True)
-        yield runs
+        server = {name: server_pool.submit(_run_server_sequence,
+                                           SKY if name == 'sky' else SKY_NATIVE, env,
+                                           ports[name], observe_server=name != 'sky')
+                  for name, env in envs.items()}
+        offline = {}
+        for name, args in OFFLINE_COMMANDS.items():
+            offline[(name, 'sky')] = offline_pool.submit(cli_runner.run, [SKY, *args],
+                                                         cli_runner.environment(home))
+            for state, flag in FLAG_STATES.items():
+                env = cli_runner.environment(home, native_flag=flag)
+                offline[(name, state)] = offline_pool.submit(cli_runner.run,
+                                                             [SKY_NATIVE, *args], env)
+        yield {'offline': offline, 'server': server}
     finally:
-        env = cli_runner.environment(home, port)
-        for binary in (SKY_NATIVE, SKY):
-            if cli_runner.api_server_pids(port):
-                cli_runner.run([binary, 'api', 'stop'], env, timeout=SERVER_TIMEOUT)
+        offline_pool.shutdown(wait=True)
+        server_pool.shutdown(wait=True)
+        for name, env in envs.items():
+            for binary in (SKY_NATIVE, SKY):
+                if cli_runner.api_server_pids(ports[name]):
+                    cli_runner.run([binary, 'api', 'stop'], env, timeout=SERVER_TIMEOUT)
         deadline = time.time() + 10
-        while cli_runner.api_server_pids(port) and time.time() < deadline:
+        while any(cli_runner.api_server_pids(p) for p in ports.values()) and (
+                time.time() < deadline):
             time.sleep(0.5)
-        # Only ever this test's own server: its port is unique to it.
-        cli_runner.kill_trees(cli_runner.api_server_pids(port))
+        # Only ever this test's own servers: their ports are private to it.
+        for port in ports.values():
+            cli_runner.kill_trees(cli_runner.api_server_pids(port))
+
+
+@pytest.fixture(scope='module')
+def offline_results(background):
+    """Each offline command under sky and sky-native (both flag states)."""
+    return {key: job.result() for key, job in background['offline'].items()}
+
+
+@pytest.fixture(scope='module')
+def server_results(background):
+    """The server sequence under sky and sky-native in both flag states."""
+    runs = {}
+    for name, job in background['server'].items():
+        runs[name], runs[f'{name}-server'] = job.result()
+    return runs
 
 
 @pytest.mark.parametrize('state', FLAG_STATES)
-@pytest.mark.parametrize('step,normalise',
-                         [(step, normalise) for step, _, normalise in SERVER_STEPS])
-def test_server_command_parity(server_results, step, normalise, state):
+@pytest.mark.parametrize('step', [step for step, _, _ in SERVER_STEPS])
+def test_server_command_parity(server_results, step, state):
+    normalise = {name: function for name, _, function in SERVER_STEPS}[step]
     expected = server_results['sky'][step]
     assert expected.returncode == 0, expected.describe()
     assert_same(expected, server_results[state][step], normalise)
@@ -169,7 +215,7 @@ def test_server_command_parity(server_results, step, normalise, state):
 
 def test_server_sequence_really_started_a_server(server_results):
     sky_runs = server_results['sky']
-    port = server_results['port']
+    port = sky_runs['port']
     started = sky_runs['status-starts-server'].stdout + sky_runs['status-starts-server'].stderr
     assert f'127.0.0.1:{port}'.encode() in started
     assert b'SkyPilot API server started' in started
@@ -185,7 +231,7 @@ def test_api_server_runs_under_sky_native(server_results, state):
     servers = [p for p in processes if p['server']]
     assert len(servers) == 1, processes
     server = servers[0]
-    port = server_results['port']
+    port = server_results[state]['port']
     assert server['cmdline'] == [SKY_NATIVE, '-m', 'sky.server.server', '--host=127.0.0.1',
                                  f'--port={port}'], server
     # The server and every worker it started are the sky-native binary, so
@@ -199,4 +245,5 @@ def test_api_server_runs_under_sky_native(server_results, state):
 def test_sky_talks_to_the_server_sky_native_started(server_results, state):
     observed = server_results[f'{state}-server']
     assert observed['sky-api-status'].returncode == 0, observed['sky-api-status'].describe()
-    assert_same(observed['sky-api-status'], observed['own-api-status'], normalise=True)
+    assert_same(observed['sky-api-status'], observed['own-api-status'],
+                cli_runner.normalise_request_table)

@@ -3,6 +3,8 @@
 Python-mode cases run under sky-native and the venv's python and must agree
 on the exit code (a negative code: killed by that signal), stdout and
 stderr. sky-mode cases compare with SkyPilot's `sky`. Nothing is normalised.
+`sky-native launch --no-such-flag` (exit 2, byte for byte as sky) is in
+test_cli_parity.py.
 """
 import signal
 
@@ -55,22 +57,13 @@ def test_keyboard_interrupt_is_130_in_a_shell(tmp_path):
         assert result.stdout == b'status=130\n', (interpreter, result.describe())
 
 
-@pytest.mark.parametrize('state', cli_runner.FLAG_STATES)
-def test_usage_error_exit_2(state, tmp_path):
-    env = cli_runner.environment(str(tmp_path), native_flag=cli_runner.FLAG_STATES[state])
-    result = cli_runner.run([SKY_NATIVE, 'launch', '--no-such-flag'], env)
-    assert result.returncode == 2, result.describe()
-    assert b'No such option: --no-such-flag' in result.stderr
-    assert b'Traceback' not in result.stderr
-
-
 def _pipeline(command, env):
     """Runs `command | head -1` in bash; stdout, stderr and the left exit code."""
     script = f'{command} | head -1; echo "left=${{PIPESTATUS[0]}}" >&2'
     return cli_runner.run(['bash', '-c', script], env)
 
 
-@pytest.mark.parametrize('args', [['--help'], ['launch', '--help']], ids=' '.join)
+@pytest.mark.parametrize('args', [['--help']], ids=' '.join)
 def test_closed_pipe_in_sky_mode(args, tmp_path):
     env = cli_runner.environment(str(tmp_path))
     ours = _pipeline(' '.join([SKY_NATIVE, *args]), env)
