@@ -67,7 +67,7 @@ def environment(home: Optional[str] = None, port: Optional[int] = None,
     return env
 
 
-def run(argv: Sequence[str], env: Dict[str, str], timeout: float = 120,
+def run(argv: Sequence[str], env: Dict[str, str], timeout: float = 300,
         stdin: Optional[bytes] = None, cwd: Optional[str] = None) -> Result:
     """Runs argv to completion; a timeout is a test failure, never a hang."""
     completed = subprocess.run(list(argv), input=stdin if stdin is not None else b'',

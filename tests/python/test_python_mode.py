@@ -45,7 +45,7 @@ FLAG_SETS = [[], ['-E'], ['-s'], ['-S'], ['-I'], ['-B'], ['-u'], ['-O'], ['-OO']
 
 
 def _report(interpreter, args, env, cwd, stdin=b''):
-    result = cli_runner.run([interpreter, *args], env, timeout=60, stdin=stdin, cwd=cwd)
+    result = cli_runner.run([interpreter, *args], env, timeout=300, stdin=stdin, cwd=cwd)
     assert result.returncode == 0, result.describe()
     return json.loads(result.stdout.decode().strip().splitlines()[-1])
 
