@@ -5,11 +5,43 @@ if(NOT Python3_EXECUTABLE)
 endif()
 find_package(Python3 3.11 EXACT REQUIRED COMPONENTS Interpreter Development.Embed)
 
+find_package(Threads REQUIRED)
+
 set(PYBIND11_FINDPYTHON ON)
 find_package(pybind11 2.10 CONFIG REQUIRED)
+
+# SkyNative::python: the interpreter sky-native embeds. Linked statically by
+# default, as Debian links its own /usr/bin/python3.11: calls inside a
+# shared libpython go through the PLT, which makes the whole interpreter a
+# few percent slower than `python` (and `sky`). Extension modules in
+# lib-dynload find libpython's symbols in the executable (ENABLE_EXPORTS).
+option(SKY_NATIVE_STATIC_PYTHON "Link libpython statically" ON)
+add_library(sky_native_python INTERFACE)
+add_library(SkyNative::python ALIAS sky_native_python)
+if(SKY_NATIVE_STATIC_PYTHON)
+  execute_process(
+    COMMAND ${Python3_EXECUTABLE} -c
+      "import sysconfig as s; print(s.get_config_var('LIBPL')); print(s.get_config_var('LDVERSION')); print(s.get_config_var('LIBS') + ' ' + s.get_config_var('MODLIBS'))"
+    OUTPUT_VARIABLE _python_config OUTPUT_STRIP_TRAILING_WHITESPACE COMMAND_ERROR_IS_FATAL ANY)
+  string(REPLACE "\n" ";" _python_config "${_python_config}")
+  list(GET _python_config 0 _python_libpl)
+  list(GET _python_config 1 _python_ldversion)
+  list(GET _python_config 2 _python_libs)
+  # The archive Debian builds /usr/bin/python3.11 from is not
+  # position-independent: executables that link it are not PIE, as that
+  # python is not (PIE costs the interpreter several percent).
+  set(_python_archive "${_python_libpl}/libpython${_python_ldversion}.a")
+  target_link_options(sky_native_python INTERFACE -no-pie)
+  separate_arguments(_python_libs UNIX_COMMAND "${_python_libs}")
+  list(REMOVE_DUPLICATES _python_libs)
+  target_include_directories(sky_native_python INTERFACE ${Python3_INCLUDE_DIRS})
+  target_link_libraries(sky_native_python INTERFACE "${_python_archive}" ${_python_libs}
+                        Threads::Threads)
+else()
+  target_link_libraries(sky_native_python INTERFACE Python3::Python)
+endif()
 find_package(Poco REQUIRED COMPONENTS Foundation)
 find_package(OpenSSL 3 REQUIRED)
-find_package(Threads REQUIRED)
 
 if(SKY_NATIVE_BUILD_TESTS)
   find_package(Catch2 2.13 REQUIRED)

@@ -4,6 +4,7 @@ Run by the launcher right after the interpreter starts, in every mode (sky
 CLI, Python mode, the children SkyPilot starts), so that SkyPilot's own
 imports find the native functions everywhere.
 """
+import marshal
 import sys
 
 import sky_native
@@ -40,9 +41,14 @@ class EmbeddedImporter:
 
     @staticmethod
     def exec_module(module):
-        spec = module.__spec__
-        source = sky_native._embedded_source(_stem(spec.name))
-        exec(compile(source, spec.origin, 'exec'), module.__dict__)  # pylint: disable=exec-used
+        # Compiled at build time by the same Python version.
+        code = marshal.loads(sky_native._embedded_code(_stem(module.__spec__.name)))
+        exec(code, module.__dict__)  # pylint: disable=exec-used
+
+    @staticmethod
+    def get_source(fullname):
+        """For tracebacks (linecache asks the module's loader)."""
+        return sky_native._embedded_source(_stem(fullname))
 
 
 def install():

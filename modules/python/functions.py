@@ -1,6 +1,8 @@
 """The 12 functions: where SkyPilot defines them, the signature the native
-versions implement, and what each depends on (for mock-aware fallback)."""
-from typing import NamedTuple, Optional, Tuple
+versions implement, and what each depends on (for mock-aware fallback).
+
+Imported at the start of every sky-native process: it imports nothing (not
+even typing, which alone costs several milliseconds)."""
 
 COMMON_UTILS = 'sky.utils.common_utils'
 SUBPROCESS_UTILS = 'sky.utils.subprocess_utils'
@@ -8,16 +10,20 @@ SUBPROCESS_UTILS = 'sky.utils.subprocess_utils'
 _NO_DEFAULT = object()
 
 
-class NativeFunction(NamedTuple):
-    name: str
-    # The SkyPilot module that defines it, or None for sky-native's own.
-    module: Optional[str]
-    # (parameter name, default or _NO_DEFAULT), positional-or-keyword.
-    parameters: Tuple[Tuple[str, object], ...] = ()
-    # (module name, attribute) pairs: when one of them is replaced after
-    # SkyPilot's import (a test's mock), the native call defers to SkyPilot's
-    # Python function.
-    dependencies: Tuple[Tuple[str, str], ...] = ()
+class NativeFunction:
+    """One function: `name`; `module`, the SkyPilot module that defines it
+    (None for sky-native's own); `parameters`, (name, default or
+    _NO_DEFAULT) pairs, all positional-or-keyword; `dependencies`, (module
+    name, attribute) pairs: when one of them is replaced after SkyPilot's
+    import (a test's mock), the native call defers to SkyPilot's Python."""
+
+    __slots__ = ('name', 'module', 'parameters', 'dependencies')
+
+    def __init__(self, name, module, parameters=(), dependencies=()):
+        self.name = name
+        self.module = module
+        self.parameters = parameters
+        self.dependencies = dependencies
 
 
 _CPU_DEPENDENCIES = (
@@ -70,7 +76,7 @@ FUNCTIONS = (
 NAMES = tuple(f.name for f in FUNCTIONS)
 
 
-def signature_mismatch(function, expected: NativeFunction) -> Optional[str]:
+def signature_mismatch(function, expected):
     """Why `function` does not have the signature the native version
     implements, or None when it has it. Reads the code object directly:
     cheaper than inspect.signature on the start-up path."""

@@ -26,7 +26,9 @@ def _libpython():
                     return path
     except OSError:
         pass
-    return 'linked statically into ' + sys.executable
+    import sysconfig  # pylint: disable=import-outside-toplevel
+    return (f'{sysconfig.get_config_var("LIBRARY")} linked statically into '
+            f'{sys.executable}')
 
 
 def _tls_certificates():

@@ -25,6 +25,14 @@ void bind_embedded(py::module_& m) {
       },
       py::arg("name"), "The source of an embedded sky_native Python file, or None.");
   m.def(
+      "_embedded_code",
+      [](const std::string& name) -> py::object {
+        const EmbeddedFile* file = find_file(name);
+        if (file == nullptr) return py::none();
+        return py::bytes(file->code.data(), file->code.size());
+      },
+      py::arg("name"), "The marshalled code object of an embedded file, or None.");
+  m.def(
       "_install",
       []() {
         const EmbeddedFile* bootstrap = find_file("bootstrap");
@@ -34,10 +42,8 @@ void bind_embedded(py::module_& m) {
         py::module_ sys = py::module_::import("sys");
         py::object module = types.attr("ModuleType")("sky_native._bootstrap");
         py::dict globals = module.attr("__dict__");
-        py::object code = py::module_::import("builtins")
-                              .attr("compile")(py::str(bootstrap->source.data(),
-                                                       bootstrap->source.size()),
-                                               "<sky_native/bootstrap.py>", "exec");
+        py::object code = py::module_::import("marshal").attr("loads")(
+            py::bytes(bootstrap->code.data(), bootstrap->code.size()));
         sys.attr("modules")["sky_native._bootstrap"] = module;
         py::module_::import("builtins").attr("exec")(code, globals);
         module.attr("install")();

@@ -10,16 +10,18 @@ namespace sky_native {
 
 struct EmbeddedFile {
   std::string_view name;    // module stem, e.g. "hook" for hook.py
-  std::string_view source;  // the file's text
+  std::string_view source;  // the file's text (for tracebacks)
+  std::string_view code;    // its code object, marshalled at build time
 };
 
 /// The embedded files, generated at build time from modules/python/.
 extern const EmbeddedFile kEmbeddedFiles[];
 extern const std::size_t kEmbeddedFileCount;
 
-/// Adds `_embedded_source(name)` (the text or None) and `_install()`, which
-/// runs the embedded bootstrap: the importer of the other files and the
-/// replacement hook.
+/// Adds `_embedded_source(name)` and `_embedded_code(name)` (the text and
+/// the marshalled code object, or None) and `_install()`, which runs the
+/// embedded bootstrap: the importer of the other files and the replacement
+/// hook.
 void bind_embedded(pybind11::module_& m);
 
 }  // namespace sky_native

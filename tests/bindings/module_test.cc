@@ -15,6 +15,10 @@ TEST_CASE("the embedded Python files are compiled in", "[module]") {
                            "cli", "native_info"}) {
     INFO(name);
     CHECK_FALSE(sky_native.attr("_embedded_source")(name).is_none());
+    // Marshalled at build time: loads into a code object without compiling.
+    py::object code = py::module_::import("marshal").attr("loads")(
+        sky_native.attr("_embedded_code")(name));
+    CHECK(py::isinstance(code, py::module_::import("types").attr("CodeType")));
   }
   CHECK(sky_native.attr("_embedded_source")("no_such_file").is_none());
 }

@@ -28,7 +28,8 @@ def test_json_report_of_a_healthy_installation():
     assert report['executable'] == sys.executable
     assert report['skypilot_version'] == sky.__version__
     assert report['skypilot_location'] == os.path.dirname(sky.__file__)
-    assert os.path.exists(report['libpython']) and 'libpython3.11' in report['libpython']
+    # A shared libpython's path, or the static archive linked into the binary.
+    assert 'libpython3.11' in report['libpython']
     assert ([p for p in report['sys_path'] if 'site-packages' in p] ==
             [p for p in sys.path if 'site-packages' in p])
     assert report['native_enabled'] is True
