@@ -51,20 +51,7 @@ bool transform_to_ascii(std::string_view utf8, std::string& out) {
   }
   std::u32string code_points;
   if (!decode_utf8(utf8, code_points)) return false;
-  out.clear();
-  out.reserve(code_points.size());
-  for (char32_t cp : code_points) {
-    if (cp < 127) {
-      out.push_back(static_cast<char>(cp));
-    } else if (unicode_is_space(cp)) {
-      out.push_back(' ');
-    } else {
-      int digit = unicode_decimal_value(cp);
-      if (digit < 0) return false;
-      out.push_back(static_cast<char>('0' + digit));
-    }
-  }
-  return true;
+  return transform_decimal_and_space_to_ascii(code_points, out);
 }
 
 // _Py_string_to_number_with_underscores: '_' only between two ASCII digits;

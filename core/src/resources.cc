@@ -109,18 +109,7 @@ struct PythonInt {
 PythonInt python_int(const std::u32string& text) {
   PythonInt result;
   std::string ascii;
-  ascii.reserve(text.size());
-  for (char32_t cp : text) {
-    if (cp < 127) {
-      ascii.push_back(static_cast<char>(cp));
-    } else if (unicode_is_space(cp)) {
-      ascii.push_back(' ');
-    } else {
-      int digit = unicode_decimal_value(cp);
-      if (digit < 0) return result;
-      ascii.push_back(static_cast<char>('0' + digit));
-    }
-  }
+  if (!transform_decimal_and_space_to_ascii(text, ascii)) return result;
   std::size_t i = 0;
   const std::size_t n = ascii.size();
   while (i < n && py_isspace(ascii[i])) ++i;

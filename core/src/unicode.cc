@@ -40,6 +40,23 @@ bool unicode_is_space(char32_t code_point) noexcept {
   return std::binary_search(kSpaces.begin(), kSpaces.end(), code_point);
 }
 
+bool transform_decimal_and_space_to_ascii(std::u32string_view text, std::string& ascii) {
+  ascii.clear();
+  ascii.reserve(text.size());
+  for (char32_t cp : text) {
+    if (cp < 127) {
+      ascii.push_back(static_cast<char>(cp));
+    } else if (unicode_is_space(cp)) {
+      ascii.push_back(' ');
+    } else {
+      int digit = unicode_decimal_value(cp);
+      if (digit < 0) return false;
+      ascii.push_back(static_cast<char>('0' + digit));
+    }
+  }
+  return true;
+}
+
 bool decode_utf8(std::string_view utf8, std::u32string& out) {
   out.clear();
   out.reserve(utf8.size());

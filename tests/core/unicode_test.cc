@@ -35,3 +35,11 @@ TEST_CASE("strict UTF-8 round trip", "[unicode]") {
   CHECK_FALSE(decode_utf8("\xc0\xaf", decoded));      // overlong
   CHECK_FALSE(decode_utf8("\xe2\x82", decoded));      // truncated
 }
+
+TEST_CASE("int()/float()'s transform to ASCII", "[unicode]") {
+  std::string ascii;
+  REQUIRE(transform_decimal_and_space_to_ascii(U"\u00a0\u0663.5e+1\u3000", ascii));
+  CHECK(ascii == " 3.5e+1 ");
+  CHECK_FALSE(transform_decimal_and_space_to_ascii(U"1\u00b2", ascii));  // superscript
+  CHECK_FALSE(transform_decimal_and_space_to_ascii(U"\x7f", ascii));     // DEL becomes '?'
+}
