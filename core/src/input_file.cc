@@ -49,11 +49,16 @@ std::int64_t InputFile::seek_end() {
   return static_cast<std::int64_t>(end);
 }
 
-std::size_t InputFile::read_at(std::int64_t offset, char* buffer, std::size_t size) {
+namespace {
+
+// Loops over short reads (and EINTR) until `size` bytes or end of file, as
+// BufferedReader does; `read_some(done)` makes one read(2)/pread(2) call for
+// the bytes from `done` on.
+template <typename ReadSome>
+std::size_t read_fully(std::size_t size, ReadSome&& read_some) {
   std::size_t done = 0;
   while (done < size) {
-    ssize_t got = ::pread(fd_, buffer + done, size - done,
-                          static_cast<off_t>(offset) + static_cast<off_t>(done));
+    ssize_t got = read_some(done);
     if (got < 0) {
       if (errno == EINTR) continue;
       throw OsError(errno);
@@ -64,18 +69,17 @@ std::size_t InputFile::read_at(std::int64_t offset, char* buffer, std::size_t si
   return done;
 }
 
+}  // namespace
+
+std::size_t InputFile::read_at(std::int64_t offset, char* buffer, std::size_t size) {
+  return read_fully(size, [&](std::size_t done) {
+    return ::pread(fd_, buffer + done, size - done,
+                   static_cast<off_t>(offset) + static_cast<off_t>(done));
+  });
+}
+
 std::size_t InputFile::read(char* buffer, std::size_t size) {
-  std::size_t done = 0;
-  while (done < size) {
-    ssize_t got = ::read(fd_, buffer + done, size - done);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      throw OsError(errno);
-    }
-    if (got == 0) break;
-    done += static_cast<std::size_t>(got);
-  }
-  return done;
+  return read_fully(size, [&](std::size_t done) { return ::read(fd_, buffer + done, size - done); });
 }
 
 }  // namespace sky::core
