@@ -12,8 +12,16 @@ _REPORT_DIR = os.environ.get('SKY_NATIVE_PROBE_DIR')
 _MODULES = ('sky.utils.common_utils', 'sky.utils.subprocess_utils')
 
 
+def _imported(name):
+    # A module is in sys.modules while it is still executing; the native
+    # functions are put in place when its import has finished.
+    module = sys.modules.get(name)
+    spec = getattr(module, '__spec__', None)
+    return module is not None and not getattr(spec, '_initializing', False)
+
+
 def _report():
-    if not all(m in sys.modules for m in _MODULES):
+    if not all(_imported(m) for m in _MODULES):
         return False
     import sky_native  # pylint: disable=import-outside-toplevel
     from sky_native import _functions  # pylint: disable=import-outside-toplevel
