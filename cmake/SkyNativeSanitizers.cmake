@@ -4,6 +4,10 @@ if(SKY_NATIVE_SANITIZERS)
   add_compile_options(-fsanitize=${_sky_native_sanitizers} -fno-omit-frame-pointer
                       -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=${_sky_native_sanitizers})
+  # ASan intercepts crypt(); its interceptor finds the real one only if
+  # libcrypt is loaded at start-up, so Python's _crypt (imported by SkyPilot
+  # through passlib) would otherwise jump to address 0.
+  add_link_options(LINKER:--push-state,--no-as-needed -lcrypt LINKER:--pop-state)
 endif()
 
 # Fuzzing builds instrument everything for coverage; the fuzz targets
