@@ -15,8 +15,7 @@ namespace sky_native::launcher {
 namespace {
 
 // The program of sky mode: what SkyPilot's `sky` console script does.
-constexpr const char* kSkyCliProgram =
-    "import sky_native._cli as _cli\n_cli.main()\n";
+constexpr const char* kSkyCliProgram = "import sky_native._cli as _cli\n_cli.main()\n";
 constexpr const char* kNativeInfoProgram =
     "import sky_native._native_info as _info\n_info.main()\n";
 
@@ -37,15 +36,15 @@ bool path_exists(const std::string& path) {
 }
 
 bool same_file(const std::string& a, const std::string& b) {
-  struct stat sa {}, sb {};
-  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 &&
-         sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  struct stat sa {
+  }, sb{};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
 }
 
 bool is_executable_file(const std::string& path) {
   struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-         ::access(path.c_str(), X_OK) == 0;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
 }
 
 std::string current_directory() {
@@ -60,12 +59,11 @@ std::string current_directory() {
 std::string resolve_self_path(const char* argv0) {
   std::vector<char> buffer(PATH_MAX + 1);
   ssize_t length = ::readlink("/proc/self/exe", buffer.data(), PATH_MAX);
-  std::string self = length > 0 ? std::string(buffer.data(), static_cast<std::size_t>(length))
-                                : std::string();
+  std::string self =
+      length > 0 ? std::string(buffer.data(), static_cast<std::size_t>(length)) : std::string();
   const char* path_env = std::getenv("PATH");
   std::string program = find_program(argv0 != nullptr ? argv0 : "", current_directory(),
-                                     path_env != nullptr ? path_env : "",
-                                     is_executable_file);
+                                     path_env != nullptr ? path_env : "", is_executable_file);
   if (self.empty()) return program.empty() ? std::string("sky-native") : program;
   return !program.empty() && same_file(program, self) ? program : self;
 }
@@ -82,8 +80,7 @@ int exit_code_for(const PyStatus& status) {
 // failure there must not stop the program the user asked for.
 void install_native_side() {
   PyObject* module = PyImport_ImportModule("sky_native");
-  PyObject* result =
-      module != nullptr ? PyObject_CallMethod(module, "_install", nullptr) : nullptr;
+  PyObject* result = module != nullptr ? PyObject_CallMethod(module, "_install", nullptr) : nullptr;
   if (result == nullptr) {
     PySys_WriteStderr("sky-native: the native module could not be installed:\n");
     PyErr_Print();
@@ -110,21 +107,20 @@ std::string find_program(const std::string& argv0, const std::string& cwd,
     if (end == std::string::npos) end = path_env.size();
     // An empty PATH entry is the current directory.
     std::string dir = end > start ? path_env.substr(start, end - start) : cwd;
-    if (!dir.empty() && dir[0] != '/') dir = cwd + "/" + dir;
-    std::string candidate = (dir == "/" ? "" : dir) + "/" + argv0;
+    if (!dir.empty() && dir[0] != '/') dir.insert(0, cwd + "/");
+    std::string candidate = dir == "/" ? "" : dir;
+    candidate.append("/").append(argv0);
     if (!dir.empty() && is_executable(candidate)) return candidate;
     start = end + 1;
   }
   return "";
 }
 
-LaunchPlan plan_launch(const std::vector<std::string>& argv,
-                       const LaunchEnvironment& environment) {
+LaunchPlan plan_launch(const std::vector<std::string>& argv, const LaunchEnvironment& environment) {
   LaunchPlan plan;
   plan.executable = environment.self_path;
   std::string program = argv.empty() ? std::string("sky-native") : argv[0];
-  std::vector<std::string> args(argv.empty() ? argv.end() : argv.begin() + 1,
-                                argv.end());
+  std::vector<std::string> args(argv.empty() ? argv.end() : argv.begin() + 1, argv.end());
   plan.mode = select_mode(program, args, environment.exists);
   switch (plan.mode) {
     case Mode::kPython:
@@ -136,8 +132,7 @@ LaunchPlan plan_launch(const std::vector<std::string>& argv,
       // as for a console script; the program renames it to `sky`.
       plan.argv = {environment.self_path};
       plan.argv.insert(plan.argv.end(), args.begin(), args.end());
-      plan.run_command =
-          plan.mode == Mode::kSkyCli ? kSkyCliProgram : kNativeInfoProgram;
+      plan.run_command = plan.mode == Mode::kSkyCli ? kSkyCliProgram : kNativeInfoProgram;
       break;
   }
   // A binary inside a venv's bin/ is found by CPython itself. Otherwise an
@@ -145,8 +140,7 @@ LaunchPlan plan_launch(const std::vector<std::string>& argv,
   std::string bin_dir = dirname(environment.self_path);
   bool inside_venv = environment.exists(bin_dir + "/pyvenv.cfg") ||
                      environment.exists(dirname(bin_dir) + "/pyvenv.cfg");
-  if (!inside_venv && environment.virtual_env &&
-      !environment.virtual_env->empty() &&
+  if (!inside_venv && environment.virtual_env && !environment.virtual_env->empty() &&
       environment.exists(*environment.virtual_env + "/pyvenv.cfg")) {
     plan.path_config_executable =
         *environment.virtual_env + "/bin/" + basename(environment.self_path);
@@ -173,8 +167,8 @@ int run(const LaunchPlan& plan) {
 
   std::vector<char*> argv;
   for (const std::string& arg : plan.argv) argv.push_back(const_cast<char*>(arg.c_str()));
-  PyStatus status = PyConfig_SetBytesArgv(&config, static_cast<Py_ssize_t>(argv.size()),
-                                          argv.data());
+  PyStatus status =
+      PyConfig_SetBytesArgv(&config, static_cast<Py_ssize_t>(argv.size()), argv.data());
   const std::string& path_executable =
       plan.path_config_executable ? *plan.path_config_executable : plan.executable;
   if (!PyStatus_Exception(status)) {

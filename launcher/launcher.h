@@ -28,8 +28,8 @@ struct LaunchPlan {
 
 /// The environment the plan depends on, injectable for tests.
 struct LaunchEnvironment {
-  std::string self_path;  // this binary, as started (see find_program)
-  std::optional<std::string> virtual_env;   // $VIRTUAL_ENV
+  std::string self_path;                   // this binary, as started (see find_program)
+  std::optional<std::string> virtual_env;  // $VIRTUAL_ENV
   std::function<bool(const std::string&)> exists;
 };
 
@@ -43,8 +43,7 @@ std::string find_program(const std::string& argv0, const std::string& cwd,
                          const std::function<bool(const std::string&)>& is_executable);
 
 /// Plans one invocation from argv (argv[0] first).
-LaunchPlan plan_launch(const std::vector<std::string>& argv,
-                       const LaunchEnvironment& environment);
+LaunchPlan plan_launch(const std::vector<std::string>& argv, const LaunchEnvironment& environment);
 
 /// The real environment of this process.
 LaunchEnvironment current_environment(const char* argv0);

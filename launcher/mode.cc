@@ -81,8 +81,7 @@ bool is_python_command_line(const std::vector<std::string>& args,
 
 }  // namespace
 
-Mode select_mode(std::string_view program_name,
-                 const std::vector<std::string>& args,
+Mode select_mode(std::string_view program_name, const std::vector<std::string>& args,
                  const std::function<bool(const std::string&)>& is_file) {
   if (basename(program_name).substr(0, 6) == "python") return Mode::kPython;
   if (args.empty()) return Mode::kSkyCli;

@@ -28,8 +28,7 @@ inline constexpr std::string_view kNativeInfoFlag = "--native-info";
 /// directory). One ambiguity remains: `-c X` is always Python's -c (sky
 /// would print its commit and ignore X). `is_file` tells whether a path
 /// names an existing file or directory.
-Mode select_mode(std::string_view program_name,
-                 const std::vector<std::string>& args,
+Mode select_mode(std::string_view program_name, const std::vector<std::string>& args,
                  const std::function<bool(const std::string&)>& is_file);
 
 }  // namespace sky_native::launcher

@@ -39,8 +39,8 @@ int hex_value(char c) noexcept {
 
 // Packs hex digits (most significant first) into little-endian limbs.
 std::vector<std::uint32_t> pack_limbs(const std::vector<std::uint8_t>& digits) {
-  auto first = std::find_if(digits.begin(), digits.end(),
-                            [](std::uint8_t digit) { return digit != 0; });
+  auto first =
+      std::find_if(digits.begin(), digits.end(), [](std::uint8_t digit) { return digit != 0; });
   std::size_t significant = static_cast<std::size_t>(digits.end() - first);
   std::vector<std::uint32_t> limbs((significant + 7) / 8, 0);
   for (std::size_t k = 0; k < significant; ++k) {

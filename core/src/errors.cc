@@ -7,8 +7,7 @@ namespace sky::core {
 namespace {
 
 std::string describe(int error_number) {
-  return "[Errno " + std::to_string(error_number) + "] " +
-         std::strerror(error_number);
+  return "[Errno " + std::to_string(error_number) + "] " + std::strerror(error_number);
 }
 
 }  // namespace
@@ -20,9 +19,7 @@ OsError::OsError(int error_number, std::string path)
       has_path_(true) {}
 
 OsError::OsError(int error_number)
-    : std::runtime_error(describe(error_number)),
-      error_number_(error_number),
-      has_path_(false) {}
+    : std::runtime_error(describe(error_number)), error_number_(error_number), has_path_(false) {}
 
 void throw_os_error(const std::string& path) { throw OsError(errno, path); }
 

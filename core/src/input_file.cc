@@ -79,7 +79,8 @@ std::size_t InputFile::read_at(std::int64_t offset, char* buffer, std::size_t si
 }
 
 std::size_t InputFile::read(char* buffer, std::size_t size) {
-  return read_fully(size, [&](std::size_t done) { return ::read(fd_, buffer + done, size - done); });
+  return read_fully(size,
+                    [&](std::size_t done) { return ::read(fd_, buffer + done, size - done); });
 }
 
 }  // namespace sky::core

@@ -252,9 +252,8 @@ CgroupCpuLimit get_cgroup_cpu_limit(const ResourceSources& sources) {
 }
 
 std::optional<std::uint64_t> get_cgroup_memory_limit(const ResourceSources& sources) {
-  std::string path = is_cgroup_v2(sources)
-                         ? sources.cgroup_root + "/memory.max"
-                         : sources.cgroup_root + "/memory/memory.limit_in_bytes";
+  std::string path = is_cgroup_v2(sources) ? sources.cgroup_root + "/memory.max"
+                                           : sources.cgroup_root + "/memory/memory.limit_in_bytes";
   auto value = read_stripped_text(path);
   if (!value || value->empty() || *value == U"max") return std::nullopt;
   PythonInt limit = python_int(*value);
@@ -295,8 +294,7 @@ std::optional<long> cpu_count_logical(const ResourceSources& sources) {
         std::size_t end = stat.find('\n', pos);
         if (end == std::string::npos) end = stat.size();
         std::string_view line(stat.data() + pos, end - pos);
-        if (line.size() >= 4 && line.substr(0, 3) == "cpu" && line[3] >= '0' &&
-            line[3] <= '9') {
+        if (line.size() >= 4 && line.substr(0, 3) == "cpu" && line[3] >= '0' && line[3] <= '9') {
           ++count;
         }
         pos = end + 1;
@@ -338,8 +336,8 @@ std::optional<std::uint64_t> virtual_memory_total(const ResourceSources& sources
   auto has = [&](std::string_view key) { return fields->find(key) != fields->end(); };
   // Fields whose absence makes psutil raise KeyError or warn, and an
   // estimate of MemAvailable that reads more files: let psutil do those.
-  for (std::string_view key : {"MemTotal:", "MemFree:", "Buffers:", "Cached:", "Active:",
-                               "Inactive:", "MemAvailable:"}) {
+  for (std::string_view key :
+       {"MemTotal:", "MemFree:", "Buffers:", "Cached:", "Active:", "Inactive:", "MemAvailable:"}) {
     if (!has(key)) return std::nullopt;
   }
   if (!has("Shmem:") && !has("MemShared:")) return std::nullopt;

@@ -26,8 +26,8 @@ std::string format_float(double num, int precision) {
   char buffer[320 + kMaxFormatPrecision];
   // std::to_chars with a precision is exact (correctly rounded, ties to
   // even on the binary value), as Python's and glibc's formatting are.
-  std::to_chars_result result = std::to_chars(buffer, buffer + sizeof(buffer), num,
-                                              std::chars_format::fixed, precision);
+  std::to_chars_result result =
+      std::to_chars(buffer, buffer + sizeof(buffer), num, std::chars_format::fixed, precision);
   if (result.ec != std::errc()) throw std::invalid_argument("float does not fit the buffer");
   return std::string(buffer, result.ptr);
 }
@@ -79,8 +79,7 @@ template Truncation plan_truncation(const std::uint16_t*, std::size_t, std::ptrd
                                     bool) noexcept;
 template Truncation plan_truncation(const std::uint32_t*, std::size_t, std::ptrdiff_t,
                                     bool) noexcept;
-template Truncation plan_truncation(const char32_t*, std::size_t, std::ptrdiff_t,
-                                    bool) noexcept;
+template Truncation plan_truncation(const char32_t*, std::size_t, std::ptrdiff_t, bool) noexcept;
 
 std::u32string truncate_long_string(std::u32string_view s, std::ptrdiff_t max_length,
                                     bool truncate_middle) {

@@ -186,7 +186,7 @@ PyObject* hash_get_block_size(PyObject* object, void* /*closure*/) {
 }
 
 template <typename Function>
-PyCFunction as_cfunction(Function function) {
+PyCFunction as_cfunction(Function function) noexcept {
   return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(function));
 }
 

@@ -97,7 +97,8 @@ bool default_procfs() {
     PyErr_Clear();
     return false;
   }
-  bool standard = PyUnicode_CheckExact(path) && PyUnicode_CompareWithASCIIString(path, "/proc") == 0;
+  bool standard =
+      PyUnicode_CheckExact(path) && PyUnicode_CompareWithASCIIString(path, "/proc") == 0;
   Py_DECREF(path);
   return standard;
 }
@@ -172,8 +173,8 @@ PyObject* get_mem_size_gb(PyObject* /*self*/, PyObject* const* args, Py_ssize_t 
 }
 
 // Test-only access to the float() grammar: float or None.
-PyObject* parse_python_float_for_tests(PyObject* /*self*/, PyObject* const* args,
-                                       Py_ssize_t nargs, PyObject* kwnames) {
+PyObject* parse_python_float_for_tests(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
+                                       PyObject* kwnames) {
   if (nargs != 1 || (kwnames != nullptr && PyTuple_GET_SIZE(kwnames) != 0) ||
       !PyUnicode_CheckExact(args[0])) {
     PyErr_SetString(PyExc_TypeError, "_parse_python_float() takes one str");

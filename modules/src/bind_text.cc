@@ -4,8 +4,8 @@
 #include <Python.h>
 
 #include <algorithm>
-#include <cmath>
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -71,8 +71,7 @@ template <typename CodeUnit>
 sky::core::Truncation plan(const void* data, Py_ssize_t length, Py_ssize_t max_length,
                            bool truncate_middle) {
   return sky::core::plan_truncation(static_cast<const CodeUnit*>(data),
-                                    static_cast<std::size_t>(length), max_length,
-                                    truncate_middle);
+                                    static_cast<std::size_t>(length), max_length, truncate_middle);
 }
 
 // s[:head] + '...' + s[len(s)-tail:], built straight from s's code units in
@@ -122,8 +121,7 @@ PyObject* build_truncated(PyObject* s, const sky::core::Truncation& truncation) 
 // truncate_long_string(s, max_length=35, truncate_middle=False).
 PyObject* truncate_long_string(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                                PyObject* kwnames) {
-  static constexpr std::array<std::string_view, 3> kNames = {"s", "max_length",
-                                                             "truncate_middle"};
+  static constexpr std::array<std::string_view, 3> kNames = {"s", "max_length", "truncate_middle"};
   std::array<PyObject*, 3> slots;
   if (!bind_arguments(args, nargs, kwnames, kNames, slots) || !has_required(slots, 1)) {
     return call_original("truncate_long_string", args, nargs, kwnames);

@@ -25,7 +25,7 @@ void set_os_error(const sky::core::OsError& error) {
 
 }  // namespace
 
-void set_python_error(std::exception_ptr error) {
+void set_python_error(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
   } catch (pybind11::error_already_set& e) {
@@ -48,7 +48,8 @@ void set_python_error(std::exception_ptr error) {
 }
 
 void register_exception_translator() {
-  pybind11::register_exception_translator([](std::exception_ptr error) {
+  // pybind11's translator type takes the exception_ptr by value.
+  pybind11::register_exception_translator([](std::exception_ptr error) {  // NOLINT
     if (error) set_python_error(error);
   });
 }

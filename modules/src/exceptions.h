@@ -13,7 +13,7 @@ namespace sky_native {
 /// error has a path), std::invalid_argument ValueError, std::overflow_error
 /// OverflowError, std::bad_alloc MemoryError, pybind11::error_already_set
 /// is restored as is, anything else RuntimeError. Always sets an error.
-void set_python_error(std::exception_ptr error);
+void set_python_error(const std::exception_ptr& error);
 
 /// Runs `body` (returning a new reference) and turns a thrown exception
 /// into a Python error and nullptr, for METH_FASTCALL functions.

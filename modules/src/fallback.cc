@@ -54,13 +54,13 @@ PyObject* call_original(const char* name, PyObject* const* args, Py_ssize_t narg
     Py_DECREF(module);
     found = registry().find(name);
     if (!registered(found)) {
-      PyErr_Format(PyExc_RuntimeError,
-                   "sky_native: SkyPilot's %s is not available for this call", name);
+      PyErr_Format(PyExc_RuntimeError, "sky_native: SkyPilot's %s is not available for this call",
+                   name);
       return nullptr;
     }
   }
-  return PyObject_Vectorcall(found->second.function.ptr(), args,
-                             static_cast<size_t>(nargs), kwnames);
+  return PyObject_Vectorcall(found->second.function.ptr(), args, static_cast<size_t>(nargs),
+                             kwnames);
 }
 
 bool dependencies_intact(const char* name) {

@@ -8,9 +8,9 @@ void add_fastcall(pybind11::module_& m, const char* name, FastcallFunction funct
                   const char* doc) {
   // PyMethodDef must outlive the function object: keep them for the process.
   static std::deque<PyMethodDef> definitions;
-  definitions.push_back(PyMethodDef{name, reinterpret_cast<PyCFunction>(
-                                              reinterpret_cast<void (*)()>(function)),
-                                    METH_FASTCALL | METH_KEYWORDS, doc});
+  definitions.push_back(
+      PyMethodDef{name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(function)),
+                  METH_FASTCALL | METH_KEYWORDS, doc});
   PyObject* module_name = PyModule_GetNameObject(m.ptr());
   if (module_name == nullptr) throw pybind11::error_already_set();
   PyObject* callable = PyCFunction_NewEx(&definitions.back(), nullptr, module_name);

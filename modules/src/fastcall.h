@@ -11,8 +11,8 @@
 
 namespace sky_native {
 
-using FastcallFunction = PyObject* (*)(PyObject* self, PyObject* const* args,
-                                       Py_ssize_t nargs, PyObject* kwnames);
+using FastcallFunction = PyObject* (*)(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                                       PyObject* kwnames);
 
 /// Adds `function` to the module as a builtin taking positional and keyword
 /// arguments (METH_FASTCALL | METH_KEYWORDS).
@@ -26,8 +26,7 @@ void add_fastcall(pybind11::module_& m, const char* name, FastcallFunction funct
 /// Python original, which raises the exact TypeError. Sets no error.
 template <std::size_t N>
 bool bind_arguments(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
-                    const std::array<std::string_view, N>& names,
-                    std::array<PyObject*, N>& out) {
+                    const std::array<std::string_view, N>& names, std::array<PyObject*, N>& out) {
   out.fill(nullptr);
   if (nargs < 0 || static_cast<std::size_t>(nargs) > N) return false;
   for (Py_ssize_t i = 0; i < nargs; ++i) out[i] = args[i];

@@ -11,13 +11,13 @@ TEST_CASE("the builtin module imports and reports its version", "[module]") {
 
 TEST_CASE("the embedded Python files are compiled in", "[module]") {
   py::module_ sky_native = py::module_::import("sky_native");
-  for (const char* name : {"bootstrap", "hook", "functions", "python_impl", "rust_fallback",
-                           "cli", "native_info"}) {
+  for (const char* name :
+       {"bootstrap", "hook", "functions", "python_impl", "rust_fallback", "cli", "native_info"}) {
     INFO(name);
     CHECK_FALSE(sky_native.attr("_embedded_source")(name).is_none());
     // Marshalled at build time: loads into a code object without compiling.
-    py::object code = py::module_::import("marshal").attr("loads")(
-        sky_native.attr("_embedded_code")(name));
+    py::object code =
+        py::module_::import("marshal").attr("loads")(sky_native.attr("_embedded_code")(name));
     CHECK(py::isinstance(code, py::module_::import("types").attr("CodeType")));
   }
   CHECK(sky_native.attr("_embedded_source")("no_such_file").is_none());

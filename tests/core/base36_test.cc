@@ -85,7 +85,7 @@ TEST_CASE("parse_hex_literal follows int(x, 16) on signs and prefixes", "[base36
   CHECK_FALSE(valid(U"00x1"));  // the prefix is only "0x" at the start
   CHECK(valid(U"0xf"));
   CHECK_FALSE(valid(U"0o1"));  // other prefixes are not hex
-  CHECK(valid(U"0b1"));  // ...but b is a hex digit
+  CHECK(valid(U"0b1"));        // ...but b is a hex digit
 }
 
 TEST_CASE("parse_hex_literal underscore rules", "[base36]") {
@@ -113,7 +113,9 @@ TEST_CASE("parse_hex_literal whitespace and empty input", "[base36]") {
   CHECK_FALSE(valid(U"f f"));
   CHECK(valid(U"\t\n\v\f\r ff \r\n"));
   // str.isspace() accepts \x1c-\x1f but int() does not (they are ASCII).
-  CHECK_FALSE(valid(U"\x1c" U"ff"));
+  CHECK_FALSE(
+      valid(U"\x1c"
+            U"ff"));
   CHECK_FALSE(valid(U"ff\x1f"));
   // Non-ASCII whitespace counts.
   CHECK(base36_encode(U"\u0085ff") == "73");

@@ -22,7 +22,7 @@ using sky::core::proc_stat_state;
 
 namespace {
 
-const std::string kProcRoot = std::string(SKY_NATIVE_TESTDATA_DIR) + "/proc/root";
+constexpr const char* kProcRoot = SKY_NATIVE_TESTDATA_DIR "/proc/root";
 
 // A fresh directory removed at scope exit.
 struct TempDir {
@@ -51,7 +51,7 @@ TEST_CASE("proc_stat_state takes the first token after the last paren", "[proces
   CHECK(proc_stat_state("1 (evil) R (x) Z 1") == std::string("Z"));
   CHECK(proc_stat_state("1 (a) Z b) S 1") == std::string("S"));
   CHECK(proc_stat_state("1 (x)\t\n Z\x0b") == std::string("Z"));
-  CHECK(proc_stat_state(std::string_view("1 (\xff\0) Z 1", 11)) == std::string("Z"));
+  CHECK(proc_stat_state(std::string_view("1 (\xff\0) Z 1", 10)) == std::string("Z"));
   CHECK(proc_stat_state("1 (x) ZZ 1") == std::string("ZZ"));
   CHECK_FALSE(proc_stat_state("no paren Z").has_value());
   CHECK_FALSE(proc_stat_state("").has_value());
@@ -105,9 +105,9 @@ TEST_CASE("is_process_alive: the injected proc root decides the zombie check", "
   fs::create_directories(root.path / std::to_string(getpid()));
   // No stat file: the kill() answer stands.
   CHECK(is_process_alive(getpid(), root.path.string()));
-  fs::copy_file(kProcRoot + "/101/stat", root.path / std::to_string(getpid()) / "stat");
+  fs::copy_file(fs::path(kProcRoot) / "101/stat", root.path / std::to_string(getpid()) / "stat");
   CHECK_FALSE(is_process_alive(getpid(), root.path.string()));
-  fs::copy_file(kProcRoot + "/102/stat", root.path / std::to_string(getpid()) / "stat",
+  fs::copy_file(fs::path(kProcRoot) / "102/stat", root.path / std::to_string(getpid()) / "stat",
                 fs::copy_options::overwrite_existing);
   CHECK(is_process_alive(getpid(), root.path.string()));
 }

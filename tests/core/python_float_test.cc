@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include "sky/core/python_float.h"
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <limits>
@@ -66,29 +66,46 @@ TEST_CASE("python float: correct rounding and range", "[python_float]") {
 TEST_CASE("python float: whitespace", "[python_float]") {
   require_value(" 4 ", 4.0);
   require_value("\t\n\v\f\r 4\r\n", 4.0);
-  require_value("\xc2\x85" "1", 1.0);          // U+0085
-  require_value("\xc2\xa0" "1\xe3\x80\x80", 1.0);  // U+00A0, U+3000
-  require_value("\xe2\x80\xa8" "7", 7.0);       // U+2028
+  require_value(
+      "\xc2\x85"
+      "1",
+      1.0);  // U+0085
+  require_value(
+      "\xc2\xa0"
+      "1\xe3\x80\x80",
+      1.0);  // U+00A0, U+3000
+  require_value(
+      "\xe2\x80\xa8"
+      "7",
+      7.0);  // U+2028
   // U+001C..U+001F are str.isspace() but ASCII: float() keeps them as they
   // are and Py_ISSPACE does not strip them.
-  require_rejected("\x1c" "1");
+  require_rejected(
+      "\x1c"
+      "1");
   require_rejected("1\x1f");
   require_rejected("1 2");
-  require_rejected("1\xc2\xa0" "2");
+  require_rejected(
+      "1\xc2\xa0"
+      "2");
   require_rejected("   ");
   require_rejected("");
   require_rejected("\xc2\xa0");
 }
 
 TEST_CASE("python float: Unicode digits", "[python_float]") {
-  require_value("\xd9\xa1\xd9\xa2", 12.0);        // Arabic-Indic 1 2
+  require_value("\xd9\xa1\xd9\xa2", 12.0);          // Arabic-Indic 1 2
   require_value("\xef\xbc\x93.\xef\xbc\x95", 3.5);  // fullwidth 3.5
-  require_value("1e\xe0\xa5\xa8", 100.0);          // Devanagari 2 exponent
-  require_value("\xf0\x9d\x9f\x8f", 1.0);          // U+1D7CF MATHEMATICAL BOLD ONE
-  require_rejected("\xc2\xb2");                    // superscript two: digit, not decimal
-  require_rejected("\xe2\x85\xa0");                // roman numeral one
-  require_rejected("\xef\xbc\x8b" "1");            // fullwidth plus
-  require_rejected("\xe2\x88\x92" "1");            // minus sign
+  require_value("1e\xe0\xa5\xa8", 100.0);           // Devanagari 2 exponent
+  require_value("\xf0\x9d\x9f\x8f", 1.0);           // U+1D7CF MATHEMATICAL BOLD ONE
+  require_rejected("\xc2\xb2");                     // superscript two: digit, not decimal
+  require_rejected("\xe2\x85\xa0");                 // roman numeral one
+  require_rejected(
+      "\xef\xbc\x8b"
+      "1");  // fullwidth plus
+  require_rejected(
+      "\xe2\x88\x92"
+      "1");  // minus sign
 }
 
 TEST_CASE("python float: underscores", "[python_float]") {
@@ -136,15 +153,15 @@ TEST_CASE("python float: inf and nan", "[python_float]") {
 }
 
 TEST_CASE("python float: rejected forms", "[python_float]") {
-  for (const char* text : {"0x10", "0X1p3", "0x1.8p1", "1e", "1e+", "1e-", ".", "+", "-", ".e1",
-                           "e1", "1.2.3", "1ee1", "1e1.5", "1,5", "1d", "1f", "abc", "--",
-                           "1+", "1-1", "0b1", "0o7", "\x7f" "1"}) {
+  for (const char* text : {"0x10", "0X1p3", "0x1.8p1", "1e",   "1e+",   "1e-",  ".",  "+",  "-",
+                           ".e1",  "e1",    "1.2.3",   "1ee1", "1e1.5", "1,5",  "1d", "1f", "abc",
+                           "--",   "1+",    "1-1",     "0b1",  "0o7",   "\1771" /* DEL then 1 */}) {
     require_rejected(text);
   }
   require_rejected(std::string("1\0", 2));
   require_rejected(std::string("1_0\0", 4));
   require_rejected(std::string("\0", 1));
-  require_rejected("\xff");          // invalid UTF-8
+  require_rejected("\xff");           // invalid UTF-8
   require_rejected("1\xed\xa0\x80");  // an encoded surrogate
-  require_rejected("\xc3\xa9");      // a letter
+  require_rejected("\xc3\xa9");       // a letter
 }

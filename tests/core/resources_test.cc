@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include "sky/core/resources.h"
+#include <catch2/catch.hpp>
 
 #include <sched.h>
 #include <unistd.h>
@@ -19,7 +19,7 @@ using sky::core::ResourceSources;
 
 namespace {
 
-const std::string kTestdata = std::string(SKY_NATIVE_TESTDATA_DIR) + "/cgroup/";
+const char* const kTestdata = SKY_NATIVE_TESTDATA_DIR "/cgroup/";
 constexpr std::uint64_t kGiB = 1024ULL * 1024 * 1024;
 
 // A fixture cgroup root with fixed CPU totals (no host query).
@@ -86,10 +86,9 @@ TEST_CASE("resources: cgroup v2 CPU limit edge cases", "[resources]") {
   REQUIRE(nan_limit.kind == CgroupCpuLimit::Kind::kCores);
   REQUIRE(std::isnan(nan_limit.cores));
   REQUIRE(cpu_limit("v2_period_zero").kind == CgroupCpuLimit::Kind::kZeroDivision);
-  for (const char* cgroup :
-       {"v2_zero_quota_zero_period", "v2_negative", "v2_garbage", "v2_empty", "v2_whitespace_only",
-        "v2_extra_tokens", "v2_one_token", "v2_nan", "v2_hex", "v2_max_garbage",
-        "v2_underscore_edge", "v2_nul"}) {
+  for (const char* cgroup : {"v2_zero_quota_zero_period", "v2_negative", "v2_garbage", "v2_empty",
+                             "v2_whitespace_only", "v2_extra_tokens", "v2_one_token", "v2_nan",
+                             "v2_hex", "v2_max_garbage", "v2_underscore_edge", "v2_nul"}) {
     require_no_cpu_limit(cgroup);
   }
 }
@@ -147,12 +146,12 @@ TEST_CASE("resources: _cpu_count order and truncation (SkyPilot's test_get_cpu_c
     REQUIRE(result.status == CpuCount::Status::kOk);
     return result.count;
   };
-  REQUIRE(count(fixture("v1_missing", 8, 8)) == 8);   // no cgroup
-  REQUIRE(count(fixture("v1_missing", 8, 4)) == 4);   // affinity {0,1,2,3}
+  REQUIRE(count(fixture("v1_missing", 8, 8)) == 8);     // no cgroup
+  REQUIRE(count(fixture("v1_missing", 8, 4)) == 4);     // affinity {0,1,2,3}
   REQUIRE(count(fixture("v1_fractional", 8, 4)) == 2);  // 2.5 cores -> 2
-  REQUIRE(count(fixture("v2_half", 8, 8)) == 0);      // 0.5 cores -> 0, no clamp
+  REQUIRE(count(fixture("v2_half", 8, 8)) == 0);        // 0.5 cores -> 0, no clamp
   REQUIRE(count(fixture("v2_fractional", 8, 8)) == 1);
-  REQUIRE(count(fixture("v2_crlf", 2, 8)) == 2);       // psutil says 2
+  REQUIRE(count(fixture("v2_crlf", 2, 8)) == 2);  // psutil says 2
   REQUIRE(count(fixture("v2_negative_period", 8, 8)) == -2);
 }
 
@@ -178,11 +177,11 @@ TEST_CASE("resources: psutil's logical CPU fallbacks", "[resources]") {
   REQUIRE(sky::core::cpu_count_logical(sources) == std::optional<long>(8));
   sources.online_processors = [] { return std::optional<long>(); };
   REQUIRE(sky::core::cpu_count_logical(sources) == std::optional<long>(3));
-  sources.procfs_root = kTestdata + "proc_stat_only";
+  sources.procfs_root = std::string(kTestdata) + "proc_stat_only";
   REQUIRE(sky::core::cpu_count_logical(sources) == std::optional<long>(4));
-  sources.procfs_root = kTestdata + "proc_nothing";
+  sources.procfs_root = std::string(kTestdata) + "proc_nothing";
   REQUIRE(sky::core::cpu_count_logical(sources) == std::nullopt);
-  sources.procfs_root = kTestdata + "no_such_directory";
+  sources.procfs_root = std::string(kTestdata) + "no_such_directory";
   REQUIRE_THROWS_AS(sky::core::cpu_count_logical(sources), sky::core::OsError);
 }
 
@@ -213,13 +212,12 @@ TEST_CASE("resources: _mem_size_gb (SkyPilot's test_get_mem_size_gb)", "[resourc
   };
   REQUIRE(gib("v1_missing") == kTotalGiB);
   REQUIRE(gib("v2_unlimited") == kTotalGiB);
-  REQUIRE(gib("v2_limited") == 8.0);    // cgroup below the total
+  REQUIRE(gib("v2_limited") == 8.0);  // cgroup below the total
   REQUIRE(gib("v1_limited") == 1.0);
   REQUIRE(gib("v1_unlimited") == kTotalGiB);  // the v1 "unlimited" value
   REQUIRE(gib("v2_inf_inf") == kTotalGiB);    // beyond 64 bits
   REQUIRE(gib("v2_tiny") == 12.0 / kGiB);
-  REQUIRE_FALSE(
-      sky::core::mem_size_gb(fixture("v1_missing", 8, 8, "proc_no_total")).has_value());
+  REQUIRE_FALSE(sky::core::mem_size_gb(fixture("v1_missing", 8, 8, "proc_no_total")).has_value());
 }
 
 TEST_CASE("resources: bytes / 1024**3 is correctly rounded", "[resources]") {

@@ -107,8 +107,7 @@ TEST_CASE("format_float agrees with glibc's correctly rounded %.*f", "[text]") {
 }
 
 TEST_CASE("truncate_long_string end-mode test vectors of the spec", "[text]") {
-  CHECK(end(U"this is a very long string that needs truncation", 20) ==
-        U"this is a very long ...");
+  CHECK(end(U"this is a very long string that needs truncation", 20) == U"this is a very long ...");
   CHECK(end(U"aa bb cc dd", 5) == U"aa bb...");
   CHECK(end(U"a b c d e f g h", 10) == U"a b c d e f g...");
   CHECK(end(U"one two three four five six", 12) == U"one two three...");

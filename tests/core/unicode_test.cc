@@ -17,8 +17,8 @@ TEST_CASE("decimal digits of every script", "[unicode]") {
 }
 
 TEST_CASE("whitespace as str.isspace", "[unicode]") {
-  for (char32_t c : {U' ', U'\t', U'\n', U'\v', U'\f', U'\r', char32_t{0x1C},
-                     char32_t{0x85}, char32_t{0xA0}, char32_t{0x3000}}) {
+  for (char32_t c : {U' ', U'\t', U'\n', U'\v', U'\f', U'\r', char32_t{0x1C}, char32_t{0x85},
+                     char32_t{0xA0}, char32_t{0x3000}}) {
     CHECK(unicode_is_space(c));
   }
   CHECK_FALSE(unicode_is_space(U'x'));

@@ -16,7 +16,8 @@ std::string make_root() {
   char pattern[] = "/tmp/sky-native-fuzz-cgroup-XXXXXX";
   if (::mkdtemp(pattern) == nullptr) std::abort();
   std::string root = pattern;
-  (void)std::system(("mkdir -p " + root + "/v1/cpu " + root + "/v1/memory " + root + "/v2").c_str());
+  (void)std::system(
+      ("mkdir -p " + root + "/v1/cpu " + root + "/v1/memory " + root + "/v2").c_str());
   std::ofstream(root + "/v2/cgroup.controllers") << "cpu memory\n";
   return root;
 }

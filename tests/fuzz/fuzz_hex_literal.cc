@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t i = 0; i < wide.size(); ++i) {
     wide[i] = (static_cast<std::uint32_t>(data[4 * i]) |
                static_cast<std::uint32_t>(data[4 * i + 1]) << 8 |
-               static_cast<std::uint32_t>(data[4 * i + 2]) << 16) % 0x110000;
+               static_cast<std::uint32_t>(data[4 * i + 2]) << 16) %
+              0x110000;
   }
   auto ucs4 = sky::core::parse_hex_literal(wide.data(), wide.size());
   for (const auto& literal : {latin1, ucs4}) {

@@ -8,10 +8,9 @@ using sky_native::launcher::select_mode;
 
 namespace {
 
-Mode mode_of(std::vector<std::string> args, std::set<std::string> files = {},
-             std::string program = "sky-native") {
-  return select_mode(program, args,
-                     [&](const std::string& path) { return files.count(path) > 0; });
+Mode mode_of(const std::vector<std::string>& args, const std::set<std::string>& files = {},
+             const std::string& program = "sky-native") {
+  return select_mode(program, args, [&](const std::string& path) { return files.count(path) > 0; });
 }
 
 }  // namespace

@@ -10,7 +10,7 @@ using sky_native::launcher::plan_launch;
 
 namespace {
 
-LaunchEnvironment environment(std::set<std::string> files,
+LaunchEnvironment environment(const std::set<std::string>& files,
                               std::optional<std::string> virtual_env = std::nullopt) {
   LaunchEnvironment result;
   result.self_path = "/opt/sky/build/sky-native";
@@ -40,8 +40,8 @@ TEST_CASE("Python mode hands CPython the command line untouched", "[plan]") {
 TEST_CASE("the installation check runs its own program", "[plan]") {
   auto plan = plan_launch({"sky-native", "--native-info", "--json"}, environment({}));
   CHECK(plan.mode == Mode::kNativeInfo);
-  CHECK(plan.argv == std::vector<std::string>{"/opt/sky/build/sky-native", "--native-info",
-                                              "--json"});
+  CHECK(plan.argv ==
+        std::vector<std::string>{"/opt/sky/build/sky-native", "--native-info", "--json"});
   CHECK(plan.run_command.find("sky_native._native_info") != std::string::npos);
 }
 
@@ -70,11 +70,9 @@ TEST_CASE("sys.executable is the program as started, like CPython's", "[plan]") 
   const std::string path = "/usr/bin:/usr/local/bin:/opt/sky/bin";
   CHECK(find_program("/x/y/sky-native", "/home/u", path, is_executable) == "/x/y/sky-native");
   CHECK(find_program("./sky-native", "/home/u", path, is_executable) == "/home/u/sky-native");
-  CHECK(find_program("././bin/python3", "/opt/sky", path, is_executable) ==
-        "/opt/sky/bin/python3");
+  CHECK(find_program("././bin/python3", "/opt/sky", path, is_executable) == "/opt/sky/bin/python3");
   CHECK(find_program("bin/python3", "/", path, is_executable) == "/bin/python3");
-  CHECK(find_program("sky-native", "/home/u", path, is_executable) ==
-        "/usr/local/bin/sky-native");
+  CHECK(find_program("sky-native", "/home/u", path, is_executable) == "/usr/local/bin/sky-native");
   CHECK(find_program("python3", "/home/u", path, is_executable) == "/opt/sky/bin/python3");
   // An empty PATH entry is the current directory; relative entries join it.
   CHECK(find_program("sky-native", "/home/u", "/usr/bin::/opt", is_executable) ==

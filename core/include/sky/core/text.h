@@ -39,8 +39,8 @@ struct Truncation {
 /// with Python's negative-slice rule, and middle mode gives "..." for
 /// max_length <= 3. Never throws.
 template <typename CodeUnit>
-Truncation plan_truncation(const CodeUnit* text, std::size_t length,
-                           std::ptrdiff_t max_length, bool truncate_middle) noexcept;
+Truncation plan_truncation(const CodeUnit* text, std::size_t length, std::ptrdiff_t max_length,
+                           bool truncate_middle) noexcept;
 
 extern template Truncation plan_truncation(const std::uint8_t*, std::size_t, std::ptrdiff_t,
                                            bool) noexcept;
