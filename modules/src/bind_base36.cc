@@ -27,8 +27,7 @@ PyObject* base36_encode(PyObject* /*self*/, PyObject* const* args, Py_ssize_t na
                         PyObject* kwnames) {
   static constexpr std::array<std::string_view, 1> kNames = {"hex_str"};
   std::array<PyObject*, 1> slots;
-  if (!bind_arguments(args, nargs, kwnames, kNames, slots) || !has_required(slots, 1) ||
-      !PyUnicode_CheckExact(slots[0])) {
+  if (!bind_arguments(args, nargs, kwnames, kNames, 1, slots) || !PyUnicode_CheckExact(slots[0])) {
     return call_original("base36_encode", args, nargs, kwnames);  // TypeError
   }
   PyObject* hex_str = slots[0];

@@ -274,7 +274,7 @@ PyObject* hash_file(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
   auto original = [&]() { return call_original(kName, args, nargs, kwnames); };
   if (!dependencies_intact(kName)) return original();
   std::array<PyObject*, 2> slots{};
-  if (!bind_arguments(args, nargs, kwnames, kParameters, slots) || !has_required(slots, 2) ||
+  if (!bind_arguments(args, nargs, kwnames, kParameters, 2, slots) ||
       !PyUnicode_CheckExact(slots[0])) {
     return original();
   }

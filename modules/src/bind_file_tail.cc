@@ -136,7 +136,7 @@ PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_
   auto original = [&]() { return call_original(kName, args, nargs, kwnames); };
   if (!dependencies_intact(kName)) return original();
   std::array<PyObject*, 5> slots{};
-  if (!bind_arguments(args, nargs, kwnames, kParameters, slots) || !has_required(slots, 2)) {
+  if (!bind_arguments(args, nargs, kwnames, kParameters, 2, slots)) {
     return original();
   }
   PyObject* file_path = slots[0];

@@ -83,7 +83,7 @@ PyObject* get_parallel_threads(PyObject* /*self*/, PyObject* const* args, Py_ssi
                                PyObject* kwnames) {
   static constexpr std::array<std::string_view, 1> kNames{"cloud_str"};
   std::array<PyObject*, 1> slots{};
-  if (!bind_arguments(args, nargs, kwnames, kNames, slots) ||
+  if (!bind_arguments(args, nargs, kwnames, kNames, 0, slots) ||
       !dependencies_intact(kParallelThreads) || !is_none_or_exact_str(slots[0])) {
     return call_original(kParallelThreads, args, nargs, kwnames);
   }
@@ -134,7 +134,7 @@ PyObject* get_max_workers_for_file_mounts(PyObject* /*self*/, PyObject* const* a
   static constexpr std::array<std::string_view, 2> kNames{"common_file_mounts", "cloud_str"};
   std::array<PyObject*, 2> slots{};
   auto defer = [&]() { return call_original(kMaxWorkers, args, nargs, kwnames); };
-  if (!bind_arguments(args, nargs, kwnames, kNames, slots) || !has_required(slots, 1) ||
+  if (!bind_arguments(args, nargs, kwnames, kNames, 1, slots) ||
       !dependencies_intact(kMaxWorkers) || !PyDict_CheckExact(slots[0]) ||
       !is_none_or_exact_str(slots[1])) {
     return defer();
@@ -251,7 +251,7 @@ PyObject* estimate_fd_for_directory(PyObject* /*self*/, PyObject* const* args, P
                                     PyObject* kwnames) {
   static constexpr std::array<std::string_view, 1> kNames{"path"};
   std::array<PyObject*, 1> slots{};
-  if (!bind_arguments(args, nargs, kwnames, kNames, slots) || !has_required(slots, 1)) {
+  if (!bind_arguments(args, nargs, kwnames, kNames, 1, slots)) {
     return call_python_impl(kEstimateFd, args, nargs, kwnames);
   }
   // os.fspath(path), which must give a str.

@@ -54,8 +54,7 @@ PyObject* find_free_port(PyObject* /*self*/, PyObject* const* args, Py_ssize_t n
                          PyObject* kwnames) {
   static constexpr std::array<std::string_view, 1> kNames{"start_port"};
   std::array<PyObject*, 1> slots{};
-  if (!bind_arguments(args, nargs, kwnames, kNames, slots) || !has_required(slots, 1) ||
-      !dependencies_intact(kName)) {
+  if (!bind_arguments(args, nargs, kwnames, kNames, 1, slots) || !dependencies_intact(kName)) {
     return call_original(kName, args, nargs, kwnames);
   }
   PyObject* start = slots[0];

@@ -33,7 +33,7 @@ PyObject* is_process_alive(PyObject* /*self*/, PyObject* const* args, Py_ssize_t
                            PyObject* kwnames) {
   static constexpr std::array<std::string_view, 1> kNames{"pid"};
   std::array<PyObject*, 1> slots{};
-  if (!bind_arguments(args, nargs, kwnames, kNames, slots) || !has_required(slots, 1)) {
+  if (!bind_arguments(args, nargs, kwnames, kNames, 1, slots)) {
     return call_python_impl(args, nargs, kwnames);
   }
   // operator.index(pid): CPython's own TypeError for anything else.

@@ -31,7 +31,7 @@ PyObject* format_float(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nar
                        PyObject* kwnames) {
   static constexpr std::array<std::string_view, 2> kNames = {"num", "precision"};
   std::array<PyObject*, 2> slots;
-  if (!bind_arguments(args, nargs, kwnames, kNames, slots) || !has_required(slots, 1)) {
+  if (!bind_arguments(args, nargs, kwnames, kNames, 1, slots)) {
     return call_original("format_float", args, nargs, kwnames);
   }
   PyObject* num = slots[0];
@@ -123,7 +123,7 @@ PyObject* truncate_long_string(PyObject* /*self*/, PyObject* const* args, Py_ssi
                                PyObject* kwnames) {
   static constexpr std::array<std::string_view, 3> kNames = {"s", "max_length", "truncate_middle"};
   std::array<PyObject*, 3> slots;
-  if (!bind_arguments(args, nargs, kwnames, kNames, slots) || !has_required(slots, 1)) {
+  if (!bind_arguments(args, nargs, kwnames, kNames, 1, slots)) {
     return call_original("truncate_long_string", args, nargs, kwnames);
   }
   PyObject* s = slots[0];

@@ -20,18 +20,19 @@ void add_fastcall(pybind11::module_& m, const char* name, FastcallFunction funct
                   const char* doc);
 
 /// Binds vectorcall arguments to the named parameters by position, then by
-/// keyword. Unfilled slots stay nullptr (the caller applies the default).
-/// Returns false for anything a Python `def` would reject (too many
-/// arguments, an unknown or repeated keyword); the caller then defers to the
-/// Python original, which raises the exact TypeError. Sets no error.
+/// keyword; the first `required` parameters have no default. Unfilled slots
+/// stay nullptr (the caller applies the default). Returns false for anything
+/// a Python `def` would reject (too many arguments, an unknown or repeated
+/// keyword, a missing required one); the caller then defers to the Python
+/// original, which raises the exact TypeError. Sets no error.
 template <std::size_t N>
 bool bind_arguments(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
-                    const std::array<std::string_view, N>& names, std::array<PyObject*, N>& out) {
+                    const std::array<std::string_view, N>& names, std::size_t required,
+                    std::array<PyObject*, N>& out) {
   out.fill(nullptr);
   if (nargs < 0 || static_cast<std::size_t>(nargs) > N) return false;
   for (Py_ssize_t i = 0; i < nargs; ++i) out[i] = args[i];
-  if (kwnames == nullptr) return true;
-  Py_ssize_t keyword_count = PyTuple_GET_SIZE(kwnames);
+  Py_ssize_t keyword_count = kwnames == nullptr ? 0 : PyTuple_GET_SIZE(kwnames);
   for (Py_ssize_t k = 0; k < keyword_count; ++k) {
     Py_ssize_t length = 0;
     const char* keyword = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(kwnames, k), &length);
@@ -45,14 +46,8 @@ bool bind_arguments(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
     if (slot == N || out[slot] != nullptr) return false;
     out[slot] = args[nargs + k];
   }
-  return true;
-}
-
-/// True when every required (the first `required`) slot is filled.
-template <std::size_t N>
-bool has_required(const std::array<PyObject*, N>& slots, std::size_t required) {
-  for (std::size_t i = 0; i < required; ++i) {
-    if (slots[i] == nullptr) return false;
+  for (std::size_t i = 0; i < required && i < N; ++i) {
+    if (out[i] == nullptr) return false;
   }
   return true;
 }
