@@ -11,12 +11,13 @@ SKY_NATIVE  := $(BUILD_DIR)/sky-native
 VENV_ENV    := VIRTUAL_ENV=$(VENV) PATH=$(VENV)/bin:$(PATH)
 
 APT_PACKAGES := build-essential cmake ninja-build python3.11 python3.11-dev \
-  python3.11-venv libpython3.11-dev pybind11-dev libpoco-dev libssl-dev catch2 \
+  python3.11-venv libpython3.11-dev pybind11-dev libssl-dev libzstd-dev catch2 \
   libbenchmark-dev clang-format clang-tidy clang-14 libclang-rt-14-dev \
-  ca-certificates procps
+  ca-certificates procps patchelf zstd umoci debootstrap iproute2 jq
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup apt venv build run test test-cpp test-python test-asan test-fuzz bench fmt lint clean
+.PHONY: setup apt venv build run test test-cpp test-python test-asan test-fuzz bench fmt lint clean \
+  package package-test package-figures
 
 setup: apt venv
 
@@ -86,6 +87,29 @@ bench: setup build
 	$(BUILD_DIR)/tests/bench/sky_native_core_bench
 	$(VENV_ENV) $(SKY_NATIVE) tests/bench/compare_python.py
 	$(VENV_ENV) $(PYTHON) tests/bench/startup.py $(SKY_NATIVE) $(VENV)/bin/sky
+
+# Shipping: the single file build/dist/sky-native (the launcher of the
+# `package` preset with its payload), the OCI image layout build/dist/oci,
+# and the .deb / .tar.gz CPack makes of the single file.
+PACKAGE_DIR := $(CURDIR)/build-package
+DIST_DIR    := $(BUILD_DIR)/dist
+ZSTD_LEVEL  ?= 19
+package: apt
+	nice cmake --preset package >/dev/null
+	nice cmake --build --preset package
+	nice $(PYTHON) packaging/build_single_file.py --launcher $(PACKAGE_DIR)/sky-native \
+	  --requirements packaging/requirements.txt --work $(PACKAGE_DIR) \
+	  --out $(DIST_DIR)/sky-native --level $(ZSTD_LEVEL)
+	cd $(PACKAGE_DIR) && cpack -B $(DIST_DIR) >/dev/null && rm -rf $(DIST_DIR)/_CPack_Packages
+	packaging/build_image.sh $(DIST_DIR)/sky-native $(PACKAGE_DIR) $(DIST_DIR)/oci
+
+package-test: package
+	packaging/test_package.sh $(DIST_DIR) $(PACKAGE_DIR)/test
+
+# Sizes, and first / warm start of --help against `sky` and a PyInstaller
+# --onefile build of the same SkyPilot (not part of CI).
+package-figures: package setup
+	$(PYTHON) packaging/figures.py --dist $(DIST_DIR) --sky $(VENV)/bin/sky --work $(PACKAGE_DIR)
 
 fmt:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -8,6 +8,8 @@ option(SKY_NATIVE_BUILD_TESTS "Build the Catch2 tests" ${_sky_native_top_level})
 option(SKY_NATIVE_BUILD_BENCHMARKS "Build the Google Benchmark programs" OFF)
 option(SKY_NATIVE_BUILD_FUZZERS "Build the libFuzzer targets (needs clang)" OFF)
 option(SKY_NATIVE_WARNINGS_AS_ERRORS "Treat compiler warnings as errors" OFF)
+option(SKY_NATIVE_SELF_CONTAINED
+  "Build the launcher of the single file: only glibc linked dynamically, payload mode on" OFF)
 set(SKY_NATIVE_SANITIZERS "" CACHE STRING "Sanitizers to build with, e.g. address;undefined")
 
 if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)

@@ -174,6 +174,23 @@ int run(const LaunchPlan& plan) {
   if (!PyStatus_Exception(status)) {
     status = PyConfig_SetBytesString(&config, &config.executable, path_executable.c_str());
   }
+  if (plan.packaged) {
+    // The copy is all there is: no PYTHONPATH, no user site-packages, and
+    // no bytecode written into a copy other processes use (it ships .pyc).
+    config.write_bytecode = 0;
+    config.user_site_directory = 0;
+    if (!PyStatus_Exception(status)) {
+      status = PyConfig_SetBytesString(&config, &config.home, plan.packaged->directory.c_str());
+    }
+    for (const std::string& entry : packaged_search_path(*plan.packaged)) {
+      if (PyStatus_Exception(status)) break;
+      wchar_t* wide = Py_DecodeLocale(entry.c_str(), nullptr);
+      status = wide != nullptr ? PyWideStringList_Append(&config.module_search_paths, wide)
+                               : PyStatus_NoMemory();
+      PyMem_RawFree(wide);
+    }
+    config.module_search_paths_set = 1;
+  }
   if (!PyStatus_Exception(status) && !plan.run_command.empty()) {
     status = PyConfig_SetBytesString(&config, &config.run_command, plan.run_command.c_str());
   }
@@ -190,12 +207,23 @@ int run(const LaunchPlan& plan) {
     Py_XDECREF(executable);
   }
   install_native_side();
+  if (plan.packaged && plan.mode == Mode::kNativeInfo) publish_package_info(*plan.packaged);
   return Py_RunMain();
 }
 
 int run_main(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
-  return run(plan_launch(args, current_environment(argc > 0 ? argv[0] : nullptr)));
+  if (auto exit_code = run_packaged_command(args)) return *exit_code;
+  auto packaged = prepare_packaged_copy();
+  LaunchEnvironment environment = current_environment(argc > 0 ? argv[0] : nullptr);
+  if (packaged) environment.virtual_env.reset();  // a host venv never leaks in
+  LaunchPlan plan = plan_launch(args, environment);
+  if (packaged) {
+    configure_tls(*packaged);
+    plan.path_config_executable.reset();
+    plan.packaged = std::move(packaged);
+  }
+  return run(plan);
 }
 
 }  // namespace sky_native::launcher

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mode.h"
+#include "packaged.h"
 
 namespace sky_native::launcher {
 
@@ -24,6 +25,9 @@ struct LaunchPlan {
   /// The path CPython computes prefixes from when it differs from
   /// `executable` (an active virtual environment the binary is not part of).
   std::optional<std::string> path_config_executable;
+  /// In the single file: the unpacked copy that is the interpreter's home,
+  /// whatever PYTHONHOME, PYTHONPATH or a virtual environment say.
+  std::optional<PackagedCopy> packaged;
 };
 
 /// The environment the plan depends on, injectable for tests.

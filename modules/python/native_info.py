@@ -69,6 +69,10 @@ def collect():
             if backend != 'native'
         ]
     flag = {name: os.environ.get(name) for name in _hook.FLAGS}
+    # Set by the single file's launcher: the unpacked copy it runs from.
+    package = getattr(sky_native, '_package', None)
+    if package is not None:
+        problems += [f'copy: {p}' for p in package['problems']]
     return {
         'sky_native_version': sky_native.__version__,
         'libpython': _libpython(),
@@ -85,6 +89,7 @@ def collect():
             for name, (backend, reason) in status.items()
         },
         'tls_certificates': _tls_certificates(),
+        'package': package,
         'problems': problems,
         'ok': not problems,
     }
@@ -107,6 +112,14 @@ def _print_text(report):
           for name, f in report['functions'].items()),
         f'tls:         {report["tls_certificates"]}',
     ]
+    package = report['package']
+    if package is not None:
+        state = 'intact' if package['intact'] else 'DAMAGED (repair: sky-native --native-repair)'
+        lines += [
+            f'single file: {package["single_file"]}',
+            f'build id:    {package["build_id"]}',
+            f'copy:        {package["cache_dir"]} ({state})',
+        ]
     lines += [f'problem:     {p}' for p in report['problems']]
     lines.append('status:      ok' if report['ok'] else 'status:      BROKEN')
     print('\n'.join(lines))

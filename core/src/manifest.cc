@@ -1,0 +1,101 @@
+#include "sky/core/manifest.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+#include "sky/core/file_hash.h"
+
+namespace sky::core {
+namespace {
+
+constexpr const char* kHeader = "sky-native-manifest 1";
+
+bool safe_relative_path(const std::string& path) {
+  if (path.empty() || path[0] == '/') return false;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string component = path.substr(start, end - start);
+    if (component.empty() || component == "." || component == "..") return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+// The SHA-256 of a file, or "" when it cannot be read.
+std::string file_sha256(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  Hasher hasher("SHA256");
+  std::vector<char> buffer(1 << 20);
+  ssize_t count = 0;
+  while ((count = ::read(fd, buffer.data(), buffer.size())) > 0) {
+    hasher.update(buffer.data(), static_cast<std::size_t>(count));
+  }
+  ::close(fd);
+  return count < 0 ? "" : hasher.hexdigest();
+}
+
+}  // namespace
+
+std::vector<ManifestEntry> parse_manifest(const std::string& text) {
+  std::istringstream lines(text);
+  std::string line;
+  if (!std::getline(lines, line) || line != kHeader) {
+    throw std::invalid_argument("manifest: bad header");
+  }
+  std::vector<ManifestEntry> entries;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    ManifestEntry entry;
+    std::string mode;
+    fields >> mode >> entry.size >> entry.sha256;
+    if (!fields || fields.get() != ' ' || mode.empty() ||
+        mode.find_first_not_of("01234567") != std::string::npos || entry.sha256.size() != 64) {
+      throw std::invalid_argument("manifest: bad line: " + line);
+    }
+    entry.mode = static_cast<unsigned>(std::stoul(mode, nullptr, 8)) & 07777U;
+    std::getline(fields, entry.path);
+    if (!safe_relative_path(entry.path)) {
+      throw std::invalid_argument("manifest: unsafe path: " + entry.path);
+    }
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+std::string sha256_hex(const std::string& bytes) {
+  Hasher hasher("SHA256");
+  hasher.update(bytes.data(), bytes.size());
+  return hasher.hexdigest();
+}
+
+std::vector<std::string> verify_copy(const std::string& directory, const std::string& build_id) {
+  std::ifstream input(directory + "/" + kManifestFileName, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(input)), std::istreambuf_iterator<char>());
+  if (!input.good() && !input.eof()) return {"missing: " + std::string(kManifestFileName)};
+  if (text.empty() || sha256_hex(text) != build_id) {
+    return {"changed: " + std::string(kManifestFileName)};
+  }
+  std::vector<std::string> problems;
+  for (const ManifestEntry& entry : parse_manifest(text)) {
+    std::string path = directory + "/" + entry.path;
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) {
+      problems.push_back("missing: " + entry.path);
+    } else if (!S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) != entry.size ||
+               (st.st_mode & 07777U) != entry.mode || file_sha256(path) != entry.sha256) {
+      problems.push_back("changed: " + entry.path);
+    }
+  }
+  return problems;
+}
+
+}  // namespace sky::core

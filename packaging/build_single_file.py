@@ -1,0 +1,233 @@
+"""Builds build/dist/sky-native: the launcher with its payload appended.
+
+The payload is a tree laid out as a Python prefix,
+    lib/python3.11/             the standard library (with lib-dynload)
+    lib/python3/dist-packages/  SkyPilot and its dependencies (site adds it)
+    lib/native/                 the shared libraries extension modules load
+with .pyc files compiled in (unchecked-hash: the copy is never written
+to, so nothing would ever refresh them). Each ELF file that needs a library
+of lib/native/ gets an $ORIGIN-relative RUNPATH (never LD_LIBRARY_PATH,
+which would leak into ssh and rsync). The stream, compressed with zstd, is
+"<manifest length>\\n", the manifest (see core/include/sky/core/manifest.h),
+then every file's bytes in manifest order; a 96-byte trailer (see
+payload_trailer.h) ends the file.
+
+usage: build_single_file.py --launcher L --requirements R --work DIR --out F
+"""
+import argparse
+import hashlib
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+
+PYTHON = '/usr/bin/python3.11'
+STDLIB = '/usr/lib/python3.11'
+# Test-only packages of requirements.txt: not shipped.
+TEST_ONLY = {'pytest', 'hypothesis'}
+# What a test folder is called; nothing imports these at run time.
+TEST_DIRS = {'test', 'tests', 'idle_test'}
+# Not used by SkyPilot and needing what no glibc-only host has (Tk), or
+# CPython's own test modules.
+STDLIB_SKIP = {'config-3.11-x86_64-linux-gnu', 'tkinter', 'turtledemo', 'idlelib',
+               'site-packages', 'dist-packages'}
+DYNLOAD_SKIP = re.compile(r'^(_test|_xxtest|xxlimited|_ctypes_test)')
+# Other platforms' binaries.
+FOREIGN = re.compile(r'(\.exe|\.dll|\.dylib|\.pyd)$', re.I)
+PULP_CBC = 'pulp/solverdir/cbc'
+# glibc's own libraries: every host has them.
+GLIBC = re.compile(r'^(linux-vdso\.so\.1|ld-linux-x86-64\.so\.2|lib(c|m|dl|pthread|rt|util|'
+                   r'resolv|anl|nsl|crypt)\.so\.\d+)$')
+TRAILER_MAGIC = b'SKYNATIVE-PAYLD1'
+
+
+def run(*args, **kwargs):
+    print('+', ' '.join(args), file=sys.stderr)
+    return subprocess.run(args, check=True, **kwargs)
+
+
+def ensure_venv(venv, requirements, work):
+    """A fresh venv with SkyPilot's runtime dependencies only."""
+    marker = os.path.join(venv, '.installed')
+    runtime = os.path.join(work, 'runtime-requirements.txt')
+    with open(requirements, encoding='utf-8') as f:
+        lines = [l for l in f if re.split(r'[=<>!~ \[]', l.strip())[0] not in TEST_ONLY]
+    text = ''.join(lines)
+    if os.path.exists(marker) and open(marker, encoding='utf-8').read() == text:
+        return
+    shutil.rmtree(venv, ignore_errors=True)
+    with open(runtime, 'w', encoding='utf-8') as f:
+        f.write(text)
+    run(PYTHON, '-m', 'venv', venv)
+    run(os.path.join(venv, 'bin/pip'), 'install', '--quiet', '--disable-pip-version-check',
+        '-r', runtime)
+    with open(marker, 'w', encoding='utf-8') as f:
+        f.write(text)
+
+
+def copy_tree(source, target, skip_dir, skip_file):
+    for directory, dirs, files in os.walk(source):
+        rel = os.path.relpath(directory, source)
+        dirs[:] = sorted(d for d in dirs
+                         if d != '__pycache__' and not skip_dir(os.path.normpath(
+                             os.path.join(rel, d))))
+        os.makedirs(os.path.join(target, rel), exist_ok=True)
+        for name in files:
+            path = os.path.join(directory, name)
+            relpath = os.path.normpath(os.path.join(rel, name))
+            if name.endswith('.pyc') or skip_file(relpath) or not os.path.exists(path):
+                continue  # a dangling link (sitecustomize.py -> /etc) included
+            shutil.copyfile(path, os.path.join(target, relpath))  # follows links
+            shutil.copymode(path, os.path.join(target, relpath))
+
+
+def is_elf(path):
+    with open(path, 'rb') as f:
+        return f.read(4) == b'\x7fELF'
+
+
+def ldd(path):
+    """{soname: resolved path or None} of what the loader would load."""
+    out = subprocess.run(['ldd', path], capture_output=True, text=True, check=False).stdout
+    deps = {}
+    for line in out.splitlines():
+        m = re.match(r'\s*(\S+) => (not found|\S+)', line)
+        if m:
+            deps[m.group(1)] = None if m.group(2) == 'not found' else m.group(2)
+    return deps
+
+
+def bundle_shared_libraries(tree):
+    """Copies every non-glibc library an ELF file loads from outside the
+    tree into lib/native/ and points the file's RUNPATH there."""
+    native = os.path.join(tree, 'lib/native')
+    os.makedirs(native, exist_ok=True)
+    pending = []
+    for directory, _, files in os.walk(tree):
+        for name in files:
+            path = os.path.join(directory, name)
+            if not os.path.islink(path) and is_elf(path):
+                pending.append(path)
+    done = set()
+    while pending:
+        path = pending.pop()
+        if path in done:
+            continue
+        done.add(path)
+        outside = []
+        for soname, resolved in ldd(path).items():
+            if GLIBC.match(soname):
+                continue
+            if resolved is None:
+                sys.exit(f'{path}: {soname} not found')
+            if os.path.realpath(resolved).startswith(os.path.realpath(tree) + '/'):
+                continue
+            outside.append(soname)
+            copy = os.path.join(native, soname)
+            if not os.path.exists(copy):
+                shutil.copyfile(os.path.realpath(resolved), copy)
+                os.chmod(copy, 0o755)
+                pending.append(copy)
+        if outside:
+            rel = os.path.relpath(native, os.path.dirname(path))
+            entry = '$ORIGIN' if rel == '.' else f'$ORIGIN/{rel}'
+            old = subprocess.run(['patchelf', '--print-rpath', path], capture_output=True,
+                                 text=True, check=True).stdout.strip()
+            rpath = ':'.join(p for p in old.split(':') + [entry] if p)
+            run('patchelf', '--set-rpath', rpath, path)
+
+
+def build_tree(venv, tree):
+    shutil.rmtree(tree, ignore_errors=True)
+    stdlib = os.path.join(tree, 'lib/python3.11')
+    copy_tree(STDLIB, stdlib,
+              lambda d: d in STDLIB_SKIP or os.path.basename(d) in TEST_DIRS,
+              lambda f: f.startswith('lib-dynload/') and DYNLOAD_SKIP.match(
+                  os.path.basename(f)) is not None)
+    site = os.path.join(venv, 'lib/python3.11/site-packages')
+    cbc_keep = f'{PULP_CBC}/linux/i64'
+
+    def skip_site_dir(d):
+        if os.path.basename(d) in TEST_DIRS:
+            return True
+        return d.startswith(PULP_CBC + '/') and not (cbc_keep.startswith(d) or
+                                                     d.startswith(cbc_keep))
+
+    copy_tree(site, os.path.join(tree, 'lib/python3/dist-packages'), skip_site_dir,
+              lambda f: FOREIGN.search(f) is not None)
+    bundle_shared_libraries(tree)
+    # Compile failures are files that were never meant to be imported (2to3
+    # fixture data and templates): they stay source only, as in the venv.
+    subprocess.run([PYTHON, '-m', 'compileall', '-q', '-j', '0', '--invalidation-mode',
+                    'unchecked-hash', '-s', tree, '-p', '/', tree],
+                   check=False, stdout=subprocess.DEVNULL)
+
+
+def manifest_of(tree):
+    lines, files = ['sky-native-manifest 1\n'], []
+    for directory, dirs, names in os.walk(tree):
+        dirs.sort()
+        for name in names:
+            path = os.path.join(directory, name)
+            rel = os.path.relpath(path, tree)
+            if '\n' in rel:
+                sys.exit(f'unsupported file name: {rel!r}')
+            files.append((rel, path))
+    files.sort()
+    for rel, path in files:
+        with open(path, 'rb') as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        mode = 0o755 if os.stat(path).st_mode & 0o111 else 0o644
+        lines.append(f'{mode:o} {os.path.getsize(path)} {digest} {rel}\n')
+    return ''.join(lines).encode(), [path for _, path in files]
+
+
+def write_single_file(launcher, tree, out, level, threads):
+    manifest, paths = manifest_of(tree)
+    build_id = hashlib.sha256(manifest).hexdigest()
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    partial = out + '.partial'
+    with open(partial, 'wb') as f:
+        with open(launcher, 'rb') as l:
+            shutil.copyfileobj(l, f)
+        offset = f.tell()
+        f.flush()
+        zstd = subprocess.Popen(['zstd', '-q', f'-{level}', f'-T{threads}', '--long=27', '-c'],
+                                stdin=subprocess.PIPE, stdout=f)
+        zstd.stdin.write(f'{len(manifest)}\n'.encode() + manifest)
+        for path in paths:
+            with open(path, 'rb') as src:
+                shutil.copyfileobj(src, zstd.stdin, 1 << 20)
+        zstd.stdin.close()
+        if zstd.wait() != 0:
+            sys.exit('zstd failed')
+        f.seek(0, os.SEEK_END)
+        size = f.tell() - offset
+        trailer = TRAILER_MAGIC + struct.pack('<QQ', offset, size) + build_id.encode()
+        f.write(trailer.ljust(96, b'\0'))
+    os.chmod(partial, 0o755)
+    os.replace(partial, out)
+    print(f'{out}: build id {build_id}, {len(paths)} files', file=sys.stderr)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--launcher', required=True)
+    parser.add_argument('--requirements', required=True)
+    parser.add_argument('--work', required=True)
+    parser.add_argument('--out', required=True)
+    parser.add_argument('--level', type=int, default=19)
+    parser.add_argument('--threads', type=int, default=0)
+    args = parser.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    venv = os.path.join(args.work, 'payload-venv')
+    tree = os.path.join(args.work, 'payload-tree')
+    ensure_venv(venv, args.requirements, args.work)
+    build_tree(venv, tree)
+    write_single_file(args.launcher, tree, args.out, args.level, args.threads)
+
+
+if __name__ == '__main__':
+    main()

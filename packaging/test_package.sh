@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# make package-test: the single file, the image and the .deb, each run in an
+# empty root (a private mount and network namespace, chroot) holding only
+# what it needs: the file, glibc's runtime libraries, /proc, /tmp, /dev/null
+# (subprocess redirects to it) and a HOME.
+set -euo pipefail
+DIST=${1:?usage: test_package.sh DIST_DIR WORK_DIR}
+WORK=${2:?usage: test_package.sh DIST_DIR WORK_DIR}
+FILE=$DIST/sky-native
+GLIBC_LIBS="ld-linux-x86-64.so.2 libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1
+  libutil.so.1 libresolv.so.2"
+passed=0
+ok() { passed=$((passed + 1)); echo "ok $passed - $*"; }
+fail() { echo "FAILED: $*" >&2; exit 1; }
+
+# An empty root at $1 with glibc and the single file as /sky-native.
+make_root() {
+  local root=$1
+  rm -rf "$root"
+  mkdir -p "$root"/{lib/x86_64-linux-gnu,lib64,proc,tmp,dev,home/user}
+  chmod 1777 "$root/tmp"
+  for lib in $GLIBC_LIBS; do cp -L "/lib/x86_64-linux-gnu/$lib" "$root/lib/x86_64-linux-gnu/"; done
+  ln -s ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$root/lib64/ld-linux-x86-64.so.2"
+  touch "$root/dev/null"
+}
+
+# Runs "$@" in root $1 (its own mount and network namespaces, loopback up).
+# MOUNTS (extra shell run before chroot) may mount more.
+in_root() {
+  local root=$1; shift
+  unshare -mn --propagation private sh -c '
+    root=$1; shift
+    ip link set lo up
+    mount -t proc proc "$root/proc"
+    mount --bind /dev/null "$root/dev/null"
+    eval "${MOUNTS:-}"
+    exec chroot "$root" env -i HOME=/home/user USER=user PATH=/usr/bin:/bin \
+      ${EXTRA_ENV:-} "$@"' in_root "$root" "$@"
+}
+
+# -- 1. the single file alone ------------------------------------------------
+ROOT=$WORK/root
+make_root "$ROOT"
+cp "$FILE" "$ROOT/sky-native"
+if ldd "$FILE" | grep -v -E 'linux-vdso|ld-linux|lib(c|m|pthread|dl|rt|util|resolv)\.so' | grep -q .; then
+  fail "the single file needs more than glibc: $(ldd "$FILE")"
+fi
+ok "the single file needs glibc only"
+version=$(in_root "$ROOT" /sky-native --version)
+[[ $version == *"0.14.1"* ]] || fail "--version: $version"
+ok "--version in an empty root: $version"
+# Every shared object of the copy finds its libraries inside the root.
+copy=$(ls -d "$ROOT"/home/user/.cache/sky-native/*-*)
+missing=$(find "$copy" -name '*.so*' -type f -print0 |
+  xargs -0 -n 50 chroot "$ROOT" /lib64/ld-linux-x86-64.so.2 --list 2>&1 |
+  grep -c 'not found' || true)
+[[ $missing == 0 ]] || fail "$missing libraries not found inside the root"
+ok "every .so of the copy resolves in the empty root"
+info=$(in_root "$ROOT" /sky-native --native-info) || fail "--native-info: $info"
+grep -q "copy:.*intact" <<<"$info" || fail "--native-info: $info"
+ok "--native-info: intact"
+in_root "$ROOT" /sky-native -c 'import sky.client.cli, sky.cli, ssl, sqlite3, ctypes, lzma, bz2' ||
+  fail "-c import"
+ok "-c imports SkyPilot's CLI modules"
+in_root "$ROOT" /sky-native -m pip --version >/dev/null || fail "-m pip"
+ok "-m pip"
+# The API server outlives the first CLI; the second status is answered by it.
+out=$(in_root "$ROOT" sh -c '/sky-native status; echo "rc=$?"; sleep 1;
+  /sky-native api status; /sky-native status; echo "rc=$?"; /sky-native api stop' 2>&1) ||
+  fail "status: $out"
+echo "$out" | sed 's/^/    /'
+[[ $(grep -c "rc=0" <<<"$out") == 2 ]] || fail "status"
+ok "status starts a local API server, a second status is answered by it, api stop"
+
+# -- 2. cache safety -----------------------------------------------------------
+CACHE=/home/user/cache
+# Two first runs at once.
+out=$(EXTRA_ENV="SKY_NATIVE_CACHE_DIR=$CACHE" in_root "$ROOT" sh -c '
+  /sky-native --version > /tmp/a & /sky-native --version > /tmp/b & wait %1 && wait %2 &&
+  cmp /tmp/a /tmp/b && ls -A '"$CACHE") || fail "parallel first runs: $out"
+[[ $(grep -vc '^\.lock$' <<<"$out") == 1 ]] || fail "parallel first runs left: $out"
+ok "two first runs at once both succeed, one copy"
+# A first run killed halfway: nothing that looks complete, the next run works.
+rm -rf "$ROOT$CACHE"
+out=$(EXTRA_ENV="SKY_NATIVE_CACHE_DIR=$CACHE" in_root "$ROOT" sh -c '
+  /sky-native --version & pid=$!
+  while ! ls '"$CACHE"'/.unpack-*/lib >/dev/null 2>&1; do sleep 0.05; done
+  kill -9 $pid; wait $pid; ls -A '"$CACHE"'; echo ---; /sky-native --version; ls -A '"$CACHE") ||
+  fail "killed first run: $out"
+[[ $(sed -n '/---/q;p' <<<"$out" | grep -vc '^\.\(lock\|unpack-.*\)$') == 0 ]] ||
+  fail "a killed run left a complete-looking copy: $out"
+[[ $(sed '1,/---/d' <<<"$out" | grep -c '^\.unpack-') == 0 ]] || fail "leftover: $out"
+ok "a killed first run leaves no complete copy; the next run unpacks and cleans up"
+# Damage, detection, repair, and removal of the replaced copy.
+copy=$(ls -d "$ROOT$CACHE"/0*-* "$ROOT$CACHE"/[0-9]*-* 2>/dev/null | head -1)
+rm "$copy/lib/python3/dist-packages/sky/__init__.py"
+echo '# changed' >> "$copy/lib/python3.11/json/__init__.py"
+set +e
+out=$(EXTRA_ENV="SKY_NATIVE_CACHE_DIR=$CACHE" in_root "$ROOT" /sky-native --native-info 2>&1)
+rc=$?
+set -e
+[[ $rc != 0 ]] || fail "--native-info exits 0 on a damaged copy"
+grep -q "missing: lib/python3/dist-packages/sky/__init__.py" <<<"$out" || fail "$out"
+grep -q "changed: lib/python3.11/json/__init__.py" <<<"$out" || fail "$out"
+ok "--native-info reports a damaged copy and exits $rc"
+EXTRA_ENV="SKY_NATIVE_CACHE_DIR=$CACHE" in_root "$ROOT" /sky-native --native-repair
+EXTRA_ENV="SKY_NATIVE_CACHE_DIR=$CACHE" in_root "$ROOT" /sky-native --native-info >/dev/null ||
+  fail "still damaged after --native-repair"
+ls -d "$ROOT$CACHE"/.old-* >/dev/null || fail "no replaced copy kept"
+ok "--native-repair swaps in a verified copy"
+out=$(EXTRA_ENV="SKY_NATIVE_CACHE_DIR=$CACHE" in_root "$ROOT" /sky-native --native-clean)
+grep -q "removed: .*/\.old-" <<<"$out" || fail "--native-clean: $out"
+ls -d "$ROOT$CACHE"/[0-9]*-* >/dev/null || fail "--native-clean removed the current copy"
+ok "--native-clean removes the replaced copy, keeps the current one"
+# A read-only and a noexec cache location: the documented fallback.
+for how in "mount -o bind,ro" "mount -t tmpfs -o noexec"; do
+  mkdir -p "$ROOT/mnt"
+  src=$([[ $how == *tmpfs* ]] && echo tmpfs || echo "$ROOT/mnt")
+  out=$(MOUNTS="$how $src \$root/mnt" EXTRA_ENV="SKY_NATIVE_CACHE_DIR=/mnt/cache XDG_RUNTIME_DIR=/run/user" \
+    in_root "$ROOT" sh -c 'mkdir -p /run/user && chmod 700 /run/user;
+      /sky-native -c "import sky, sys; print(sys.prefix)"') || fail "$how: $out"
+  [[ $out == /run/user/sky-native/* ]] || fail "$how: copy in $out"
+  ok "cache location under '$how': falls back to \$XDG_RUNTIME_DIR/sky-native"
+done
+rm -rf "$ROOT/run"
+
+# -- 3. the OCI image, unpacked, read-only root --------------------------------
+if [[ -d $DIST/oci ]]; then
+  BUNDLE=$WORK/bundle
+  rm -rf "$BUNDLE"
+  umoci unpack --image "$DIST/oci:latest" "$BUNDLE" >/dev/null
+  IMG=$BUNDLE/rootfs
+  mkdir -p "$IMG/home/user"
+  MOUNTS='mount --bind "$root" "$root"; mount -o remount,bind,ro "$root";
+    mount -t tmpfs tmpfs "$root/tmp"; mount -t tmpfs tmpfs "$root/home/user";
+    mount -t proc proc "$root/proc"; mount --bind /dev/null "$root/dev/null"'
+  out=$(MOUNTS=$MOUNTS in_root "$IMG" sh -c 'touch /x 2>/dev/null && echo writable;
+    sky-native --version && sky-native --native-info | grep copy: && sky-native status;
+    sky-native status && sky-native api stop' 2>&1) || fail "image: $out"
+  grep -q writable <<<"$out" && fail "the image root is writable"
+  grep -q "copy:.*intact" <<<"$out" || fail "image: $out"
+  ok "the image runs --version, --native-info, status twice, api stop with a read-only root"
+fi
+
+# -- 4. the .deb, unpacked into an empty root ----------------------------------
+DEB=$(ls "$DIST"/sky-native_*.deb "$DIST"/sky-native-*.deb 2>/dev/null | head -1)
+[[ -n $DEB ]] || fail "no .deb in $DIST"
+DROOT=$WORK/deb-root
+make_root "$DROOT"
+dpkg -x "$DEB" "$DROOT"
+out=$(in_root "$DROOT" /usr/bin/sky-native --version) || fail ".deb: $out"
+ok ".deb: dpkg -x into an empty root runs --version: $out"
+deps=$(dpkg-deb -f "$DEB" Depends)
+[[ $deps == libc6* && $deps != *,* ]] || fail ".deb depends on: $deps"
+ok ".deb depends on: $deps"
+echo "package-test: $passed passed"
