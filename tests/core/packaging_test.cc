@@ -75,7 +75,9 @@ PayloadTrailer write_single_file(const std::string& path, const std::vector<File
   std::string compressed(ZSTD_compressBound(stream.size()), '\0');
   compressed.resize(
       ZSTD_compress(compressed.data(), compressed.size(), stream.data(), stream.size(), 3));
-  std::string launcher = "\x7f" "ELF launcher bytes";
+  std::string launcher =
+      "\x7f"
+      "ELF launcher bytes";
   PayloadTrailer trailer{launcher.size(), compressed.size(), sha256_hex(manifest)};
   write_file(path, launcher + compressed + encode_payload_trailer(trailer));
   return trailer;
@@ -168,9 +170,9 @@ TEST_CASE("cache roots follow the documented order", "[packaging]") {
         std::vector<std::string>{"/home/u/.cache/sky-native", "/tmp/sky-native-1000"});
   environment.xdg_cache_home = "relative/ignored";
   environment.xdg_runtime_dir = "/run/user/1000";
-  CHECK(cache_roots(environment) ==
-        std::vector<std::string>{"/home/u/.cache/sky-native", "/run/user/1000/sky-native",
-                                 "/tmp/sky-native-1000"});
+  CHECK(cache_roots(environment) == std::vector<std::string>{"/home/u/.cache/sky-native",
+                                                             "/run/user/1000/sky-native",
+                                                             "/tmp/sky-native-1000"});
   environment.xdg_cache_home = "/xdg";
   CHECK(cache_roots(environment)[0] == "/xdg/sky-native");
   environment.sky_native_cache_dir = "/opt/cache";
