@@ -46,7 +46,8 @@ sky::core::CopyWriter writer_for(const Payload& payload, bool show_progress) {
     sky::core::UnpackProgress progress;
     if (show_progress) {
       progress = [](std::uint64_t written, std::uint64_t total) {
-        std::fprintf(stderr, "\r  %3d%%", total > 0 ? static_cast<int>(written * 100 / total) : 100);
+        std::fprintf(stderr, "\r  %3d%%",
+                     total > 0 ? static_cast<int>(written * 100 / total) : 100);
       };
     }
     sky::core::unpack_payload(payload.self, payload.trailer, directory, progress);
@@ -112,8 +113,8 @@ std::optional<int> run_packaged_command(const std::vector<std::string>& args) {
         }
       }
       if (root.empty()) throw std::runtime_error("sky-native: no usable cache directory");
-      std::string directory = sky::core::repair_copy(root, name, writer_for(*payload, false),
-                                                     verifier_for(*payload));
+      std::string directory =
+          sky::core::repair_copy(root, name, writer_for(*payload, false), verifier_for(*payload));
       std::printf("repaired: %s\n", directory.c_str());
       return 0;
     }
@@ -149,10 +150,10 @@ void publish_package_info(const PackagedCopy& copy) {
     if (item != nullptr) PyList_Append(list, item);
     Py_XDECREF(item);
   }
-  PyObject* info = Py_BuildValue("{s:s,s:s,s:s,s:O,s:N}", "single_file", copy.self.c_str(),
-                                 "cache_dir", copy.directory.c_str(), "build_id",
-                                 copy.build_id.c_str(), "intact",
-                                 problems.empty() ? Py_True : Py_False, "problems", list);
+  PyObject* info =
+      Py_BuildValue("{s:s,s:s,s:s,s:O,s:N}", "single_file", copy.self.c_str(), "cache_dir",
+                    copy.directory.c_str(), "build_id", copy.build_id.c_str(), "intact",
+                    problems.empty() ? Py_True : Py_False, "problems", list);
   PyObject* module = info != nullptr ? PyImport_ImportModule("sky_native") : nullptr;
   if (module == nullptr || PyObject_SetAttrString(module, "_package", info) != 0) PyErr_Print();
   Py_XDECREF(module);

@@ -2,8 +2,24 @@
 # make package-test: the single file, the image and the .deb, each run in an
 # empty root (a private mount and network namespace, chroot) holding only
 # what it needs: the file, glibc's runtime libraries, /proc, /tmp, /dev/null
-# (subprocess redirects to it) and a HOME.
+# (subprocess redirects to it), /dev/shm (multiprocessing), /etc/hosts (SkyPilot's API server binds
+# "localhost") and a HOME.
 set -euo pipefail
+# Everything runs in a private mount and network namespace: mounts vanish
+# with it, and the API servers started here never meet the host's.
+if [[ -z ${SKY_NATIVE_TEST_NAMESPACE:-} ]]; then
+  exec unshare -mn --propagation private env SKY_NATIVE_TEST_NAMESPACE=1 "$0" "$@"
+fi
+ip link set lo up
+# Whatever still runs chrooted in the test roots at the end (an API server
+# of a failed step) is stopped.
+stop_leftovers() {
+  for pid in /proc/[0-9]*; do
+    [[ $(readlink "$pid/root" 2>/dev/null) == "$(realpath "$WORK")"/* ]] && kill -9 "${pid#/proc/}" 2>/dev/null
+  done
+  return 0
+}
+trap stop_leftovers EXIT
 DIST=${1:?usage: test_package.sh DIST_DIR WORK_DIR}
 WORK=${2:?usage: test_package.sh DIST_DIR WORK_DIR}
 FILE=$DIST/sky-native
@@ -22,26 +38,31 @@ make_root() {
   for lib in $GLIBC_LIBS; do cp -L "/lib/x86_64-linux-gnu/$lib" "$root/lib/x86_64-linux-gnu/"; done
   ln -s ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$root/lib64/ld-linux-x86-64.so.2"
   touch "$root/dev/null"
+  mkdir -p "$root/dev/shm"  # multiprocessing's semaphores (SkyPilot's executor)
+  # SkyPilot binds its API server to "localhost": resolving it needs this.
+  mkdir -p "$root/etc"
+  echo "127.0.0.1 localhost" > "$root/etc/hosts"
 }
 
-# Runs "$@" in root $1 (its own mount and network namespaces, loopback up).
-# MOUNTS (extra shell run before chroot) may mount more.
+# Runs "$@" chrooted into $1 with a clean environment (+ EXTRA_ENV).
 in_root() {
   local root=$1; shift
-  unshare -mn --propagation private sh -c '
-    root=$1; shift
-    ip link set lo up
-    mount -t proc proc "$root/proc"
-    mount --bind /dev/null "$root/dev/null"
-    eval "${MOUNTS:-}"
-    exec chroot "$root" env -i HOME=/home/user USER=user PATH=/usr/bin:/bin \
-      ${EXTRA_ENV:-} "$@"' in_root "$root" "$@"
+  # shellcheck disable=SC2086
+  env -i HOME=/home/user USER=user PATH=/usr/bin:/bin ${EXTRA_ENV:-} /usr/sbin/chroot "$root" "$@"
+}
+
+# proc and /dev/null into a root (in this script's private mount namespace).
+mount_basics() {
+  mount -t proc proc "$1/proc"
+  mount --bind /dev/null "$1/dev/null"
+  mount -t tmpfs -o mode=1777 tmpfs "$1/dev/shm"
 }
 
 # -- 1. the single file alone ------------------------------------------------
 ROOT=$WORK/root
 make_root "$ROOT"
 cp "$FILE" "$ROOT/sky-native"
+mount_basics "$ROOT"
 if ldd "$FILE" | grep -v -E 'linux-vdso|ld-linux|lib(c|m|pthread|dl|rt|util|resolv)\.so' | grep -q .; then
   fail "the single file needs more than glibc: $(ldd "$FILE")"
 fi
@@ -65,9 +86,9 @@ ok "-c imports SkyPilot's CLI modules"
 in_root "$ROOT" /sky-native -m pip --version >/dev/null || fail "-m pip"
 ok "-m pip"
 # The API server outlives the first CLI; the second status is answered by it.
-out=$(in_root "$ROOT" sh -c '/sky-native status; echo "rc=$?"; sleep 1;
-  /sky-native api status; /sky-native status; echo "rc=$?"; /sky-native api stop' 2>&1) ||
-  fail "status: $out"
+out=$( (in_root "$ROOT" /sky-native status; echo "rc=$?"; sleep 1
+  in_root "$ROOT" /sky-native api status; in_root "$ROOT" /sky-native status; echo "rc=$?"
+  in_root "$ROOT" /sky-native api stop) 2>&1) || fail "status: $out"
 echo "$out" | sed 's/^/    /'
 [[ $(grep -c "rc=0" <<<"$out") == 2 ]] || fail "status"
 ok "status starts a local API server, a second status is answered by it, api stop"
@@ -75,53 +96,60 @@ ok "status starts a local API server, a second status is answered by it, api sto
 # -- 2. cache safety -----------------------------------------------------------
 CACHE=/home/user/cache
 # Two first runs at once.
-out=$(EXTRA_ENV="SKY_NATIVE_CACHE_DIR=$CACHE" in_root "$ROOT" sh -c '
-  /sky-native --version > /tmp/a & /sky-native --version > /tmp/b & wait %1 && wait %2 &&
-  cmp /tmp/a /tmp/b && ls -A '"$CACHE") || fail "parallel first runs: $out"
+export EXTRA_ENV="SKY_NATIVE_CACHE_DIR=$CACHE"
+in_root "$ROOT" /sky-native --version > "$WORK/a" & first=$!
+in_root "$ROOT" /sky-native --version > "$WORK/b" & second=$!
+wait $first || fail "first of two parallel first runs"
+wait $second || fail "second of two parallel first runs"
+cmp "$WORK/a" "$WORK/b" || fail "parallel first runs differ"
+out=$(ls -A "$ROOT$CACHE")
 [[ $(grep -vc '^\.lock$' <<<"$out") == 1 ]] || fail "parallel first runs left: $out"
 ok "two first runs at once both succeed, one copy"
 # A first run killed halfway: nothing that looks complete, the next run works.
 rm -rf "$ROOT$CACHE"
-out=$(EXTRA_ENV="SKY_NATIVE_CACHE_DIR=$CACHE" in_root "$ROOT" sh -c '
-  /sky-native --version & pid=$!
-  while ! ls '"$CACHE"'/.unpack-*/lib >/dev/null 2>&1; do sleep 0.05; done
-  kill -9 $pid; wait $pid; ls -A '"$CACHE"'; echo ---; /sky-native --version; ls -A '"$CACHE") ||
-  fail "killed first run: $out"
-[[ $(sed -n '/---/q;p' <<<"$out" | grep -vc '^\.\(lock\|unpack-.*\)$') == 0 ]] ||
+in_root "$ROOT" /sky-native --version >/dev/null & pid=$!
+until ls -d "$ROOT$CACHE"/.unpack-*/lib/python3.11 >/dev/null 2>&1; do sleep 0.05; done
+kill -9 $pid; wait $pid || true
+out=$(ls -A "$ROOT$CACHE")
+[[ $(grep -vc '^\.\(lock\|unpack-.*\)$' <<<"$out") == 0 ]] ||
   fail "a killed run left a complete-looking copy: $out"
-[[ $(sed '1,/---/d' <<<"$out" | grep -c '^\.unpack-') == 0 ]] || fail "leftover: $out"
+in_root "$ROOT" /sky-native --version >/dev/null || fail "run after a killed first run"
+out=$(ls -A "$ROOT$CACHE")
+[[ $(grep -c '^\.unpack-' <<<"$out") == 0 ]] || fail "leftover: $out"
 ok "a killed first run leaves no complete copy; the next run unpacks and cleans up"
 # Damage, detection, repair, and removal of the replaced copy.
 copy=$(ls -d "$ROOT$CACHE"/0*-* "$ROOT$CACHE"/[0-9]*-* 2>/dev/null | head -1)
 rm "$copy/lib/python3/dist-packages/sky/__init__.py"
 echo '# changed' >> "$copy/lib/python3.11/json/__init__.py"
 set +e
-out=$(EXTRA_ENV="SKY_NATIVE_CACHE_DIR=$CACHE" in_root "$ROOT" /sky-native --native-info 2>&1)
+out=$(in_root "$ROOT" /sky-native --native-info 2>&1)
 rc=$?
 set -e
 [[ $rc != 0 ]] || fail "--native-info exits 0 on a damaged copy"
 grep -q "missing: lib/python3/dist-packages/sky/__init__.py" <<<"$out" || fail "$out"
 grep -q "changed: lib/python3.11/json/__init__.py" <<<"$out" || fail "$out"
 ok "--native-info reports a damaged copy and exits $rc"
-EXTRA_ENV="SKY_NATIVE_CACHE_DIR=$CACHE" in_root "$ROOT" /sky-native --native-repair
-EXTRA_ENV="SKY_NATIVE_CACHE_DIR=$CACHE" in_root "$ROOT" /sky-native --native-info >/dev/null ||
+in_root "$ROOT" /sky-native --native-repair
+in_root "$ROOT" /sky-native --native-info >/dev/null ||
   fail "still damaged after --native-repair"
 ls -d "$ROOT$CACHE"/.old-* >/dev/null || fail "no replaced copy kept"
 ok "--native-repair swaps in a verified copy"
-out=$(EXTRA_ENV="SKY_NATIVE_CACHE_DIR=$CACHE" in_root "$ROOT" /sky-native --native-clean)
+out=$(in_root "$ROOT" /sky-native --native-clean)
 grep -q "removed: .*/\.old-" <<<"$out" || fail "--native-clean: $out"
 ls -d "$ROOT$CACHE"/[0-9]*-* >/dev/null || fail "--native-clean removed the current copy"
 ok "--native-clean removes the replaced copy, keeps the current one"
 # A read-only and a noexec cache location: the documented fallback.
-for how in "mount -o bind,ro" "mount -t tmpfs -o noexec"; do
-  mkdir -p "$ROOT/mnt"
-  src=$([[ $how == *tmpfs* ]] && echo tmpfs || echo "$ROOT/mnt")
-  out=$(MOUNTS="$how $src \$root/mnt" EXTRA_ENV="SKY_NATIVE_CACHE_DIR=/mnt/cache XDG_RUNTIME_DIR=/run/user" \
-    in_root "$ROOT" sh -c 'mkdir -p /run/user && chmod 700 /run/user;
-      /sky-native -c "import sky, sys; print(sys.prefix)"') || fail "$how: $out"
+mkdir -p "$ROOT/mnt/cache" "$ROOT/run/user"
+chmod 700 "$ROOT/run/user"
+for how in "mount -o bind,ro $ROOT/mnt $ROOT/mnt" "mount -t tmpfs -o noexec tmpfs $ROOT/mnt"; do
+  $how
+  out=$(EXTRA_ENV="SKY_NATIVE_CACHE_DIR=/mnt/cache XDG_RUNTIME_DIR=/run/user" \
+    in_root "$ROOT" /sky-native -c "import sky, sys; print(sys.prefix)") || fail "$how: $out"
+  umount "$ROOT/mnt"
   [[ $out == /run/user/sky-native/* ]] || fail "$how: copy in $out"
-  ok "cache location under '$how': falls back to \$XDG_RUNTIME_DIR/sky-native"
+  ok "cache location under '${how%% $ROOT*}': falls back to \$XDG_RUNTIME_DIR/sky-native"
 done
+unset EXTRA_ENV
 rm -rf "$ROOT/run"
 
 # -- 3. the OCI image, unpacked, read-only root --------------------------------
@@ -131,12 +159,15 @@ if [[ -d $DIST/oci ]]; then
   umoci unpack --image "$DIST/oci:latest" "$BUNDLE" >/dev/null
   IMG=$BUNDLE/rootfs
   mkdir -p "$IMG/home/user"
-  MOUNTS='mount --bind "$root" "$root"; mount -o remount,bind,ro "$root";
-    mount -t tmpfs tmpfs "$root/tmp"; mount -t tmpfs tmpfs "$root/home/user";
-    mount -t proc proc "$root/proc"; mount --bind /dev/null "$root/dev/null"'
-  out=$(MOUNTS=$MOUNTS in_root "$IMG" sh -c 'touch /x 2>/dev/null && echo writable;
+  mount --bind "$IMG" "$IMG"
+  mount -o remount,bind,ro "$IMG"
+  mount -t tmpfs tmpfs "$IMG/tmp"
+  mount -t tmpfs tmpfs "$IMG/home/user"
+  mount_basics "$IMG"
+  out=$(in_root "$IMG" /bin/sh -c 'touch /x 2>/dev/null && echo writable;
     sky-native --version && sky-native --native-info | grep copy: && sky-native status;
     sky-native status && sky-native api stop' 2>&1) || fail "image: $out"
+  echo "$out" | sed 's/^/    /'
   grep -q writable <<<"$out" && fail "the image root is writable"
   grep -q "copy:.*intact" <<<"$out" || fail "image: $out"
   ok "the image runs --version, --native-info, status twice, api stop with a read-only root"
@@ -148,6 +179,7 @@ DEB=$(ls "$DIST"/sky-native_*.deb "$DIST"/sky-native-*.deb 2>/dev/null | head -1
 DROOT=$WORK/deb-root
 make_root "$DROOT"
 dpkg -x "$DEB" "$DROOT"
+mount_basics "$DROOT"
 out=$(in_root "$DROOT" /usr/bin/sky-native --version) || fail ".deb: $out"
 ok ".deb: dpkg -x into an empty root runs --version: $out"
 deps=$(dpkg-deb -f "$DEB" Depends)

@@ -241,8 +241,7 @@ std::string ensure_copy(const std::vector<std::string>& roots, const std::string
     }
     reasons += "\n  " + root + ": " + reason;
   }
-  throw std::runtime_error("sky-native: no cache directory can hold the unpacked copy:" +
-                           reasons);
+  throw std::runtime_error("sky-native: no cache directory can hold the unpacked copy:" + reasons);
 }
 
 std::string repair_copy(const std::string& root, const std::string& name, const CopyWriter& write,

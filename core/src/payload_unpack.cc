@@ -60,8 +60,8 @@ class PayloadWriter {
       if (next_ >= entries_.size()) corrupt("data after the last file");
       if (fd_ < 0) open_next();
       const ManifestEntry& entry = entries_[next_];
-      std::size_t take = static_cast<std::size_t>(
-          std::min<std::uint64_t>(size, entry.size - written_in_file_));
+      std::size_t take =
+          static_cast<std::size_t>(std::min<std::uint64_t>(size, entry.size - written_in_file_));
       write_all(fd_, data, take, entry.path);
       data += take;
       size -= take;

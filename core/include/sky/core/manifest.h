@@ -17,7 +17,7 @@ namespace sky::core {
 inline constexpr const char* kManifestFileName = ".sky-native-manifest";
 
 struct ManifestEntry {
-  std::string path;  // relative, no "..", no leading '/'
+  std::string path;   // relative, no "..", no leading '/'
   unsigned mode = 0;  // permission bits
   std::uint64_t size = 0;
   std::string sha256;  // lower-case hex
