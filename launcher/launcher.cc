@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "server_client.h"
 #include "sky_native/module.h"
 
 namespace sky_native::launcher {
@@ -195,7 +196,10 @@ int run(const LaunchPlan& plan) {
 
 int run_main(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
-  return run(plan_launch(args, current_environment(argc > 0 ? argv[0] : nullptr)));
+  LaunchPlan plan = plan_launch(args, current_environment(argc > 0 ? argv[0] : nullptr));
+  // The command server, when one can take this command (sky mode only).
+  if (std::optional<int> code = handle_with_server(plan, args)) return *code;
+  return run(plan);
 }
 
 }  // namespace sky_native::launcher
