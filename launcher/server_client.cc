@@ -61,7 +61,8 @@ void forward_signal(int signal_number, siginfo_t* info, void* /*context*/) {
 void stop_with_command(int signal_number, siginfo_t* info, void* context) {
   int saved = errno;
   forward_signal(signal_number, info, context);
-  struct sigaction stop {}, previous{};
+  struct sigaction stop {
+  }, previous{};
   stop.sa_handler = SIG_DFL;
   sigemptyset(&stop.sa_mask);
   ::sigaction(signal_number, &stop, &previous);
@@ -174,8 +175,7 @@ std::optional<Endpoint> endpoint_for(const LaunchPlan& plan) {
     return std::nullopt;
   }
   endpoint.material = server::key_material(identity(plan), environment_entries());
-  endpoint.socket_path =
-      endpoint.directory + "/" + server::key_name(endpoint.material) + ".sock";
+  endpoint.socket_path = endpoint.directory + "/" + server::key_name(endpoint.material) + ".sock";
   return endpoint;
 }
 
@@ -211,6 +211,7 @@ void spawn_server(const LaunchPlan& plan, const Endpoint& endpoint) {
     std::vector<std::string> args = {plan.executable, kNativeServerFlag, "serve",
                                      endpoint.socket_path};
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
     ::execv(exe.c_str(), argv.data());

@@ -11,12 +11,13 @@ namespace {
 constexpr std::array<std::string_view, 5> kPrefixes = {"SKYPILOT_", "SKY_", "PYTHON", "LC_",
                                                        "XDG_"};
 constexpr std::array<std::string_view, 28> kNames = {
-    "VIRTUAL_ENV", "HOME",        "USER",        "LOGNAME",         "PATH",
-    "LANG",        "LANGUAGE",    "TZ",          "TMPDIR",          "TEMP",
-    "TMP",         "TERM",        "COLORTERM",   "NO_COLOR",        "FORCE_COLOR",
-    "COLUMNS",     "LINES",       "HTTP_PROXY",  "HTTPS_PROXY",     "NO_PROXY",
-    "ALL_PROXY",   "http_proxy",  "https_proxy", "no_proxy",        "all_proxy",
-    "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE"};
+    "VIRTUAL_ENV", "HOME",          "USER",         "LOGNAME",
+    "PATH",        "LANG",          "LANGUAGE",     "TZ",
+    "TMPDIR",      "TEMP",          "TMP",          "TERM",
+    "COLORTERM",   "NO_COLOR",      "FORCE_COLOR",  "COLUMNS",
+    "LINES",       "HTTP_PROXY",    "HTTPS_PROXY",  "NO_PROXY",
+    "ALL_PROXY",   "http_proxy",    "https_proxy",  "no_proxy",
+    "all_proxy",   "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE"};
 
 }  // namespace
 
@@ -28,8 +29,7 @@ bool is_key_variable(const std::string& entry) {
   for (std::string_view prefix : kPrefixes) {
     if (name.rfind(prefix, 0) == 0) return true;
   }
-  return std::find(kNames.begin(), kNames.end(), name) != kNames.end() ||
-         name == "CURL_CA_BUNDLE";
+  return std::find(kNames.begin(), kNames.end(), name) != kNames.end() || name == "CURL_CA_BUNDLE";
 }
 
 std::string key_material(const std::vector<std::string>& identity,

@@ -109,7 +109,8 @@ def _user_config_state():
 def _project_config_state(cwd):
     """The project config a command started in `cwd` would load."""
     path = os.path.expanduser(os.environ.get('SKYPILOT_PROJECT_CONFIG') or '.sky.yaml')
-    return _stat_line(os.path.join(cwd, path))
+    state = _stat_line(os.path.join(cwd, path))
+    return None if len(state) == 2 else state  # none there: the same as none anywhere
 
 
 def _is_single_threaded():

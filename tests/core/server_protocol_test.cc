@@ -26,7 +26,7 @@ TEST_CASE("server frames round-trip, empty and binary fields included") {
 
 TEST_CASE("malformed server payloads are rejected, never read past the end") {
   CHECK_THROWS_AS(server::decode_payload(""), std::invalid_argument);
-  CHECK_THROWS_AS(server::decode_payload(std::string("R\x05\0\0\0ab", 8)), std::invalid_argument);
+  CHECK_THROWS_AS(server::decode_payload(std::string("R\x05\0\0\0ab", 7)), std::invalid_argument);
   CHECK_THROWS_AS(server::decode_payload(std::string("R\x01\0", 3)), std::invalid_argument);
 }
 
