@@ -291,13 +291,15 @@ class _Server:
         if material != self.material:
             return self.mismatch(conn, 'key', True)
         cwd = os.fsdecode(fields[1])
-        if (_packages_state(self.path_entries) != self.packages or
-                _user_config_state() != self.user_config):
+        changed = [name for name, now, then in (
+            ('packages', _packages_state(self.path_entries), self.packages),
+            ('config', _user_config_state(), self.user_config)) if now != then]
+        if changed:
             # Installed packages or the user's config changed: this server's
             # imports are stale for every client. The socket and lock go first
             # so that the fresh server the client starts can take them.
             self.retire()
-            return self.mismatch(conn, 'stale', True)
+            return self.mismatch(conn, f'stale {"+".join(changed)}', True)
         if _project_config_state(cwd) != self.project_config:
             return self.mismatch(conn, 'project config', False)
         if not _is_single_threaded():

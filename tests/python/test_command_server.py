@@ -165,7 +165,7 @@ def test_package_upgrade_retires_the_server(tmp_path):
         # An upgrade rewrites the package's RECORD.
         record.write_text(record.read_text() + 'fakepkg/__init__.py,,\n')
         result = _run(['--version'], env)
-        assert result.server_trace == 'miss: mismatch stale', result.server_trace
+        assert result.server_trace == 'miss: mismatch stale packages', result.server_trace
         assert result.returncode == 0 and b'0.14.1' in result.stdout
         assert _wait(lambda: not _alive(old_pid))
         cli_runner.ensure_server(env)  # the fresh one the miss started
@@ -182,7 +182,7 @@ def test_config_edit_retires_the_server(own_server):
     config.parent.mkdir(exist_ok=True)
     config.write_text('allowed_clouds:\n  - aws\n')
     result = _run(['--version'], env)
-    assert result.server_trace == 'miss: mismatch stale', result.server_trace
+    assert result.server_trace == 'miss: mismatch stale config', result.server_trace
     assert _wait(lambda: not _alive(old_pid))
     cli_runner.ensure_server(env)
     assert _run(['--version'], env).server_trace == 'hit'
