@@ -16,7 +16,7 @@ APT_PACKAGES := build-essential cmake ninja-build python3.11 python3.11-dev \
   ca-certificates procps patchelf zstd umoci debootstrap iproute2 jq
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup apt venv build run test test-cpp test-python test-asan test-fuzz bench fmt lint clean \
+.PHONY: setup apt venv build run test test-cpp test-python test-python-server test-asan test-fuzz bench fmt lint clean \
   package package-test package-figures
 
 setup: apt venv
@@ -46,13 +46,19 @@ run: setup build
 	$(VENV_ENV) $(SKY_NATIVE) api status
 	$(VENV_ENV) $(SKY_NATIVE) api stop
 
-test: setup build test-cpp test-python test-asan test-fuzz
+test: setup build test-cpp test-python test-python-server test-asan test-fuzz
 
 test-cpp:
 	ctest --preset $(PRESET)
 
 test-python:
 	$(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider tests/python
+
+# The CLI parity suite again, every sky-native command through a command
+# server (tests/python/test_command_server.py runs in test-python).
+test-python-server:
+	SKY_NATIVE_TEST_SERVER=1 $(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider \
+	  tests/python/test_cli_parity.py
 
 # Under AddressSanitizer and UBSan: every C++ test (leaks checked, CPython's
 # own suppressed: tests/lsan.supp), then the differential tests run by the
@@ -87,6 +93,7 @@ bench: setup build
 	$(BUILD_DIR)/tests/bench/sky_native_core_bench
 	$(VENV_ENV) $(SKY_NATIVE) tests/bench/compare_python.py
 	$(VENV_ENV) $(PYTHON) tests/bench/startup.py $(SKY_NATIVE) $(VENV)/bin/sky
+	$(VENV_ENV) $(PYTHON) tests/bench/server.py $(SKY_NATIVE) $(VENV)/bin/sky
 
 # Shipping: the single file build/dist/sky-native (the launcher of the
 # `package` preset with its payload), the OCI image layout build/dist/oci,

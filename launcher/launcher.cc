@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "server_client.h"
 #include "sky_native/module.h"
 
 namespace sky_native::launcher {
@@ -223,6 +224,8 @@ int run_main(int argc, char** argv) {
     plan.path_config_executable.reset();
     plan.packaged = std::move(packaged);
   }
+  // The command server, when one can take this command (sky mode only).
+  if (std::optional<int> code = handle_with_server(plan, args)) return *code;
   return run(plan);
 }
 

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Dict, Iterable, List, Optional, Sequence
 
@@ -18,6 +19,12 @@ SKY_NATIVE = sys.executable
 SKY = str(pathlib.Path(sys.prefix) / 'bin' / 'sky')
 VENV_PYTHON = str(pathlib.Path(sys.prefix) / 'bin' / 'python')
 SYSTEM_PYTHON = '/usr/bin/python3.11'
+
+# SKY_NATIVE_TEST_SERVER=1: every sky-native command of the parity tests
+# goes through a command server (make test-python-server), whose sockets
+# live in a directory private to this test run.
+THROUGH_SERVER = os.environ.get('SKY_NATIVE_TEST_SERVER') == '1'
+_SERVER_DIR = tempfile.mkdtemp(prefix='sky-native-test-run-') if THROUGH_SERVER else None
 
 # The two states of sky-native's flag: unset (native on) and off.
 FLAG_STATES = {'native-on': None, 'native-off': '0'}
@@ -27,7 +34,8 @@ FLAG_STATES = {'native-on': None, 'native-off': '0'}
 _DROPPED = ('SKYPILOT_USE_NATIVE', 'SKYPILOT_USE_RUST', 'SKYPILOT_API_SERVER_ENDPOINT',
             'SKYPILOT_API_SERVER_LOCAL_PORT', 'SKYPILOT_CONFIG', 'SKYPILOT_GLOBAL_CONFIG',
             'SKY_RUNTIME_DIR', 'PYTHONPATH', 'PYTHONHOME', 'PYTHONSTARTUP',
-            'PYTHONINSPECT', 'PYTEST_ADDOPTS', 'PYTEST_CURRENT_TEST')
+            'PYTHONINSPECT', 'PYTEST_ADDOPTS', 'PYTEST_CURRENT_TEST', 'SKY_NATIVE_SERVER',
+            'SKY_NATIVE_SERVER_LOG', 'SKY_NATIVE_TEST_SERVER', 'XDG_RUNTIME_DIR')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +47,9 @@ class Result:
     # The private HOME and API server port of the run, when it had them.
     home: Optional[str] = None
     port: Optional[int] = None
+    # What sky-native's client did with the command server (its trace
+    # line: 'hit', 'miss: ...'), when the run asked for it.
+    server_trace: Optional[str] = None
 
     def describe(self) -> str:
         return (f'{self.argv} -> {self.returncode}\n--- stdout ---\n'
@@ -63,17 +74,64 @@ def environment(home: Optional[str] = None, port: Optional[int] = None,
         env['SKYPILOT_API_SERVER_LOCAL_PORT'] = str(port)
     if native_flag is not None:
         env['SKYPILOT_USE_NATIVE'] = native_flag
+    if THROUGH_SERVER:
+        env['SKY_NATIVE_SERVER'] = '1'
+        env['XDG_RUNTIME_DIR'] = _SERVER_DIR
+        env['SKY_NATIVE_SERVER_IDLE_SECONDS'] = '600'
     env.update(extra)
     return env
 
 
 def run(argv: Sequence[str], env: Dict[str, str], timeout: float = 300,
-        stdin: Optional[bytes] = None, cwd: Optional[str] = None) -> Result:
-    """Runs argv to completion; a timeout is a test failure, never a hang."""
-    completed = subprocess.run(list(argv), input=stdin if stdin is not None else b'',
-                               capture_output=True, env=env, timeout=timeout, cwd=cwd,
-                               check=False)
-    return Result(list(argv), completed.returncode, completed.stdout, completed.stderr)
+        stdin: Optional[bytes] = None, cwd: Optional[str] = None,
+        trace_server: Optional[bool] = None) -> Result:
+    """Runs argv to completion; a timeout is a test failure, never a hang.
+    With trace_server (default: sky-native commands when THROUGH_SERVER),
+    the result holds what the client did with the command server."""
+    if trace_server is None:
+        trace_server = THROUGH_SERVER and argv[0] == SKY_NATIVE
+    trace_path = None
+    if trace_server:
+        handle, trace_path = tempfile.mkstemp(prefix='sky-native-trace-')
+        os.close(handle)
+        env = {**env, 'SKY_NATIVE_SERVER_LOG': trace_path}
+    try:
+        completed = subprocess.run(list(argv), input=stdin if stdin is not None else b'',
+                                   capture_output=True, env=env, timeout=timeout, cwd=cwd,
+                                   check=False)
+        trace = None
+        if trace_path is not None:
+            trace = pathlib.Path(trace_path).read_text().strip()
+    finally:
+        if trace_path is not None:
+            os.unlink(trace_path)
+    return Result(list(argv), completed.returncode, completed.stdout, completed.stderr,
+                  server_trace=trace)
+
+
+def server_running(env: Dict[str, str]) -> bool:
+    """Whether a command server for this environment answers."""
+    status = run([SKY_NATIVE, '--native-server', 'status'], env, timeout=60,
+                 trace_server=False)
+    return b'(this environment)' in status.stdout
+
+
+def ensure_server(env: Dict[str, str], timeout: float = 300) -> None:
+    """Starts a command server for env (a cold command starts one) and waits
+    until it answers."""
+    if server_running(env):
+        return
+    run([SKY_NATIVE, '--version'], {**env, 'SKY_NATIVE_SERVER': '1'}, trace_server=False)
+    deadline = time.time() + timeout
+    while not server_running(env):
+        if time.time() > deadline:
+            raise TimeoutError(f'no command server came up for {env.get("HOME")}')
+        time.sleep(0.5)
+
+
+def stop_servers(env: Dict[str, str]) -> None:
+    """Stops every command server in env's socket directory."""
+    run([SKY_NATIVE, '--native-server', 'stop'], env, timeout=60, trace_server=False)
 
 
 def free_port() -> int:

@@ -27,6 +27,10 @@ What is normalised, and only there:
   line.
 Nothing else is: ANSI colour codes, other paths and the rest are compared as
 they are.
+
+With SKY_NATIVE_TEST_SERVER=1 (make test-python-server) every sky-native
+command goes through a command server started for its environment before
+the comparisons, and each must have been served by it ('hit').
 """
 import concurrent.futures
 import dataclasses
@@ -89,6 +93,8 @@ def assert_same(expected, actual, normalise=None):
 
     assert view(actual) == view(expected), (
         f'sky:\n{expected.describe()}\nsky-native:\n{actual.describe()}')
+    if cli_runner.THROUGH_SERVER:
+        assert actual.server_trace == 'hit', (actual.server_trace, actual.describe())
 
 
 @pytest.mark.parametrize('state', FLAG_STATES)
@@ -160,6 +166,10 @@ def background(tmp_path_factory):
     offline_pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
     server_pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(envs))
     try:
+        if cli_runner.THROUGH_SERVER:
+            native_envs = [env for name, env in envs.items() if name != 'sky'] + [
+                cli_runner.environment(home, native_flag=flag) for flag in FLAG_STATES.values()]
+            list(server_pool.map(cli_runner.ensure_server, native_envs))
         server = {name: server_pool.submit(_run_server_sequence,
                                            SKY if name == 'sky' else SKY_NATIVE, env,
                                            ports[name], observe_server=name != 'sky')
@@ -187,6 +197,8 @@ def background(tmp_path_factory):
         # Only ever this test's own servers: their ports are private to it.
         for port in ports.values():
             cli_runner.kill_trees(cli_runner.api_server_pids(port))
+        if cli_runner.THROUGH_SERVER:
+            cli_runner.stop_servers(cli_runner.environment(home))
 
 
 @pytest.fixture(scope='module')

@@ -1,0 +1,457 @@
+#include "server_client.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sky/core/errors.h"
+#include "sky/core/server_key.h"
+#include "sky/core/server_protocol.h"
+
+extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX
+
+namespace sky_native::launcher {
+namespace {
+
+namespace server = sky::core::server;
+
+// The server process's program (modules/python/server.py): each command's
+// child runs the cold program (kSkyCliProgram in launcher.cc) there.
+constexpr const char* kServeProgram =
+    "import sys\nimport sky_native._server as _server\n_server.serve(sys.argv[3])\n";
+
+// Exit code of a client whose server went away mid-command.
+constexpr int kServerLostExit = 255;
+
+// The pid (and process group) of the command the server runs for us.
+std::atomic<pid_t> g_command{0};
+
+constexpr std::array<int, 9> kForwardedSignals = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGWINCH,
+                                                  SIGCONT, SIGUSR1, SIGUSR2, SIGALRM};
+
+// A signal the terminal sent (Ctrl-C, Ctrl-\, Ctrl-Z, hang-up, resize)
+// reached our whole process group under a cold run; it goes to the
+// command's group. One sent to this pid goes to the command alone.
+void forward_signal(int signal_number, siginfo_t* info, void* /*context*/) {
+  int saved = errno;
+  pid_t command = g_command.load();
+  if (command > 0) {
+    bool from_terminal = info != nullptr && info->si_code == SI_KERNEL;
+    ::kill(from_terminal ? -command : command, signal_number);
+  }
+  errno = saved;
+}
+
+// Ctrl-Z: the command stops, then this process stops as it would have
+// (the shell sees a stopped job); SIGCONT is forwarded on resume.
+void stop_with_command(int signal_number, siginfo_t* info, void* context) {
+  int saved = errno;
+  forward_signal(signal_number, info, context);
+  struct sigaction stop {
+  }, previous{};
+  stop.sa_handler = SIG_DFL;
+  sigemptyset(&stop.sa_mask);
+  ::sigaction(signal_number, &stop, &previous);
+  sigset_t unblock, old;
+  sigemptyset(&unblock);
+  sigaddset(&unblock, signal_number);
+  ::raise(signal_number);
+  ::sigprocmask(SIG_UNBLOCK, &unblock, &old);  // stops here until SIGCONT
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  ::sigaction(signal_number, &previous, nullptr);
+  errno = saved;
+}
+
+// The dispositions before forwarding, restored for a cold run (an ignored
+// SIGHUP under nohup stays ignored).
+std::array<struct sigaction, kForwardedSignals.size() + 1> g_saved{};
+bool g_forwarding = false;
+
+void install_forwarding() {
+  g_forwarding = true;
+  for (std::size_t i = 0; i < kForwardedSignals.size(); ++i) {
+    ::sigaction(kForwardedSignals[i], nullptr, &g_saved[i]);
+  }
+  ::sigaction(SIGTSTP, nullptr, &g_saved.back());
+  struct sigaction action {};
+  action.sa_sigaction = forward_signal;
+  action.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  for (int signal_number : kForwardedSignals) ::sigaction(signal_number, &action, nullptr);
+  action.sa_sigaction = stop_with_command;
+  ::sigaction(SIGTSTP, &action, nullptr);
+}
+
+void restore_signals() {
+  if (!g_forwarding) return;
+  g_forwarding = false;
+  for (std::size_t i = 0; i < kForwardedSignals.size(); ++i) {
+    ::sigaction(kForwardedSignals[i], &g_saved[i], nullptr);
+  }
+  ::sigaction(SIGTSTP, &g_saved.back(), nullptr);
+}
+
+[[noreturn]] void die_by_signal(int signal_number) {
+  struct sigaction reset {};
+  reset.sa_handler = SIG_DFL;
+  sigemptyset(&reset.sa_mask);
+  ::sigaction(signal_number, &reset, nullptr);
+  sigset_t unblock;
+  sigemptyset(&unblock);
+  sigaddset(&unblock, signal_number);
+  ::sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
+  ::raise(signal_number);
+  std::_Exit(128 + signal_number);  // a signal whose default is not to end
+}
+
+// SKY_NATIVE_SERVER_LOG names a file that gets one line per sky command:
+// how the server was (or was not) used. For tests and diagnosis only.
+void trace(const std::string& line) {
+  const char* path = std::getenv("SKY_NATIVE_SERVER_LOG");
+  if (path == nullptr || path[0] == '\0') return;
+  int fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  std::string text = line + "\n";
+  ssize_t ignored = ::write(fd, text.data(), text.size());
+  (void)ignored;
+  ::close(fd);
+}
+
+std::string self_exe() {
+  std::vector<char> buffer(PATH_MAX + 1);
+  ssize_t length = ::readlink("/proc/self/exe", buffer.data(), PATH_MAX);
+  return length > 0 ? std::string(buffer.data(), static_cast<std::size_t>(length)) : "";
+}
+
+// What the client knows of the interpreter it would start: this binary's
+// identity (a rebuilt or replaced binary is another key), the paths CPython
+// computes prefixes and sys.path[0] from, the ids.
+std::vector<std::string> identity(const LaunchPlan& plan) {
+  std::string exe = self_exe();
+  struct stat st {};
+  ::stat(exe.c_str(), &st);
+  return {"sky-native-server 1",
+          "exe=" + exe,
+          "exe-stat=" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+              std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+              std::to_string(st.st_mtim.tv_nsec),
+          "executable=" + plan.executable,
+          "path-config=" + plan.path_config_executable.value_or(""),
+          "uid=" + std::to_string(::geteuid()) + " gid=" + std::to_string(::getegid())};
+}
+
+std::vector<std::string> environment_entries() {
+  std::vector<std::string> entries;
+  for (char** entry = environ; *entry != nullptr; ++entry) entries.emplace_back(*entry);
+  return entries;
+}
+
+struct Endpoint {
+  std::string directory;
+  std::string socket_path;
+  std::string material;
+};
+
+std::optional<Endpoint> endpoint_for(const LaunchPlan& plan) {
+  Endpoint endpoint;
+  try {
+    endpoint.directory = server::private_directory(std::getenv("XDG_RUNTIME_DIR"), ::geteuid());
+  } catch (const sky::core::OsError& error) {
+    trace(std::string("off: socket directory: ") + error.what());
+    return std::nullopt;
+  }
+  endpoint.material = server::key_material(identity(plan), environment_entries());
+  endpoint.socket_path = endpoint.directory + "/" + server::key_name(endpoint.material) + ".sock";
+  return endpoint;
+}
+
+// Starts a detached server for this key (its own session, stdio to a log
+// beside the socket) and returns at once; the key material goes on fd 3.
+void spawn_server(const LaunchPlan& plan, const Endpoint& endpoint) {
+  int material_pipe[2];
+  if (::pipe2(material_pipe, O_CLOEXEC) != 0) return;
+  pid_t middle = ::fork();
+  if (middle == 0) {
+    ::setsid();
+    if (::fork() != 0) std::_Exit(0);
+    int null_fd = ::open("/dev/null", O_RDONLY);
+    std::string log_path = endpoint.socket_path.substr(0, endpoint.socket_path.size() - 5) + ".log";
+    int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (null_fd < 0 || log_fd < 0) std::_Exit(127);
+    ::dup2(null_fd, 0);
+    ::dup2(log_fd, 1);
+    ::dup2(log_fd, 2);
+    if (material_pipe[0] == 3) {
+      ::fcntl(3, F_SETFD, 0);  // dup2 onto itself would keep close-on-exec
+    } else {
+      ::dup2(material_pipe[0], 3);
+    }
+    for (int fd = 4; fd < 1024; ++fd) ::close(fd);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int signal_number = 1; signal_number < NSIG; ++signal_number) {
+      ::signal(signal_number, SIG_DFL);
+    }
+    std::string exe = self_exe();
+    std::vector<std::string> args = {plan.executable, kNativeServerFlag, "serve",
+                                     endpoint.socket_path};
+    std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ::execv(exe.c_str(), argv.data());
+    std::_Exit(127);
+  }
+  ::close(material_pipe[0]);
+  if (middle > 0) {
+    const std::string& material = endpoint.material;
+    std::size_t done = 0;
+    while (done < material.size()) {
+      ssize_t n = ::write(material_pipe[1], material.data() + done, material.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    int status = 0;
+    while (::waitpid(middle, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  ::close(material_pipe[1]);
+}
+
+bool stdio_is_open() {
+  for (int fd = 0; fd < 3; ++fd) {
+    if (::fcntl(fd, F_GETFD) < 0) return false;
+  }
+  return true;
+}
+
+bool has_controlling_terminal() {
+  int fd = ::open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
+std::string current_directory() {
+  std::vector<char> buffer(PATH_MAX + 1);
+  return ::getcwd(buffer.data(), buffer.size()) != nullptr ? buffer.data() : "";
+}
+
+enum class Attempt { kServed, kNoServer, kMismatchRespawn, kMismatch };
+
+struct AttemptResult {
+  Attempt attempt = Attempt::kNoServer;
+  int exit_code = 0;
+};
+
+// Offers the command to the server at the endpoint and, when it takes it,
+// waits for its end, forwarding signals.
+AttemptResult offer(const Endpoint& endpoint, const std::vector<std::string>& argv) {
+  int connection = server::connect_unix(endpoint.socket_path);
+  if (connection < 0) {
+    trace(std::string("miss: no server (") + std::strerror(errno) + ")");
+    return {Attempt::kNoServer};
+  }
+  int cwd_fd = ::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  std::string cwd = current_directory();
+  if (cwd_fd < 0 || cwd.empty()) {
+    if (cwd_fd >= 0) ::close(cwd_fd);
+    ::close(connection);
+    trace("miss: no working directory");
+    return {Attempt::kMismatch};
+  }
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  char octal[16];
+  std::snprintf(octal, sizeof octal, "%o", static_cast<unsigned>(mask));
+  server::Message request{'R', {endpoint.material, cwd, octal, std::to_string(argv.size())}};
+  request.fields.insert(request.fields.end(), argv.begin(), argv.end());
+  std::vector<std::string> env = environment_entries();
+  request.fields.insert(request.fields.end(), env.begin(), env.end());
+
+  AttemptResult result;
+  try {
+    // Forwarding is ready before the command can exist.
+    install_forwarding();
+    server::send_message(connection, request, {0, 1, 2, cwd_fd});
+    ::close(cwd_fd);
+    cwd_fd = -1;
+    bool started = false;
+    while (true) {
+      std::optional<server::Message> reply = server::receive_message(connection);
+      if (!reply) {
+        if (!started) {
+          // Refused or gone before it took the command: run it here.
+          trace("miss: server closed the connection");
+          result.attempt = Attempt::kNoServer;
+          break;
+        }
+        throw std::runtime_error("connection closed");
+      }
+      if (reply->type == 'M' && !started) {
+        std::string reason = reply->fields.empty() ? "" : reply->fields[0];
+        bool respawn = reply->fields.size() > 1 && reply->fields[1] == "1";
+        trace("miss: mismatch " + reason);
+        result.attempt = respawn ? Attempt::kMismatchRespawn : Attempt::kMismatch;
+        break;
+      }
+      if (reply->type == 'P' && !started && reply->fields.size() == 1) {
+        g_command.store(static_cast<pid_t>(std::stol(reply->fields[0])));
+        started = true;
+        trace("hit");
+        continue;
+      }
+      if ((reply->type == 'X' || reply->type == 'K') && started && reply->fields.size() == 1) {
+        int value = std::stoi(reply->fields[0]);
+        ::close(connection);
+        if (reply->type == 'K') die_by_signal(value);
+        result.attempt = Attempt::kServed;
+        result.exit_code = value;
+        return result;
+      }
+      throw std::runtime_error("unexpected reply");
+    }
+  } catch (const std::exception& error) {
+    pid_t command = g_command.exchange(0);
+    if (command <= 0) {
+      if (cwd_fd >= 0) ::close(cwd_fd);
+      ::close(connection);
+      trace(std::string("miss: ") + error.what());
+      return {Attempt::kNoServer};
+    }
+    // The server died while the command ran: nobody can report its end
+    // any more, so it ends here too.
+    ::kill(command, SIGKILL);
+    ::close(connection);
+    std::fputs("sky-native: the command server exited while running this command\n", stderr);
+    trace("lost: server exited");
+    return {Attempt::kServed, kServerLostExit};
+  }
+  if (cwd_fd >= 0) ::close(cwd_fd);
+  ::close(connection);
+  return result;
+}
+
+// `--native-server status` and `stop`: every server of this user.
+int manage(const LaunchPlan& plan, const std::string& action) {
+  std::optional<Endpoint> own = endpoint_for(plan);
+  if (!own) {
+    std::fputs("sky-native: no private socket directory\n", stderr);
+    return 1;
+  }
+  if (action != "status" && action != "stop") {
+    std::fprintf(stderr, "usage: sky-native %s status|stop\n", kNativeServerFlag);
+    return 2;
+  }
+  DIR* directory = ::opendir(own->directory.c_str());
+  if (directory == nullptr) return 1;
+  std::vector<std::string> sockets;
+  while (dirent* entry = ::readdir(directory)) {
+    std::string name = entry->d_name;
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".sock") == 0) {
+      sockets.push_back(own->directory + "/" + name);
+    }
+  }
+  ::closedir(directory);
+  bool own_running = false;
+  for (const std::string& path : sockets) {
+    int connection = server::connect_unix(path);
+    if (connection < 0) continue;
+    std::optional<server::Message> reply;
+    try {
+      server::send_message(connection, {action == "stop" ? 'Q' : 'S', {}});
+      reply = server::receive_message(connection);
+    } catch (const std::exception&) {
+      reply.reset();
+    }
+    ::close(connection);
+    if (!reply || reply->type != 'I' || reply->fields.empty()) continue;
+    bool own_key = path == own->socket_path;
+    own_running = own_running || own_key;
+    std::printf("%s: %s%s\n", path.c_str(), reply->fields[0].c_str(),
+                own_key ? " (this environment)" : "");
+  }
+  if (action == "status" && !own_running) {
+    std::printf("no server for this environment (%s)\n", own->socket_path.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool server_enabled(const char* setting) {
+  return setting != nullptr && std::strcmp(setting, "1") == 0;
+}
+
+bool needs_controlling_terminal(const std::vector<std::string>& args) {
+  std::vector<std::string> words;
+  for (const std::string& arg : args) {
+    if (arg.empty() || arg[0] == '-') {
+      if (words.empty()) continue;
+      break;
+    }
+    words.push_back(arg);
+    if (words.size() == 2) break;
+  }
+  if (words.empty()) return false;
+  const std::string& first = words[0];
+  if (first == "launch" || first == "exec" || first == "start" || first == "ssh") return true;
+  if (words.size() < 2) return false;
+  return (first == "jobs" && words[1] == "launch") ||
+         (first == "serve" && (words[1] == "up" || words[1] == "update"));
+}
+
+std::optional<int> handle_with_server(LaunchPlan& plan, const std::vector<std::string>& argv) {
+  if (plan.mode != Mode::kSkyCli) return std::nullopt;
+  if (argv.size() >= 2 && argv[1] == kNativeServerFlag) {
+    if (argv.size() == 4 && argv[2] == "serve") {
+      plan.argv = {plan.executable, argv[1], argv[2], argv[3]};
+      plan.run_command = kServeProgram;
+      return std::nullopt;
+    }
+    return manage(plan, argv.size() >= 3 ? argv[2] : "");
+  }
+  if (!server_enabled(std::getenv("SKY_NATIVE_SERVER"))) return std::nullopt;
+  if (!stdio_is_open()) {
+    trace("cold: stdio not open");
+    return std::nullopt;
+  }
+  std::vector<std::string> args(argv.begin() + 1, argv.end());
+  if (needs_controlling_terminal(args) && has_controlling_terminal()) {
+    trace("cold: needs the controlling terminal");
+    return std::nullopt;
+  }
+  std::optional<Endpoint> endpoint = endpoint_for(plan);
+  if (!endpoint) return std::nullopt;
+  AttemptResult result = offer(*endpoint, argv);
+  restore_signals();
+  switch (result.attempt) {
+    case Attempt::kServed:
+      return result.exit_code;
+    case Attempt::kNoServer:
+    case Attempt::kMismatchRespawn:
+      spawn_server(plan, *endpoint);
+      return std::nullopt;
+    case Attempt::kMismatch:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace sky_native::launcher

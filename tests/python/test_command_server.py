@@ -1,0 +1,337 @@
+"""The command server (SKY_NATIVE_SERVER=1): what it serves equals a cold run;
+it is not used when anything import-time state depends on changed; it
+refuses other users; commands end with their client; a lost server is
+reported; signals reach the command as they reach a cold one; commands run
+side by side.
+
+Each test's servers live in a socket directory of its own (XDG_RUNTIME_DIR)
+and are stopped at its end. Which way a command went is read from the
+client's trace (SKY_NATIVE_SERVER_LOG): 'hit', 'miss: ...', 'cold: ...'.
+"""
+import concurrent.futures
+import os
+import pathlib
+import re
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+import pytest
+
+import cli_runner
+from cli_runner import SKY_NATIVE
+
+# A command that waits on stdin as long as it is open: a prompt.
+PROMPT_COMMAND = ['api', 'login']
+PROMPT = b'Enter your SkyPilot API server endpoint: '  # click writes the space last
+
+
+def _env(tmp_path, **extra):
+    run_dir = tmp_path / 'run'
+    run_dir.mkdir(mode=0o700, exist_ok=True)
+    home = tmp_path / 'home'
+    home.mkdir(exist_ok=True)
+    env = cli_runner.environment(str(home), SKY_NATIVE_SERVER='1',
+                                 XDG_RUNTIME_DIR=str(run_dir),
+                                 SKY_NATIVE_SERVER_IDLE_SECONDS='300')
+    env.update(extra)
+    return env
+
+
+def _run(args, env, **kwargs):
+    return cli_runner.run([SKY_NATIVE, *args], env, trace_server=True, **kwargs)
+
+
+def _server_pid(env):
+    status = cli_runner.run([SKY_NATIVE, '--native-server', 'status'], env,
+                            trace_server=False)
+    found = re.search(rb'pid (\d+),[^\n]*\(this environment\)', status.stdout)
+    assert found, status.describe()
+    return int(found.group(1))
+
+
+def _alive(pid):
+    try:
+        state = pathlib.Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != 'Z'
+
+
+def _wait(predicate, timeout=60):
+    deadline = time.time() + timeout
+    while not predicate():
+        if time.time() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+@pytest.fixture(scope='module')
+def served(tmp_path_factory):
+    """One running server for a plain environment, shared by the tests that
+    leave it running."""
+    env = _env(tmp_path_factory.mktemp('served'))
+    cli_runner.ensure_server(env)
+    yield env
+    cli_runner.stop_servers(env)
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    """A server of the test's own, for the tests that end it."""
+    env = _env(tmp_path)
+    cli_runner.ensure_server(env)
+    yield env
+    cli_runner.stop_servers(env)
+
+
+@pytest.mark.parametrize('args', [['--help'], ['no-such-command'], ['status', '--help'],
+                                  ['-v'], ['launch', '--no-such-flag'], ['api', '--help']])
+def test_served_command_equals_cold(served, args):
+    cold = _run(args, {**served, 'SKY_NATIVE_SERVER': '0'})
+    hot = _run(args, served)
+    assert hot.server_trace == 'hit', hot.describe()
+    assert cold.server_trace == ''
+    assert (hot.returncode, hot.stdout, hot.stderr) == (
+        cold.returncode, cold.stdout, cold.stderr), hot.describe()
+
+
+def test_stdin_cwd_and_umask_are_the_clients(served, tmp_path):
+    # A prompt answered from stdin, in another directory, with another umask:
+    # the command reads the client's stdin (here: the end of it at once).
+    for umask in (0o022, 0o077):
+        cold = subprocess.run([SKY_NATIVE, *PROMPT_COMMAND], input=b'', capture_output=True,
+                              env={**served, 'SKY_NATIVE_SERVER': '0'}, cwd=tmp_path,
+                              timeout=120, check=False, preexec_fn=lambda m=umask: os.umask(m))
+        hot = subprocess.run([SKY_NATIVE, *PROMPT_COMMAND], input=b'', capture_output=True,
+                             env=served, cwd=tmp_path, timeout=120, check=False,
+                             preexec_fn=lambda m=umask: os.umask(m))
+        assert (hot.returncode, hot.stdout, hot.stderr) == (
+            cold.returncode, cold.stdout, cold.stderr)
+        assert PROMPT in hot.stdout
+
+
+def test_off_unless_asked_and_never_in_python_mode(served):
+    off = {k: v for k, v in served.items() if k != 'SKY_NATIVE_SERVER'}
+    assert _run(['--version'], off).server_trace == ''
+    assert _run(['--version'], {**served, 'SKY_NATIVE_SERVER': '0'}).server_trace == ''
+    python = _run(['-c', 'import sys; print(sys.argv)'], served)
+    assert python.server_trace == '' and python.stdout == b"['-c']\n"
+    assert _run(['--native-info'], served).server_trace == ''
+
+
+@pytest.mark.parametrize('change', [
+    {'SKYPILOT_DEBUG': '1'},           # an environment variable SkyPilot reads
+    {'SKYPILOT_USE_NATIVE': '0'},      # the flag flipped
+    {'SKYPILOT_USE_RUST': 'off'},      # the v1.0 name of the flag
+    {'PYTHONHASHSEED': '7'},           # one CPython reads
+    {'LC_ALL': 'C'},                   # the locale
+])
+def test_changed_environment_is_another_server(served, change):
+    result = _run(['--version'], {**served, **change})
+    assert result.server_trace.startswith('miss: no server'), result.server_trace
+    assert result.returncode == 0
+    assert _run(['--version'], served).server_trace == 'hit'
+
+
+def _private_venv(tmp_path):
+    """A venv of its own whose site-packages reaches the shared one through
+    a .pth file, plus a package of its own whose RECORD can change."""
+    venv = tmp_path / 'venv'
+    subprocess.run([cli_runner.SYSTEM_PYTHON, '-m', 'venv', '--without-pip', str(venv)],
+                   check=True)
+    site = venv / 'lib' / 'python3.11' / 'site-packages'
+    shared = pathlib.Path(sys.prefix) / 'lib' / 'python3.11' / 'site-packages'
+    (site / 'shared.pth').write_text(f'{shared}\n')
+    dist_info = site / 'fakepkg-1.0.dist-info'
+    dist_info.mkdir()
+    (dist_info / 'METADATA').write_text('Metadata-Version: 2.1\nName: fakepkg\nVersion: 1.0\n')
+    (dist_info / 'RECORD').write_text('fakepkg-1.0.dist-info/METADATA,,\n')
+    return venv, dist_info / 'RECORD'
+
+
+def test_package_upgrade_retires_the_server(tmp_path):
+    venv, record = _private_venv(tmp_path)
+    env = _env(tmp_path, VIRTUAL_ENV=str(venv))
+    try:
+        cli_runner.ensure_server(env)
+        assert _run(['--version'], env).server_trace == 'hit'
+        old_pid = _server_pid(env)
+        # An upgrade rewrites the package's RECORD.
+        record.write_text(record.read_text() + 'fakepkg/__init__.py,,\n')
+        result = _run(['--version'], env)
+        assert result.server_trace == 'miss: mismatch stale packages', result.server_trace
+        assert result.returncode == 0 and b'0.14.1' in result.stdout
+        assert _wait(lambda: not _alive(old_pid))
+        cli_runner.ensure_server(env)  # the fresh one the miss started
+        assert _server_pid(env) != old_pid
+        assert _run(['--version'], env).server_trace == 'hit'
+    finally:
+        cli_runner.stop_servers(env)
+
+
+def test_config_edit_retires_the_server(own_server):
+    env = own_server
+    old_pid = _server_pid(env)
+    config = pathlib.Path(env['HOME']) / '.sky' / 'config.yaml'
+    config.parent.mkdir(exist_ok=True)
+    config.write_text('allowed_clouds:\n  - aws\n')
+    result = _run(['--version'], env)
+    assert result.server_trace == 'miss: mismatch stale config', result.server_trace
+    assert _wait(lambda: not _alive(old_pid))
+    cli_runner.ensure_server(env)
+    assert _run(['--version'], env).server_trace == 'hit'
+
+
+def test_project_config_runs_cold(served, tmp_path):
+    (tmp_path / '.sky.yaml').write_text('allowed_clouds:\n  - aws\n')
+    result = _run(['--version'], served, cwd=str(tmp_path))
+    assert result.server_trace == 'miss: mismatch project config', result.server_trace
+    assert _run(['--version'], served).server_trace == 'hit'
+
+
+def _request_status(path):
+    """Asks the server at path for its status; b'' when it hangs up."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.settimeout(30)
+        conn.connect(path)
+        conn.sendall(struct.pack('<I', 1) + b'S')
+        return conn.recv(4096)
+
+
+def test_another_uid_is_refused(served):
+    if os.geteuid() != 0:
+        pytest.skip('needs root to act as another user')
+    run_dir = pathlib.Path(served['XDG_RUNTIME_DIR']) / 'sky-native'
+    sockets = list(run_dir.glob('*.sock'))
+    assert sockets
+    path = str(sockets[0])
+    assert _request_status(path)[4:5] == b'I'  # the owner gets an answer
+    # Open the way for another user, as a careless chmod would (the test's
+    # temporary directories above it too).
+    opened = [p for p in [run_dir, *run_dir.parents] if str(p).startswith('/tmp/')]
+    modes = {p: p.stat().st_mode & 0o7777 for p in opened}
+    for directory in opened:
+        directory.chmod(modes[directory] | 0o755)
+    for entry in sockets:
+        entry.chmod(0o777)
+    try:
+        code = ('import socket, struct, sys\n'
+                'conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n'
+                'conn.settimeout(30)\n'
+                f'conn.connect({path!r})\n'
+                "conn.sendall(struct.pack('<I', 1) + b'S')\n"
+                'try:\n'
+                '    sys.stdout.write(repr(conn.recv(4096)))\n'
+                'except ConnectionResetError:\n'
+                "    sys.stdout.write('reset')\n")
+        other = subprocess.run([cli_runner.SYSTEM_PYTHON, '-c', code], capture_output=True,
+                               user=65534, group=65534, timeout=60, check=False)
+    finally:
+        for directory, mode in modes.items():
+            directory.chmod(mode)
+    assert other.returncode == 0, other.stderr
+    # Connected, then hung up on without a word (a reset when the request
+    # was still unread).
+    assert other.stdout in (b"b''", b'reset'), other.stdout
+    assert _run(['--version'], served).server_trace == 'hit'
+
+
+def _start_prompt(env):
+    """Starts the prompt command with a stdin that stays open; returns the
+    client once the command has printed its prompt."""
+    client = subprocess.Popen([SKY_NATIVE, *PROMPT_COMMAND], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    seen = b''
+    deadline = time.time() + 120
+    while PROMPT not in seen:
+        ready, _, _ = select.select([client.stdout], [], [], max(0.0, deadline - time.time()))
+        assert ready, f'no prompt: {seen!r}'
+        chunk = os.read(client.stdout.fileno(), 4096)
+        assert chunk, f'ended before the prompt: {seen!r}'
+        seen += chunk
+    return client, seen
+
+
+def _command_pids(server_pid):
+    return cli_runner.children(server_pid)
+
+
+def test_killed_client_ends_the_command(served):
+    server_pid = _server_pid(served)
+    client, _ = _start_prompt(served)
+    commands = _command_pids(server_pid)
+    assert len(commands) == 1, commands
+    client.kill()
+    client.wait(timeout=30)
+    assert _wait(lambda: not _alive(commands[0]), timeout=30)
+    client.stdin.close()
+    client.stdout.close()
+    client.stderr.close()
+    assert _alive(server_pid)
+    assert _run(['--version'], served).server_trace == 'hit'
+
+
+def test_killed_server_is_reported(own_server):
+    server_pid = _server_pid(own_server)
+    client, _ = _start_prompt(own_server)
+    commands = _command_pids(server_pid)
+    assert len(commands) == 1, commands
+    os.kill(server_pid, signal.SIGKILL)
+    _, stderr = client.communicate(timeout=60)  # never a hang
+    client.stdin.close()
+    assert client.returncode == 255
+    assert b'sky-native: the command server exited while running this command' in stderr
+    assert _wait(lambda: not _alive(commands[0]), timeout=30)
+    # The next command finds no server: it runs cold and starts one.
+    result = _run(['--version'], own_server)
+    assert result.server_trace.startswith('miss: no server'), result.server_trace
+    assert result.returncode == 0
+
+
+@pytest.mark.parametrize('signal_number', [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_signals_reach_the_command_as_cold(served, signal_number):
+    """Ctrl-C (and SIGTERM, SIGHUP) while the command waits: the same output
+    and the same end (exit code or death by the signal) as a cold run."""
+    outcomes = []
+    for env in ({**served, 'SKY_NATIVE_SERVER': '0'}, served):
+        client, seen = _start_prompt(env)
+        time.sleep(0.5)  # blocked reading stdin by now
+        client.send_signal(signal_number)
+        # stdin stays open until the end: its EOF would race the signal.
+        client.wait(timeout=60)
+        outcomes.append((client.returncode, seen + client.stdout.read(), client.stderr.read()))
+        for stream in (client.stdin, client.stdout, client.stderr):
+            stream.close()
+    assert outcomes[1] == outcomes[0]
+
+
+def test_concurrent_commands(served):
+    commands = [['--help'], ['status', '--help'], ['-v'], ['no-such-command'],
+                ['launch', '--help'], ['api', '--help']] * 2
+    cold = {tuple(args): _run(args, {**served, 'SKY_NATIVE_SERVER': '0'})
+            for args in commands[:6]}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(commands)) as pool:
+        results = list(pool.map(lambda args: _run(args, served), commands))
+    for args, result in zip(commands, results):
+        expected = cold[tuple(args)]
+        assert result.server_trace == 'hit', result.describe()
+        assert (result.returncode, result.stdout, result.stderr) == (
+            expected.returncode, expected.stdout, expected.stderr)
+
+
+def test_status_and_stop(own_server):
+    status = cli_runner.run([SKY_NATIVE, '--native-server', 'status'], own_server)
+    assert b'(this environment)' in status.stdout and status.returncode == 0
+    server_pid = _server_pid(own_server)
+    stop = cli_runner.run([SKY_NATIVE, '--native-server', 'stop'], own_server)
+    assert b'stopping' in stop.stdout
+    assert _wait(lambda: not _alive(server_pid))
+    assert not list((pathlib.Path(own_server['XDG_RUNTIME_DIR']) / 'sky-native').glob('*.sock'))
+    status = cli_runner.run([SKY_NATIVE, '--native-server', 'status'], own_server)
+    assert b'no server for this environment' in status.stdout
