@@ -16,8 +16,8 @@ APT_PACKAGES := build-essential cmake ninja-build python3.11 python3.11-dev \
   ca-certificates procps patchelf zstd umoci debootstrap iproute2 jq
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup apt venv build run test test-cpp test-python test-python-server test-asan test-fuzz bench fmt lint clean \
-  package package-test package-figures
+.PHONY: setup apt venv build run test test-cpp test-python test-python-server test-matrix-cheap \
+  test-matrix test-asan test-fuzz bench fmt lint clean package package-test package-figures
 
 setup: apt venv
 
@@ -46,7 +46,7 @@ run: setup build
 	$(VENV_ENV) $(SKY_NATIVE) api status
 	$(VENV_ENV) $(SKY_NATIVE) api stop
 
-test: setup build test-cpp test-python test-python-server test-asan test-fuzz
+test: setup build test-cpp test-python test-python-server test-matrix-cheap test-asan test-fuzz
 
 test-cpp:
 	ctest --preset $(PRESET)
@@ -59,6 +59,17 @@ test-python:
 test-python-server:
 	SKY_NATIVE_TEST_SERVER=1 $(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider \
 	  tests/python/test_cli_parity.py
+
+# Every SkyPilot release of the matrix (tests/matrix/run.py): replaced
+# exactly where the code is verified, the differential tests against the
+# releases' own functions, the fingerprint table up to date. Cheap (in
+# `make test`): each release's wheel --no-deps over the pinned venv; full: a
+# venv per release with its own dependencies (build/matrix-venvs/).
+test-matrix-cheap: setup build
+	$(VENV)/bin/python tests/matrix/run.py --cheap $(VENV) $(SKY_NATIVE)
+
+test-matrix: setup build
+	$(VENV)/bin/python tests/matrix/run.py --full $(PYTHON) $(SKY_NATIVE)
 
 # Under AddressSanitizer and UBSan: every C++ test (leaks checked, CPython's
 # own suppressed: tests/lsan.supp), then the differential tests run by the

@@ -2,29 +2,51 @@
 when SkyPilot itself imports its modules; nothing of SkyPilot is imported
 early for this.
 
-SKYPILOT_USE_NATIVE=0 (or SKYPILOT_USE_RUST=0; also false, no, off in any
-case) leaves every SkyPilot function its original object.
+A function is replaced only when its code and the code of the helpers it
+stands in for are implementations the native version was verified against
+(their fingerprints are 'native' in verified_code.py). SKYPILOT_USE_NATIVE=0
+(or SKYPILOT_USE_RUST=0; also false, no, off in any case), read once at
+start-up, leaves every SkyPilot function its original object.
+
+The originals and the start-up values of what they depend on are kept by the
+native module (fallback.cc): the one registry every native call consults.
 """
 import os
 import sys
 
 import sky_native
+from sky_native import _fingerprint
 from sky_native import _functions as functions
+from sky_native import _verified_code as verified_code
 
 FLAGS = ('SKYPILOT_USE_NATIVE', 'SKYPILOT_USE_RUST')
 _OFF_VALUES = frozenset(('0', 'false', 'no', 'off'))
+_MISSING = object()
+UNVERIFIED = 'code not verified for this release'
+UNDEFINED = 'not defined in this release'
+# Reasons for keeping SkyPilot's Python that are no fault.
+SAFE_REASONS = (UNVERIFIED, UNDEFINED)
 
-# name -> (backend, reason) for the diagnostics.
-_status = {}
-# name -> SkyPilot's original Python function.
-_originals = {}
+# Set by install(): the flag as it was when sky-native started.
+_enabled = True
+# name -> why SkyPilot's module holds what it holds (set at replacement).
+_reasons = {}
+# (module name, attribute) -> value when sky-native started (or when that
+# module was first imported, if later); _MISSING when it had no such attribute.
+_start_values = {}
 # module name -> callbacks to run once it is imported.
 _on_import = {}
 
 
-def native_enabled() -> bool:
+def flag_enabled() -> bool:
+    """What the flags in os.environ say now (read once by install())."""
     return not any(
         os.environ.get(flag, '1').lower() in _OFF_VALUES for flag in FLAGS)
+
+
+def native_enabled() -> bool:
+    """Whether replacement was on when sky-native started."""
+    return _enabled
 
 
 def _when_imported(module_name, callback):
@@ -35,39 +57,63 @@ def _when_imported(module_name, callback):
         _on_import.setdefault(module_name, []).append(callback)
 
 
-def _watch_dependency(function_name, module_name, attribute):
-    _when_imported(
-        module_name, lambda owner: sky_native._add_dependency(
-            function_name, owner, attribute))
+def _record_start_values(module):
+    for function in functions.FUNCTIONS:
+        for module_name, attribute in function.dependencies:
+            if module_name == module.__name__:
+                _start_values.setdefault(
+                    (module_name, attribute), getattr(module, attribute, _MISSING))
+
+
+def unverified_code(module, function):
+    """Why SkyPilot's code for `function` (and its helpers) in `module` is not
+    code the native version was verified against, or None when it is."""
+    for qualified in function.code_names():
+        short_name = qualified.rsplit('.', 1)[1]
+        obj = getattr(module, short_name, None)
+        if short_name in functions.BY_NAME:  # itself replaced, maybe
+            obj = sky_native._original(short_name) or obj
+        if obj is None:
+            return f'{qualified}: {UNDEFINED}'
+        known = verified_code.CODE.get(qualified, {}).get(_fingerprint.fingerprint(obj))
+        if known is None or known[0] != 'native':
+            return f'{qualified}: {UNVERIFIED}'
+    return None
 
 
 def _replace_in(module):
-    enabled = native_enabled()
     defined_here = [f for f in functions.FUNCTIONS if f.module == module.__name__]
     for function in defined_here:
         original = getattr(module, function.name, None)
-        if original is None:
-            _status[function.name] = (
-                'python', f'{module.__name__} has no {function.name}')
-            continue
-        _originals[function.name] = original
-        sky_native._register_original(function.name, original)
-        native = getattr(sky_native, function.name, None)
-        mismatch = functions.signature_mismatch(original, function)
-        if native is None:
-            _status[function.name] = ('python', 'no native version in this build')
-        elif mismatch:
-            _status[function.name] = ('python', f'signature mismatch: {mismatch}')
-        elif not enabled:
-            _status[function.name] = ('python', 'turned off by the flag')
+        if original is not None:
+            sky_native._register_original(function.name, original)
+    # Every verdict before any replacement: a replaced function can be
+    # another one's helper (get_parallel_threads).
+    verdicts = {f.name: unverified_code(module, f) for f in defined_here}
+    for function in defined_here:
+        problem = verdicts[function.name]
+        if problem is not None:
+            _reasons[function.name] = problem
+        elif not _enabled:
+            _reasons[function.name] = 'turned off by the flag'
         else:
-            setattr(module, function.name, native)
-            _status[function.name] = ('native', f'replaced in {module.__name__}')
-    # After the replacements, so that a replaced function that is itself a
-    # dependency (get_parallel_threads) is recorded as replaced.
+            setattr(module, function.name, getattr(sky_native, function.name))
+            _reasons[function.name] = f'replaced in {module.__name__}'
+    # Module attributes (common_utils.psutil ...) as the module's own code
+    # left them, after the replacements (get_parallel_threads is recorded as
+    # replaced).
+    _record_start_values(module)
     for function in defined_here:
         for module_name, attribute in function.dependencies:
-            _watch_dependency(function.name, module_name, attribute)
+            _when_imported(module_name, lambda owner, name=function.name,
+                           attribute=attribute: _add_dependency(name, owner, attribute))
+
+
+def _add_dependency(name, owner, attribute):
+    key = (owner.__name__, attribute)
+    if key not in _start_values:  # not seen earlier: as it is now
+        _start_values[key] = getattr(owner, attribute, _MISSING)
+    sky_native._add_dependency(name, owner, attribute, _start_values[key], _MISSING)
 
 
 class _NotifyingLoader:
@@ -114,52 +160,96 @@ class ReplacementFinder:
 
 
 def install():
-    for function in functions.FUNCTIONS:
-        if function.module is None:
-            _status[function.name] = (
-                ('native', 'sky-native function')
-                if hasattr(sky_native, function.name) else
-                ('python', 'no native version in this build'))
-        else:
-            _status[function.name] = (
-                'native' if native_enabled() else 'python',
-                f'{function.module} not imported yet')
-    for module_name in {f.module for f in functions.FUNCTIONS if f.module}:
+    global _enabled  # pylint: disable=global-statement
+    _enabled = flag_enabled()
+    # What every dependency is now, before any code of the program runs: a
+    # mock that is active when SkyPilot is imported is then seen as a mock.
+    external = {m for f in functions.FUNCTIONS for m, _ in f.dependencies
+                if m not in functions.SKYPILOT_MODULES}
+    for module_name in sorted(external):
+        _when_imported(module_name, _record_start_values)
+    for module_name in functions.SKYPILOT_MODULES:
         _when_imported(module_name, _replace_in)
     sys.meta_path.insert(0, ReplacementFinder)
 
 
-def implementation(name):
-    """The function SkyPilot code paths get for `name` under the flag."""
-    function = next(f for f in functions.FUNCTIONS if f.name == name)
-    if native_enabled() and hasattr(sky_native, name):
-        return getattr(sky_native, name)
+def original(name):
+    """SkyPilot's own Python function `name` (importing its module)."""
+    function = functions.BY_NAME[name]
     if function.module is None:
         from sky_native import _python_impl  # pylint: disable=import-outside-toplevel
         return getattr(_python_impl, name)
-    if name not in _originals:
+    held = sky_native._original(name)
+    if held is None:
         __import__(function.module)
-    return _originals[name]
+        held = sky_native._original(name)
+    if held is None:
+        raise AttributeError(f'{function.qualified()} is not defined in this release')
+    return held
+
+
+def implementation(name):
+    """What SkyPilot's code paths get for `name`: the object SkyPilot's module
+    holds (importing it), or for sky-native's own functions the native one
+    unless the flag turned replacement off."""
+    function = functions.BY_NAME[name]
+    if function.module is None:
+        return getattr(sky_native, name) if _enabled else original(name)
+    module = __import__(function.module, fromlist=['_'])
+    held = getattr(module, name, None)
+    # A release without it has no Python version to choose.
+    return held if held is not None else getattr(sky_native, name)
 
 
 def function_status():
-    """name -> (backend, reason), as of now."""
-    if not native_enabled():
-        return {
-            name: ('python', reason if backend == 'python' else
-                   'turned off by the flag')
-            for name, (backend, reason) in _status.items()
-        }
-    return dict(_status)
+    """name -> (backend, reason), from the objects installed now: what
+    SkyPilot's modules hold (sky-native's own functions: what
+    sky.utils.rust_fallback hands out)."""
+    status = {}
+    for function in functions.FUNCTIONS:
+        native = getattr(sky_native, function.name)
+        if function.module is None:
+            rust_fallback = sys.modules.get('sky.utils.rust_fallback')
+            held = (getattr(rust_fallback, function.name) if rust_fallback
+                    else implementation(function.name))
+            status[function.name] = (
+                ('native', 'sky-native function') if held is native else
+                ('python', 'turned off by the flag'))
+            continue
+        module = sys.modules.get(function.module)
+        if module is None:
+            status[function.name] = ('python', f'{function.module} not imported yet')
+            continue
+        held = getattr(module, function.name, None)
+        reason = _reasons.get(function.name, f'{function.qualified()}: {UNDEFINED}')
+        if held is None:
+            # rust_fallback hands out the native one: SkyPilot has none.
+            status[function.name] = ('native', reason)
+            continue
+        if held is native:
+            backend = 'native'
+        else:
+            backend = 'python'
+            if reason.startswith('replaced'):
+                reason = f'{function.qualified()} was set to {held!r} after the replacement'
+        status[function.name] = (backend, reason)
+    return status
 
 
 def backend_info():
-    enabled = native_enabled()
+    """get_backend_info(): 'backend' is 'native' when SkyPilot holds at least
+    one native function; 'available' is True when some of the installed
+    SkyPilot's code is code the native versions were verified against."""
+    status = function_status()
+    available = any(
+        reason.startswith(('replaced', 'turned off'))
+        for name, (_, reason) in status.items() if functions.BY_NAME[name].module)
     return {
-        'backend': 'native' if enabled else 'python',
+        'backend': 'native' if any(
+            backend == 'native' and not reason.endswith(UNDEFINED)
+            for name, (backend, reason) in status.items()
+            if functions.BY_NAME[name].module) else 'python',
         'version': sky_native.__version__,
-        'available': True,
-        'functions': {
-            name: backend for name, (backend, _) in function_status().items()
-        },
+        'available': available,
+        'functions': {name: backend for name, (backend, _) in status.items()},
     }

@@ -19,14 +19,6 @@ struct Original {
   std::vector<Dependency> dependencies;
 };
 
-// The SkyPilot module whose import registers each original.
-const char* defining_module(const std::string& name) {
-  if (name == "get_parallel_threads" || name == "get_max_workers_for_file_mounts") {
-    return "sky.utils.subprocess_utils";
-  }
-  return "sky.utils.common_utils";
-}
-
 // Interpreter-lifetime registry, touched only with the GIL held. Leaked on
 // purpose: Python objects must not be released after finalization.
 std::unordered_map<std::string, Original>& registry() {
@@ -48,19 +40,20 @@ PyObject* call_original(const char* name, PyObject* const* args, Py_ssize_t narg
     return entry != registry().end() && entry->second.function;
   };
   auto found = registry().find(name);
-  if (!registered(found)) {
-    PyObject* module = PyImport_ImportModule(defining_module(name));
-    if (module == nullptr) return nullptr;
-    Py_DECREF(module);
-    found = registry().find(name);
-    if (!registered(found)) {
-      PyErr_Format(PyExc_RuntimeError, "sky_native: SkyPilot's %s is not available for this call",
-                   name);
-      return nullptr;
-    }
+  if (registered(found)) {
+    return PyObject_Vectorcall(found->second.function.ptr(), args, static_cast<size_t>(nargs),
+                               kwnames);
   }
-  return PyObject_Vectorcall(found->second.function.ptr(), args, static_cast<size_t>(nargs),
-                             kwnames);
+  // Not imported yet: the hook imports SkyPilot's module (which registers the
+  // original) or raises the AttributeError of a release without it.
+  PyObject* hook = PyImport_ImportModule("sky_native._hook");
+  if (hook == nullptr) return nullptr;
+  PyObject* function = PyObject_CallMethod(hook, "original", "s", name);
+  Py_DECREF(hook);
+  if (function == nullptr) return nullptr;
+  PyObject* result = PyObject_Vectorcall(function, args, static_cast<size_t>(nargs), kwnames);
+  Py_DECREF(function);
+  return result;
 }
 
 bool dependencies_intact(const char* name) {
@@ -79,20 +72,32 @@ void bind_fallback(py::module_& m) {
   m.def(
       "_register_original",
       [](const std::string& name, py::object function) {
-        registry()[name] = Original{std::move(function), {}};
+        registry()[name].function = std::move(function);
       },
       py::arg("name"), py::arg("function"),
-      "Registers SkyPilot's original Python function for native fallbacks.");
+      "Registers SkyPilot's original Python function for native fallbacks "
+      "(its recorded dependencies stay).");
+  m.def(
+      "_original",
+      [](const std::string& name) -> py::object {
+        auto found = registry().find(name);
+        if (found == registry().end() || !found->second.function) return py::none();
+        return found->second.function;
+      },
+      py::arg("name"), "SkyPilot's original function registered under `name`, or None.");
   m.def(
       "_add_dependency",
-      [](const std::string& name, py::object owner, py::str attribute) {
-        Dependency dependency{std::move(owner), std::move(attribute), py::object()};
-        dependency.value = py::reinterpret_steal<py::object>(current_value(dependency));
-        registry()[name].dependencies.push_back(std::move(dependency));
+      [](const std::string& name, py::object owner, py::str attribute, py::object expected,
+         const py::object& missing) {
+        // `missing` marks an attribute that did not exist when recorded.
+        if (expected.is(missing)) expected = py::object();
+        registry()[name].dependencies.push_back(
+            Dependency{std::move(owner), std::move(attribute), std::move(expected)});
       },
-      py::arg("name"), py::arg("owner"), py::arg("attribute"),
-      "Records owner.attribute as it is now; a later change makes `name` "
-      "defer to the original.");
+      py::arg("name"), py::arg("owner"), py::arg("attribute"), py::arg("expected"),
+      py::arg("missing"),
+      "Records that `name` needs owner.attribute to be `expected` (the value "
+      "when sky-native started); any other value makes it defer to the original.");
 }
 
 }  // namespace sky_native

@@ -12,8 +12,8 @@
 namespace sky_native {
 
 /// Calls the original registered under `name` with the same vectorcall
-/// arguments. When none is registered yet, imports the SkyPilot module that
-/// defines it first (the import hook registers originals on import).
+/// arguments. When none is registered yet, asks the hook (`_hook.original`),
+/// which imports the SkyPilot module that defines it.
 /// Returns a new reference, or nullptr with a Python error set.
 PyObject* call_original(const char* name, PyObject* const* args, Py_ssize_t nargs,
                         PyObject* kwnames);
@@ -22,9 +22,9 @@ PyObject* call_original(const char* name, PyObject* const* args, Py_ssize_t narg
 /// module or object) is still the object it was at registration.
 bool dependencies_intact(const char* name);
 
-/// Adds `_register_original(name, function)` and
-/// `_add_dependency(name, owner, attribute)` (records owner.attribute as it
-/// is now) to the module.
+/// Adds `_register_original(name, function)`, `_original(name)` and
+/// `_add_dependency(name, owner, attribute, expected, missing)` to the
+/// module.
 void bind_fallback(pybind11::module_& m);
 
 }  // namespace sky_native

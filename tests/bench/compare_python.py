@@ -15,7 +15,6 @@ import sky_native
 from sky.utils import common_utils  # noqa: F401  (registers the originals)
 from sky.utils import subprocess_utils  # noqa: F401
 from sky_native import _hook
-from sky_native import _python_impl
 
 
 def _cases(scratch):
@@ -52,9 +51,7 @@ def _cases(scratch):
 
 
 def _python_version(name):
-    if name in _hook._originals:
-        return _hook._originals[name]
-    return getattr(_python_impl, name)
+    return _hook.original(name)
 
 
 def _per_call(function, args, repeat):

@@ -10,6 +10,7 @@ from unittest import mock
 
 import psutil
 import pytest
+from differential import EXAMPLE_COUNT
 from differential import native
 from differential import original
 from hypothesis import HealthCheck
@@ -26,7 +27,7 @@ GB_VAR = 'SKYPILOT_POD_MEMORY_GB_LIMIT'
 BYTES_VAR = 'SKYPILOT_POD_MEMORY_BYTES_LIMIT'
 ALL_VARS = (CPU_VAR, GB_VAR, BYTES_VAR)
 
-HYPOTHESIS = settings(max_examples=2000, deadline=None,
+HYPOTHESIS = settings(max_examples=EXAMPLE_COUNT, deadline=None,
                       suppress_health_check=[HealthCheck.too_slow])
 
 # Pieces around Python's float() grammar: digits (ASCII and other scripts),
@@ -138,18 +139,13 @@ def native_only(name):
     def refuse(*args, **kwargs):
         raise AssertionError(f'{name} deferred to Python {args!r} {kwargs!r}')
 
-    # _register_original starts the entry afresh: put the original and its
-    # dependencies (nothing is mocked here) back afterwards.
+    # Only the original is swapped; its recorded dependencies stay.
+    python = original(name)
     sky_native._register_original(name, refuse)  # pylint: disable=protected-access
     try:
         yield
     finally:
-        sky_native._register_original(name, original(name))  # pylint: disable=protected-access
-        function = next(f for f in native_functions.FUNCTIONS if f.name == name)
-        for module_name, attribute in function.dependencies:
-            if module_name in sys.modules:
-                sky_native._add_dependency(  # pylint: disable=protected-access
-                    name, sys.modules[module_name], attribute)
+        sky_native._register_original(name, python)  # pylint: disable=protected-access
 
 
 # --- float() grammar -------------------------------------------------------
@@ -322,6 +318,7 @@ def test_cpu_replaced_environ_mapping():
 def test_skypilot_get_cpu_count(monkeypatch, affinity, cgroup, expected):
     for name in ALL_VARS:
         monkeypatch.delenv(name, raising=False)
+    original('get_cpu_count')  # skips where the release's code is not verified
     assert common_utils.get_cpu_count is sky_native.get_cpu_count
     with contextlib.ExitStack() as stack:
         stack.enter_context(mock.patch('psutil.cpu_count', return_value=8))
@@ -428,6 +425,7 @@ def test_memory_procfs_path_falls_back(tmp_path):
 def test_skypilot_get_mem_size_gb(monkeypatch, cgroup, expected):
     for name in ALL_VARS:
         monkeypatch.delenv(name, raising=False)
+    original('get_mem_size_gb')  # skips where the release's code is not verified
     assert common_utils.get_mem_size_gb is sky_native.get_mem_size_gb
     with mock.patch('psutil.virtual_memory', return_value=mock.Mock(total=8 * 1024**3)), \
             mock.patch('sky.utils.common_utils._get_cgroup_memory_limit', return_value=cgroup):

@@ -17,6 +17,7 @@ import threading
 import time
 from unittest import mock
 
+from differential import EXAMPLE_COUNT
 from differential import assert_same
 from differential import outcome
 from hypothesis import given
@@ -269,7 +270,7 @@ def subprocess_utils_original(name):
 # ---------------------------------------------------------- get_parallel_threads
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=EXAMPLE_COUNT, deadline=None)
 @given(st.one_of(st.text(), st.sampled_from(KUBERNETES_VARIANTS), st.none()))
 def test_get_parallel_threads_generated(cloud_str):
     assert_same('get_parallel_threads', cloud_str)
@@ -324,13 +325,14 @@ def test_replaced_in_skypilot():
         pytest.skip('native backend turned off')
     for name in ('get_parallel_threads', 'get_max_workers_for_file_mounts'):
         assert getattr(subprocess_utils, name) is getattr(sky_native, name)
+    subprocess_utils_original('find_free_port')  # skips where not verified
     assert common_utils.find_free_port is sky_native.find_free_port
 
 
 # ----------------------------------------------- get_max_workers_for_file_mounts
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=EXAMPLE_COUNT, deadline=None)
 @given(data=st.data())
 def test_get_max_workers_generated(pool, data):
     sources = data.draw(st.lists(st.sampled_from(pool), max_size=6))
@@ -540,7 +542,7 @@ def test_estimate_fd_bad_arguments():
     assert_same_as_python_impl('estimate_fd_for_directory', p='/')
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=EXAMPLE_COUNT, deadline=None)
 @given(st.one_of(st.text(max_size=40), st.sampled_from(
     ('/', '/proc', '/proc/self/fd', '/tmp', '.', '..', '/etc', '/dev', '/nonexistent'))))
 def test_estimate_fd_generated(path):
@@ -549,7 +551,7 @@ def test_estimate_fd_generated(path):
         assert result[2] % 5 == 0
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=EXAMPLE_COUNT, deadline=None)
 @given(st.integers(min_value=0, max_value=200))
 def test_estimate_fd_generated_pool(pool, index):
     path = pool[index % len(pool)]
@@ -612,7 +614,7 @@ def test_is_process_alive_bad_arguments():
     assert_same_as_python_impl('is_process_alive', process=1)
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=EXAMPLE_COUNT, deadline=None)
 @given(st.one_of(st.integers(), st.integers(min_value=-5, max_value=70000),
                  st.integers(min_value=2**31 - 3, max_value=2**31 + 3),
                  st.sampled_from((os.getpid(), os.getppid(), 1, 2**63, -2**63))))

@@ -5,6 +5,7 @@ import fractions
 import hashlib
 import sys
 
+from differential import EXAMPLE_COUNT
 from differential import assert_same
 from differential import native
 from differential import original
@@ -13,7 +14,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 import pytest
 
-EXAMPLES = settings(max_examples=2000, deadline=None)
+EXAMPLES = settings(max_examples=EXAMPLE_COUNT, deadline=None)
 ZONE = 'us-west-2-availability-zone-1'
 
 

@@ -1,5 +1,5 @@
 """The import hook: SkyPilot's functions are the native ones unless the flag
-turns them off; mismatched signatures and mocked dependencies keep SkyPilot's
+turns them off; code not verified and mocked dependencies keep SkyPilot's
 Python."""
 import json
 import os
@@ -61,9 +61,9 @@ def test_skypilot_holds_the_native_function(function, clean_env):
 
 
 @pytest.mark.parametrize('function', SKYPILOT_FUNCTIONS, ids=lambda f: f.name)
-def test_installed_signature_is_the_implemented_one(function):
-    assert _functions.signature_mismatch(_hook._originals[function.name],
-                                         function) is None
+def test_installed_code_is_verified_code(function):
+    module = sys.modules[function.module]
+    assert _hook.unverified_code(module, function) is None
 
 
 @pytest.mark.parametrize('flag,value', [
@@ -103,38 +103,56 @@ def test_the_hook_imports_nothing_of_skypilot_early():
     assert out.strip() == '[]'
 
 
-_MISMATCH = '''
+_UNVERIFIED = '''
 import sys, types
 import sky_native
 from sky_native import _hook
 fake = types.ModuleType('sky.utils.common_utils')
-def format_float(num, digits=1):
-    return 'python'
-def truncate_long_string(s, max_length=40, truncate_middle=False):
+def format_float(num, precision=1):
     return 'python'
 def base36_encode(hex_str):
     return 'python'
 fake.format_float = format_float
-fake.truncate_long_string = truncate_long_string
 fake.base36_encode = base36_encode
+sys.modules['sky.utils.common_utils'] = fake
 _hook._replace_in(fake)
 status = _hook.function_status()
 print(fake.format_float is format_float, status['format_float'][0])
-print(fake.truncate_long_string is truncate_long_string,
-      status['truncate_long_string'][0])
-print(fake.base36_encode is sky_native.base36_encode, status['base36_encode'][0])
+print(fake.base36_encode is base36_encode, status['base36_encode'][0])
 print(status['format_float'][1])
+print(status['truncate_long_string'])
 '''
 
 
-def test_signature_mismatch_keeps_python_and_is_reported():
-    lines = subprocess.run([sys.executable, '-c', _MISMATCH], check=True,
+def test_unverified_code_keeps_python_and_is_reported():
+    # Same signatures as SkyPilot's, other bodies: never replaced.
+    lines = subprocess.run([sys.executable, '-c', _UNVERIFIED], check=True,
                            capture_output=True, text=True,
                            timeout=60).stdout.splitlines()
     assert lines[0] == 'True python'
     assert lines[1] == 'True python'
-    assert lines[2] == 'True native'
-    assert 'signature mismatch' in lines[3] and 'digits' in lines[3]
+    assert lines[2] == ('sky.utils.common_utils.format_float: '
+                        'code not verified for this release')
+    assert lines[3] == ("('python', 'sky.utils.common_utils.truncate_long_string: "
+                        "not defined in this release')")
+
+
+_MOCKED_AT_IMPORT = '''
+from unittest import mock
+with mock.patch('os.cpu_count', return_value=1000):
+    from sky.utils import subprocess_utils
+    import sky_native
+    print(subprocess_utils.get_parallel_threads is sky_native.get_parallel_threads,
+          subprocess_utils.get_parallel_threads())
+print(subprocess_utils.get_parallel_threads() < 999)
+'''
+
+
+def test_a_mock_active_while_skypilot_is_imported_is_seen_as_a_mock():
+    lines = subprocess.run([sys.executable, '-c', _MOCKED_AT_IMPORT], check=True,
+                           capture_output=True, text=True,
+                           timeout=60).stdout.splitlines()
+    assert lines == ['True 999', 'True']
 
 
 _GUARD = '''
@@ -143,7 +161,8 @@ import sky_native
 owner = types.SimpleNamespace(dependency=len)
 sky_native._register_original('get_parallel_threads',
                               lambda cloud_str=None: 'original')
-sky_native._add_dependency('get_parallel_threads', owner, 'dependency')
+missing = object()
+sky_native._add_dependency('get_parallel_threads', owner, 'dependency', len, missing)
 print(sky_native.get_parallel_threads())
 owner.dependency = abs
 print(sky_native.get_parallel_threads())
