@@ -217,9 +217,10 @@ std::string unusable_root_reason(const std::string& root, unsigned uid) {
 std::string ensure_copy(const std::vector<std::string>& roots, const std::string& name,
                         unsigned uid, const CopyWriter& write, const CopyVerifier& verify,
                         const std::function<void(const std::string& directory)>& on_unpack) {
-  if (auto found = find_complete_copy(roots, name)) return *found;
   std::string reasons;
   for (const std::string& root : roots) {
+    // A later root counts only when the earlier ones cannot hold a copy.
+    if (is_directory(root + "/" + name)) return root + "/" + name;
     std::string reason = unusable_root_reason(root, uid);
     if (reason.empty()) {
       try {
