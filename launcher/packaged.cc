@@ -69,7 +69,8 @@ std::optional<PackagedCopy> prepare_packaged_copy() {
   std::string name = sky::core::copy_name(kVersion, payload->trailer.build_id);
   auto environment = sky::core::current_cache_environment();
   auto roots = sky::core::cache_roots(environment);
-  if (auto found = sky::core::find_complete_copy(roots, name)) {
+  // The warm path: one stat() of the copy in the preferred root.
+  if (auto found = sky::core::find_complete_copy({roots.front()}, name)) {
     return PackagedCopy{payload->self, payload->trailer.build_id, *found};
   }
   bool terminal = ::isatty(STDERR_FILENO) == 1;

@@ -36,6 +36,10 @@ rm -rf "$ROOT"/var/cache/apt/* "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/log/* \
   "$ROOT"/var/cache/ldconfig/aux-cache "$ROOT"/debootstrap "$ROOT"/tmp/* \
   "$ROOT"/var/cache/debconf/*-old "$ROOT"/var/lib/dpkg/*-old
 : > "$ROOT/etc/machine-id"
+# What a container runtime usually mounts, for those that do not: SkyPilot
+# binds its API server to "localhost"; multiprocessing needs /dev/shm.
+printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n' > "$ROOT/etc/hosts"
+mkdir -p "$ROOT/dev/shm"
 install -m 0755 "$FILE" "$ROOT/usr/bin/sky-native"
 mkdir -p "$ROOT/opt/sky-native"
 SKY_NATIVE_CACHE_DIR=$ROOT/opt/sky-native "$ROOT/usr/bin/sky-native" --version >/dev/null

@@ -159,6 +159,10 @@ if [[ -d $DIST/oci ]]; then
   umoci unpack --image "$DIST/oci:latest" "$BUNDLE" >/dev/null
   IMG=$BUNDLE/rootfs
   mkdir -p "$IMG/home/user"
+  # The image's environment, as a runtime would set it (HOME aside).
+  EXTRA_ENV=$(jq -r '.process.env[] | select(startswith("HOME=") | not)' "$BUNDLE/config.json" |
+    tr '\n' ' ')
+  export EXTRA_ENV
   mount --bind "$IMG" "$IMG"
   mount -o remount,bind,ro "$IMG"
   mount -t tmpfs tmpfs "$IMG/tmp"
@@ -169,7 +173,9 @@ if [[ -d $DIST/oci ]]; then
     sky-native status && sky-native api stop' 2>&1) || fail "image: $out"
   echo "$out" | sed 's/^/    /'
   grep -q writable <<<"$out" && fail "the image root is writable"
-  grep -q "copy:.*intact" <<<"$out" || fail "image: $out"
+  grep -q "copy:  *$(jq -r '.process.env[]' "$BUNDLE/config.json" |
+    sed -n 's/^SKY_NATIVE_CACHE_DIR=//p')/.*intact" <<<"$out" || fail "image: not its own copy: $out"
+  unset EXTRA_ENV
   ok "the image runs --version, --native-info, status twice, api stop with a read-only root"
 fi
 

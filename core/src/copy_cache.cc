@@ -34,6 +34,14 @@ std::optional<std::string> absolute_env(const char* name) {
   return std::string(value);
 }
 
+// directory + "/" + name, in one allocation.
+std::string path_join(const std::string& directory, const std::string& name) {
+  std::string path;
+  path.reserve(directory.size() + 1 + name.size());
+  path.append(directory).append("/").append(name);
+  return path;
+}
+
 bool is_directory(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -74,7 +82,7 @@ void remove_tree(const std::string& path) {
 class RootLock {
  public:
   explicit RootLock(const std::string& root) {
-    std::string path = root + "/" + kLockName;
+    std::string path = path_join(root, kLockName);
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd_ < 0) throw_os_error(path);
     while (::flock(fd_, LOCK_EX) != 0) {
@@ -108,7 +116,7 @@ std::vector<std::string> list_directory(const std::string& path) {
 // Leftovers of killed first runs: nobody writes them while we hold the lock.
 void remove_unpack_leftovers(const std::string& root) {
   for (const std::string& name : list_directory(root)) {
-    if (starts_with(name, kUnpackPrefix)) remove_tree(root + "/" + name);
+    if (starts_with(name, kUnpackPrefix)) remove_tree(path_join(root, name));
   }
 }
 
@@ -116,7 +124,8 @@ void remove_unpack_leftovers(const std::string& root) {
 // returns its path. Removes it and throws on failure.
 std::string write_verified_copy(const std::string& root, const std::string& name,
                                 const CopyWriter& write, const CopyVerifier& verify) {
-  std::string pattern = root + "/" + kUnpackPrefix + name + "-XXXXXX";
+  std::string pattern = path_join(root, kUnpackPrefix);
+  pattern.append(name).append("-XXXXXX");
   if (::mkdtemp(pattern.data()) == nullptr) throw_os_error(pattern);
   try {
     write(pattern);
@@ -186,7 +195,7 @@ std::string copy_name(const std::string& version, const std::string& build_id) {
 std::optional<std::string> find_complete_copy(const std::vector<std::string>& roots,
                                               const std::string& name) {
   for (const std::string& root : roots) {
-    std::string path = root + "/" + name;
+    std::string path = path_join(root, name);
     if (is_directory(path)) return path;
   }
   return std::nullopt;
@@ -217,14 +226,15 @@ std::string unusable_root_reason(const std::string& root, unsigned uid) {
 std::string ensure_copy(const std::vector<std::string>& roots, const std::string& name,
                         unsigned uid, const CopyWriter& write, const CopyVerifier& verify,
                         const std::function<void(const std::string& directory)>& on_unpack) {
-  if (auto found = find_complete_copy(roots, name)) return *found;
   std::string reasons;
   for (const std::string& root : roots) {
+    // A later root counts only when the earlier ones cannot hold a copy.
+    if (is_directory(path_join(root, name))) return path_join(root, name);
     std::string reason = unusable_root_reason(root, uid);
     if (reason.empty()) {
       try {
         RootLock lock(root);
-        std::string target = root + "/" + name;
+        std::string target = path_join(root, name);
         if (is_directory(target)) return target;  // unpacked while we waited
         remove_unpack_leftovers(root);
         if (on_unpack) on_unpack(target);
@@ -239,7 +249,7 @@ std::string ensure_copy(const std::vector<std::string>& roots, const std::string
         reason = e.what();  // e.g. the disk is full: try the next root
       }
     }
-    reasons += "\n  " + root + ": " + reason;
+    reasons.append("\n  ").append(root).append(": ").append(reason);
   }
   throw std::runtime_error("sky-native: no cache directory can hold the unpacked copy:" + reasons);
 }
@@ -249,7 +259,7 @@ std::string repair_copy(const std::string& root, const std::string& name, const 
   make_directories(root);
   RootLock lock(root);
   remove_unpack_leftovers(root);
-  std::string target = root + "/" + name;
+  std::string target = path_join(root, name);
   std::string temporary = write_verified_copy(root, name, write, verify);
   if (::renameat2(AT_FDCWD, temporary.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) != 0) {
     if (errno != ENOENT || ::rename(temporary.c_str(), target.c_str()) != 0) {
@@ -260,8 +270,9 @@ std::string repair_copy(const std::string& root, const std::string& name, const 
     return target;
   }
   // `temporary` now holds the damaged copy; processes may still use it.
-  std::string old = root + "/" + kOldPrefix + name + "-" + std::to_string(::getpid()) + "-" +
-                    std::to_string(std::time(nullptr));
+  std::string old = path_join(root, kOldPrefix);
+  old.append(name).append("-").append(std::to_string(::getpid())).append("-");
+  old.append(std::to_string(std::time(nullptr)));
   if (::rename(temporary.c_str(), old.c_str()) != 0) throw_os_error(old);
   return target;
 }
@@ -270,7 +281,7 @@ bool copy_in_use(const std::string& directory, const std::string& build_id_prefi
                  const std::string& proc_root) {
   for (const std::string& pid : list_directory(proc_root)) {
     if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string process = proc_root + "/" + pid;
+    std::string process = path_join(proc_root, pid);
     if (inside(read_link(process + "/cwd"), directory)) return true;
     if (!build_id_prefix.empty()) {
       auto trailer = read_payload_trailer(process + "/exe");
@@ -292,7 +303,7 @@ std::vector<std::string> remove_unused_copies(const std::string& root, const std
   if (!is_directory(root)) return removed;
   RootLock lock(root);
   for (const std::string& name : list_directory(root)) {
-    std::string path = root + "/" + name;
+    std::string path = path_join(root, name);
     if (name == kLockName || name == keep || !is_directory(path)) continue;
     bool leftover = starts_with(name, kUnpackPrefix);
     bool replaced = starts_with(name, kOldPrefix);

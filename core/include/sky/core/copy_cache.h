@@ -53,9 +53,11 @@ using CopyVerifier = std::function<std::vector<std::string>(const std::string& d
 /// not a directory of mode 0700 owned by this user.
 std::string unusable_root_reason(const std::string& root, unsigned uid);
 
-/// The complete copy `name`, unpacked first into the first usable root when
-/// no root holds one (write, verify, rename into place, under the root's
-/// lock; a run waiting on the lock then finds the copy complete).
+/// The complete copy `name` in the first root that holds it or can hold it
+/// (a fallback root counts only when the roots before it cannot hold a
+/// copy), unpacked there first when needed (write, verify, rename into
+/// place, under the root's lock; a run waiting on the lock then finds the
+/// copy complete).
 /// `on_unpack` is called before unpacking starts. Throws std::runtime_error
 /// listing each root's problem when no root can hold it.
 std::string ensure_copy(const std::vector<std::string>& roots, const std::string& name,
