@@ -83,12 +83,16 @@ PayloadTrailer write_single_file(const std::string& path, const std::vector<File
   return trailer;
 }
 
-const std::vector<File> kFiles = {
-    // NOLINT(cert-err58-cpp)
-    {"bin/tool", 0755, "#!/bin/sh\n"},
-    {"lib/empty", 0644, ""},
-    {"lib/python3.11/os.py", 0644, std::string(300000, 'x')},
-};
+// The files of the sample payload (a function: a static vector's
+// constructor could throw before main).
+const std::vector<File>& sample_files() {
+  static const std::vector<File> files = {
+      {"bin/tool", 0755, "#!/bin/sh\n"},
+      {"lib/empty", 0644, ""},
+      {"lib/python3.11/os.py", 0644, std::string(300000, 'x')},
+  };
+  return files;
+}
 
 }  // namespace
 
@@ -113,7 +117,7 @@ TEST_CASE("payload trailer round trip and rejection", "[packaging]") {
 }
 
 TEST_CASE("manifest parsing rejects unsafe paths and bad lines", "[packaging]") {
-  auto entries = parse_manifest(manifest_for(kFiles));
+  auto entries = parse_manifest(manifest_for(sample_files()));
   REQUIRE(entries.size() == 3);
   CHECK(entries[0].path == "bin/tool");
   CHECK(entries[0].mode == 0755);
@@ -132,14 +136,14 @@ TEST_CASE("manifest parsing rejects unsafe paths and bad lines", "[packaging]") 
 TEST_CASE("a payload unpacks and verifies; damage is reported", "[packaging]") {
   TempDir dir;
   std::string single = dir.path() + "/sky-native";
-  PayloadTrailer trailer = write_single_file(single, kFiles);
+  PayloadTrailer trailer = write_single_file(single, sample_files());
   auto read = read_payload_trailer(single);
   REQUIRE(read);
   CHECK(read->build_id == trailer.build_id);
   std::string copy = dir.path() + "/copy";
   REQUIRE(::mkdir(copy.c_str(), 0755) == 0);
   unpack_payload(single, *read, copy, nullptr);
-  CHECK(read_file(copy + "/lib/python3.11/os.py") == kFiles[2].bytes);
+  CHECK(read_file(copy + "/lib/python3.11/os.py") == sample_files()[2].bytes);
   struct stat st {};
   REQUIRE(::stat((copy + "/bin/tool").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0755);
@@ -158,7 +162,7 @@ TEST_CASE("a payload unpacks and verifies; damage is reported", "[packaging]") {
 TEST_CASE("a payload whose manifest is not the build id's is refused", "[packaging]") {
   TempDir dir;
   std::string single = dir.path() + "/sky-native";
-  PayloadTrailer trailer = write_single_file(single, kFiles);
+  PayloadTrailer trailer = write_single_file(single, sample_files());
   trailer.build_id = std::string(64, 'e');
   CHECK_THROWS_AS(unpack_payload(single, trailer, dir.path(), nullptr), std::runtime_error);
 }
