@@ -46,7 +46,7 @@ run: setup build
 	$(VENV_ENV) $(SKY_NATIVE) api status
 	$(VENV_ENV) $(SKY_NATIVE) api stop
 
-test: setup build test-cpp test-python test-python-server test-matrix-cheap test-asan test-fuzz
+test: setup build test-cpp test-python test-matrix-cheap test-asan test-fuzz
 
 test-cpp:
 	ctest --preset $(PRESET)
