@@ -4,6 +4,8 @@
 #include <Python.h>
 #include <pybind11/pybind11.h>
 
+#include <cxxabi.h>
+
 #include <exception>
 
 namespace sky_native {
@@ -16,11 +18,15 @@ namespace sky_native {
 void set_python_error(const std::exception_ptr& error);
 
 /// Runs `body` (returning a new reference) and turns a thrown exception
-/// into a Python error and nullptr, for METH_FASTCALL functions.
+/// into a Python error and nullptr, for METH_FASTCALL functions. The
+/// forced unwind of a thread that the finalising interpreter ends (see
+/// without_gil) passes through untouched, as pybind11's dispatcher does.
 template <typename Body>
-PyObject* translate_exceptions(Body&& body) noexcept {
+PyObject* translate_exceptions(Body&& body) {
   try {
     return body();
+  } catch (abi::__forced_unwind&) {
+    throw;
   } catch (...) {
     set_python_error(std::current_exception());
     return nullptr;
