@@ -40,6 +40,9 @@ namespace {
 // 128 bits hold any md5 hex digest (GCC and Clang's extension).
 __extension__ typedef unsigned __int128 Uint128;
 
+// The results are (pointer, length) in stack buffers, never NUL-terminated.
+constexpr char kEllipsis[3] = {'.', '.', '.'};
+
 constexpr int kLogLines = 200'000;
 constexpr std::size_t kBlobBytes = 64 << 20;
 constexpr std::array<int, 4> kMountEntries = {50, 100, 150, 200};
@@ -68,7 +71,9 @@ void remove_tree(const std::string& dir) {
   while (const dirent* entry = ::readdir(stream)) {
     std::string name = entry->d_name;
     if (name == "." || name == "..") continue;
-    std::string path = dir + "/" + name;
+    std::string path = dir;
+    path += '/';
+    path += name;
     if (entry->d_type == DT_DIR) {
       remove_tree(path);
     } else {
@@ -326,7 +331,7 @@ void floor_truncate_long_string_end(benchmark::State& state) {
       }
       keep = prefix < max_length ? max_length : prefix;
       std::memcpy(out, s.data(), keep);
-      std::memcpy(out + keep, "...", 3);
+      std::memcpy(out + keep, kEllipsis, sizeof kEllipsis);
     }
     benchmark::DoNotOptimize(keep);
     benchmark::ClobberMemory();
@@ -344,7 +349,7 @@ void floor_truncate_long_string_middle(benchmark::State& state) {
     std::size_t half = (max_length - 3) / 2;
     std::size_t start = half + (max_length - 3) % 2;
     std::memcpy(out, text.data(), start);
-    std::memcpy(out + start, "...", 3);
+    std::memcpy(out + start, kEllipsis, sizeof kEllipsis);
     std::memcpy(out + start + 3, text.data() + text.size() - half, half);
     benchmark::ClobberMemory();
   }

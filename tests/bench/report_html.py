@@ -11,7 +11,7 @@ BAR_IN_CLAIM = '#1f77b4'
 BAR_BELOW_CLAIM = '#ff7f0e'
 BAR_SLOWER = '#d62728'
 
-_CHART_MIN, _CHART_MAX = 0.5, 50.0  # the log-scale axis, in x
+_CHART_MIN, _CHART_MAX = 0.5, 1000.0  # the log-scale axis, in x
 
 
 def format_seconds(seconds):
@@ -39,7 +39,7 @@ def bar_colour(speedup, claim_low):
 
 def _chart(rows, claim):
     label_width, plot_width, row_height, top = 370, 520, 22, 30
-    height = top + row_height * len(rows) + 40
+    height = top + row_height * len(rows) + 58
     width = label_width + plot_width + 70
 
     def x_of(value):
@@ -57,7 +57,7 @@ def _chart(rows, claim):
                  f'height="{row_height * len(rows) + 6}" fill="#e8f0e0"/>')
     parts.append(f'<text x="{(low + high) // 2}" y="{top - 12}" text-anchor="middle">claimed '
                  f'{claim["low"]:g}–{claim["high"]:g}× (range, no per-function figure)</text>')
-    for tick in (0.5, 1, 2, 5, 10, 25, 50):
+    for tick in (0.5, 1, 2, 5, 10, 25, 100, 1000):
         x = x_of(tick)
         parts.append(f'<line x1="{x}" y1="{top - 6}" x2="{x}" '
                      f'y2="{top + row_height * len(rows)}" stroke="#bbb"/>')
@@ -66,6 +66,10 @@ def _chart(rows, claim):
     parts.append(f'<text x="{label_width + plot_width // 2}" '
                  f'y="{top + row_height * len(rows) + 34}" text-anchor="middle">speedup = '
                  'Python / native (log scale)</text>')
+    parts.append(f'<text x="{label_width + plot_width // 2}" '
+                 f'y="{top + row_height * len(rows) + 52}" text-anchor="middle">blue: within '
+                 'the claim · orange: faster, below it · red: slower · black mark: the '
+                 'ceiling, Python / floor</text>')
     one = x_of(1)
     for index, row in enumerate(rows):
         y = top + index * row_height
@@ -74,6 +78,11 @@ def _chart(rows, claim):
         left, bar_width = min(one, end), max(abs(end - one), 2)
         label = html.escape(f'{row["function"]} ({row["input"]})')
         parts.append(f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end">{label}</text>')
+        # The ceiling's mark first, so the bar is drawn over it.
+        ceiling = x_of(row['ceiling'])
+        parts.append(f'<rect class="ceiling" x="{ceiling - 1}" y="{y + 1}" width="3" '
+                     f'height="{row_height - 2}" fill="#000"><title>{label}: ceiling '
+                     f'(Python / floor) {row["ceiling"]:.1f}×</title></rect>')
         parts.append(f'<rect class="bar" data-function="{html.escape(row["function"])}" '
                      f'x="{left}" y="{y + 3}" width="{bar_width}" height="{row_height - 6}" '
                      f'fill="{bar_colour(speedup, claim["low"])}"><title>{label}: '
@@ -99,7 +108,8 @@ def render(report):
     function_rows = [
         [r['function'], r['input'], format_seconds(r['python_s']), format_seconds(r['native_s']),
          format_seconds(r['floor_s']), _ratio(r['speedup']), _percent(r['native_over_floor']),
-         r['claimed'], format_seconds(r['native_s'] - noop['fastcall_noop_s'])]
+         r['claimed'], _ratio(r['ceiling'], 1),
+         format_seconds(r['native_s'] - noop['fastcall_noop_s'])]
         for r in rows]
     command_rows = []
     for c in report['commands']['rows']:
@@ -116,9 +126,10 @@ def render(report):
 <style>
 body {{ font-family: sans-serif; margin: 2em; color: #222; }}
 table {{ border-collapse: collapse; margin: 1em 0; }}
-th, td {{ border: 1px solid #ccc; padding: 3px 8px; text-align: right; }}
+th, td {{ border: 1px solid #ccc; padding: 3px 8px; text-align: right; white-space: nowrap; }}
 th {{ background: #f2f2f2; }}
-td:nth-child(1), td:nth-child(2) {{ text-align: left; font-family: monospace; }}
+td:nth-child(1), td:nth-child(2), th:nth-child(1), th:nth-child(2) {{ text-align: left; }}
+td:nth-child(1) {{ font-family: monospace; }}
 .note {{ color: #555; max-width: 60em; }}
 </style></head><body>
 <h1>sky-native benchmark report</h1>
@@ -135,9 +146,11 @@ result needs, plain C++ with no Python (tests/bench/floor_bench.cc, median of
 from Python with the same loop: {format_seconds(noop['fastcall_noop_s'])}
 (a Python <code>def</code> no-op: {format_seconds(noop['python_def_noop_s'])}); the last column
 is native minus that no-op (the goal for the cheapest functions: at most ~60 ns).
+Ceiling = Python / floor, the most any native version could reach on this machine (the black
+mark in the chart): where it is below the claim, the claim is beyond what the machine allows.
 Claimed: {html.escape(claim['source'])}.</p>
 {_table(['function', 'input', 'Python', 'native', 'floor', 'speedup', '% of floor', 'claimed',
-         'native − no-op'], function_rows, 'functions')}
+         'ceiling', 'native − no-op'], function_rows, 'functions')}
 <h2>Whole commands</h2>
 <p class="note">tests/bench/commands.py: medians of {report['commands']['runs']} interleaved
 runs, a local API server running, wall time and the peak RSS of the process.</p>

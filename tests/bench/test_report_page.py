@@ -156,7 +156,7 @@ def test_chromium_dom_has_table_and_chart(report_dir, chromium, tmp_path):
     report = json.loads((report_dir / 'report.json').read_text())
     assert len(page.table_rows) == len(report['rows'])
     assert {row[0] for row in page.table_rows} == FUNCTIONS
-    assert all(len(row) == 9 for row in page.table_rows)
+    assert all(len(row) == 10 for row in page.table_rows)
     assert page.svg_count == 1
     assert len(page.bars) == len(report['rows'])
     assert {bar['data-function'] for bar in page.bars} == FUNCTIONS
