@@ -2,7 +2,8 @@
 SkyPilot's Python, the METH_FASTCALL no-op and the whole commands, printing
 progress as it goes, then writes OUT/report.json and OUT/report.html (one
 table, a bar chart of the speedups against the claims, the whole-command
-figures) and prints the table. Run with any Python 3:
+figures) and the table as Markdown in OUT/report.md (for the README), and
+prints the table. Run with any Python 3:
 `python3 tests/bench/report.py --build build --venv .venv [--quick] [--out DIR]`.
 
 --quick: one repetition of everything (for the page's test, not for figures).
@@ -155,6 +156,30 @@ def text_table(report):
     return '\n'.join(lines)
 
 
+def markdown_table(report):
+    """The table as Markdown, for the README."""
+    fmt = report_html.format_seconds
+    noop = report['noop']['fastcall_noop_s']
+    lines = ['| function | input | Python | native | floor | speedup | % of floor | claimed | '
+             'ceiling | native − no-op |', '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|']
+    for r in report['rows']:
+        lines.append(f'| `{r["function"]}` | {r["input"]} | {fmt(r["python_s"])} | '
+                     f'{fmt(r["native_s"])} | {fmt(r["floor_s"])} | {r["speedup"]:.2f}× | '
+                     f'{r["native_over_floor"] * 100:.0f}% | {r["claimed"]} | '
+                     f'{r["ceiling"]:.1f}× | '
+                     f'{fmt(r["native_s"] - noop)} |')
+    lines.append('')
+    lines.append('| command | sky | sky-native | sky / sky-native | peak RSS sky | '
+                 'peak RSS sky-native |')
+    lines.append('|---|--:|--:|--:|--:|--:|')
+    for c in report['commands']['rows']:
+        lines.append(f'| `{c["command"]}` | {fmt(c["sky"]["wall_s"])} | '
+                     f'{fmt(c["sky-native"]["wall_s"])} | {c["speedup"]:.2f}× | '
+                     f'{c["sky"]["peak_rss_mib"]:.1f} MiB | '
+                     f'{c["sky-native"]["peak_rss_mib"]:.1f} MiB |')
+    return '\n'.join(lines) + '\n'
+
+
 def _machine():
     model = ''
     try:
@@ -214,8 +239,10 @@ def main():
         json.dump(report, f, indent=1)
     with open(f'{out}/report.html', 'w', encoding='utf-8') as f:
         f.write(report_html.render(report))
+    with open(f'{out}/report.md', 'w', encoding='utf-8') as f:
+        f.write(markdown_table(report))
     print('\n' + text_table(report))
-    print(f'\nwrote {out}/report.json and {out}/report.html', flush=True)
+    print(f'\nwrote {out}/report.json, {out}/report.html and {out}/report.md', flush=True)
 
 
 if __name__ == '__main__':
