@@ -6,7 +6,10 @@ figures) and the table as Markdown in OUT/report.md (for the README), and
 prints the table. Run with any Python 3:
 `python3 tests/bench/report.py --build build --venv .venv [--quick] [--out DIR]`.
 
---quick: one repetition of everything (for the page's test, not for figures).
+Python, native, the floor and the no-op are measured in rounds (7; each
+round runs all four), so the load of a busy machine falls on them alike; the
+figures are the medians over the rounds. --quick: one round, one run of each
+command (for the page's test, not for figures).
 """
 import argparse
 import datetime
@@ -98,6 +101,24 @@ def floor_medians(path):
     return {name: (run['median'] if run['median'] is not None else
                    statistics.median(run['times']), run['counters'])
             for name, run in runs.items()}
+
+
+def merge_rounds(compares, floors, noops):
+    """One compare, floor and no-op result from several rounds: the median of
+    each figure over the rounds (inputs must be the same in every round)."""
+    rows = []
+    for index, first in enumerate(compares[0]['rows']):
+        same = [c['rows'][index] for c in compares]
+        if any((r['function'], r['input'], r['facts']) !=
+               (first['function'], first['input'], first['facts']) for r in same):
+            raise RuntimeError(f'round inputs differ for {first["function"]}')
+        rows.append({**first, 'python_s': statistics.median(r['python_s'] for r in same),
+                     'native_s': statistics.median(r['native_s'] for r in same)})
+    floor = {name: (statistics.median(f[name][0] for f in floors), counters)
+             for name, (_, counters) in floors[0].items()}
+    noop = {key: statistics.median(n[key] for n in noops)
+            for key in ('fastcall_noop_s', 'python_def_noop_s')}
+    return {'rows': rows}, floor, noop
 
 
 def combine(compare, floors, noop, commands, meta):
@@ -204,22 +225,25 @@ def main():
     sky_native, sky = os.path.join(build, 'sky-native'), os.path.join(venv, 'bin', 'sky')
     env = {**os.environ, 'VIRTUAL_ENV': venv,
            'PATH': os.path.join(venv, 'bin') + os.pathsep + os.environ.get('PATH', '')}
-    repetitions, repeat, runs = (1, 1, 1) if args.quick else (9, 7, 9)
-    floor_args = ['--benchmark_min_time=0.01'] if args.quick else [
-        f'--benchmark_repetitions={repetitions}', '--benchmark_enable_random_interleaving=true',
-        '--benchmark_report_aggregates_only=true']
+    # Rounds interleave the floor with native and Python (and the no-op), so
+    # a busy machine's load falls on all of them alike; medians over rounds.
+    rounds, runs = (1, 1) if args.quick else (7, 9)
+    floor_time = '0.01' if args.quick else '0.2'
+    floor_bench = os.path.join(build, 'tests', 'bench', 'sky_native_floor_bench')
 
-    _step(1, 4, 'floor: the system calls and computation alone (tests/bench/floor_bench.cc)')
-    _run([os.path.join(build, 'tests', 'bench', 'sky_native_floor_bench'),
-          f'--benchmark_out={out}/floor.json', '--benchmark_out_format=json', *floor_args])
-    _step(2, 4, "native against SkyPilot's Python, per call (tests/bench/compare_python.py)")
-    _run([sky_native, os.path.join(HERE, 'compare_python.py'), '--repeat', str(repeat),
-          '--json', f'{out}/compare.json'], env=env)
-    _step(3, 4, 'a bare METH_FASTCALL no-op called from Python (tests/bench/noop_call.py)')
-    _run([sky_native, os.path.join(HERE, 'noop_call.py'), '--module-dir',
-          os.path.join(build, 'tests', 'bench'), '--repeat', str(repeat),
-          '--json', f'{out}/noop.json'], env=env)
-    _step(4, 4, 'whole commands: --help and status against sky (tests/bench/commands.py)')
+    load_before = os.getloadavg()
+    for number in range(rounds):
+        _step(number + 1, rounds + 1, f'round {number + 1} of {rounds}: floor, native against '
+              "SkyPilot's Python, the METH_FASTCALL no-op")
+        _run([floor_bench, f'--benchmark_min_time={floor_time}',
+              f'--benchmark_out={out}/floor-{number}.json', '--benchmark_out_format=json'])
+        _run([sky_native, os.path.join(HERE, 'compare_python.py'), '--repeat', '1',
+              '--json', f'{out}/compare-{number}.json'], env=env)
+        _run([sky_native, os.path.join(HERE, 'noop_call.py'), '--module-dir',
+              os.path.join(build, 'tests', 'bench'), '--repeat', '1',
+              '--json', f'{out}/noop-{number}.json'], env=env)
+    _step(rounds + 1, rounds + 1, 'whole commands: --help and status against sky '
+          '(tests/bench/commands.py)')
     _run([sys.executable, os.path.join(HERE, 'commands.py'), sky_native, sky, '--runs',
           str(runs), '--json', f'{out}/commands.json'], env=env)
 
@@ -230,11 +254,15 @@ def main():
     meta = {
         'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
         'command': 'make bench' if not args.quick else 'tests/bench/report.py --quick',
-        'machine': _machine(), 'quick': args.quick, 'floor_repetitions': repetitions,
-        'compare_repeat': repeat, 'command_runs': runs,
+        'machine': _machine(), 'quick': args.quick, 'rounds': rounds, 'command_runs': runs,
+        # The figures are wall times: on a busy machine they carry its load.
+        'load_average_before': load_before[0], 'load_average_after': os.getloadavg()[0],
     }
-    report = combine(load('compare.json'), floor_medians(f'{out}/floor.json'), load('noop.json'),
-                     load('commands.json'), meta)
+    compare, floors, noop = merge_rounds(
+        [load(f'compare-{n}.json') for n in range(rounds)],
+        [floor_medians(f'{out}/floor-{n}.json') for n in range(rounds)],
+        [load(f'noop-{n}.json') for n in range(rounds)])
+    report = combine(compare, floors, noop, load('commands.json'), meta)
     with open(f'{out}/report.json', 'w', encoding='utf-8') as f:
         json.dump(report, f, indent=1)
     with open(f'{out}/report.html', 'w', encoding='utf-8') as f:

@@ -134,14 +134,15 @@ td:nth-child(1) {{ font-family: monospace; }}
 </style></head><body>
 <h1>sky-native benchmark report</h1>
 <p class="note">{html.escape(meta['date'])} · <code>{html.escape(meta['command'])}</code> ·
-{html.escape(meta['machine'])}</p>
+{html.escape(meta['machine'])} · load average {meta['load_average_before']:.1f} before,
+{meta['load_average_after']:.1f} after</p>
 <h2>Speedups against the claims</h2>
 {_chart(rows, claim)}
 <h2>Per call: native against SkyPilot's Python, and the floor</h2>
-<p class="note">Python and native: per-call medians in one sky-native process
-(tests/bench/compare_python.py, {meta['compare_repeat']} repeats). Floor: the least work the
-result needs, plain C++ with no Python (tests/bench/floor_bench.cc, median of
-{meta['floor_repetitions']} repetitions), on the same inputs. Speedup = Python / native;
+<p class="note">Python and native: per-call times in one sky-native process
+(tests/bench/compare_python.py). Floor: the least work the result needs, plain C++ with no
+Python (tests/bench/floor_bench.cc), on the same inputs. Medians over {meta['rounds']}
+rounds, each round running the floor, native and Python and the no-op in turn. Speedup = Python / native;
 % of floor = native / floor (the goal is at most 125%). Bare METH_FASTCALL no-op called
 from Python with the same loop: {format_seconds(noop['fastcall_noop_s'])}
 (a Python <code>def</code> no-op: {format_seconds(noop['python_def_noop_s'])}); the last column
