@@ -13,11 +13,12 @@ VENV_ENV    := VIRTUAL_ENV=$(VENV) PATH=$(VENV)/bin:$(PATH)
 APT_PACKAGES := build-essential cmake ninja-build python3.11 python3.11-dev \
   python3.11-venv libpython3.11-dev pybind11-dev libssl-dev libzstd-dev catch2 \
   libbenchmark-dev clang-format clang-tidy clang-14 libclang-rt-14-dev \
-  ca-certificates procps patchelf zstd umoci debootstrap iproute2 jq
+  ca-certificates procps patchelf zstd umoci debootstrap iproute2 jq chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup apt venv build run test test-cpp test-python test-python-server test-matrix-cheap \
-  test-matrix test-asan test-fuzz bench fmt lint clean package package-test package-figures
+  test-matrix test-asan test-fuzz test-bench-report bench fmt lint clean package package-test \
+  package-figures
 
 setup: apt venv
 
@@ -46,7 +47,7 @@ run: setup build
 	$(VENV_ENV) $(SKY_NATIVE) api status
 	$(VENV_ENV) $(SKY_NATIVE) api stop
 
-test: setup build test-cpp test-python test-matrix-cheap test-asan test-fuzz
+test: setup build test-cpp test-python test-matrix-cheap test-asan test-fuzz test-bench-report
 
 test-cpp:
 	ctest --preset $(PRESET)
@@ -97,12 +98,20 @@ test-fuzz: apt
 	  [ "$${PIPESTATUS[0]}" = 0 ] || exit 1; \
 	done
 
-# Benchmarks are commands, never timed tests: the core alone, each native
-# function against SkyPilot's Python in one process, and whole-command
-# start-up with the flag on and off.
+# The benchmark report's page in headless Chromium (table and chart there),
+# built from a one-repetition run of `make bench`'s report (its figures mean
+# nothing; about a minute).
+test-bench-report: setup build
+	$(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider tests/bench/test_report_page.py
+
+# Benchmarks are commands, never timed tests: the core alone; the report
+# (tests/bench/report.py: each function's floor, native against SkyPilot's
+# Python in one process, a METH_FASTCALL no-op, --help and status against
+# sky) in build/bench/report.{json,html}; start-up with the flag on and off;
+# the command server.
 bench: setup build
 	$(BUILD_DIR)/tests/bench/sky_native_core_bench
-	$(VENV_ENV) $(SKY_NATIVE) tests/bench/compare_python.py
+	$(VENV_ENV) $(PYTHON) tests/bench/report.py --build $(BUILD_DIR) --venv $(VENV)
 	$(VENV_ENV) $(PYTHON) tests/bench/startup.py $(SKY_NATIVE) $(VENV)/bin/sky
 	$(VENV_ENV) $(PYTHON) tests/bench/server.py $(SKY_NATIVE) $(VENV)/bin/sky
 
