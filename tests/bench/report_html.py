@@ -71,11 +71,14 @@ def _chart(rows, claim):
                  'the claim · orange: faster, below it · red: slower · black mark: the '
                  'ceiling, Python / floor</text>')
     one = x_of(1)
+    # The 1x line first: bars of about 1x are drawn over it.
+    parts.append(f'<line x1="{one}" y1="{top - 6}" x2="{one}" '
+                 f'y2="{top + row_height * len(rows)}" stroke="#000"/>')
     for index, row in enumerate(rows):
         y = top + index * row_height
         speedup = row['speedup']
         end = x_of(speedup)
-        left, bar_width = min(one, end), max(abs(end - one), 2)
+        left, bar_width = min(one, end), max(abs(end - one), 4)
         label = html.escape(f'{row["function"]} ({row["input"]})')
         parts.append(f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end">{label}</text>')
         # The ceiling's mark first, so the bar is drawn over it.
@@ -88,8 +91,6 @@ def _chart(rows, claim):
                      f'fill="{bar_colour(speedup, claim["low"])}"><title>{label}: '
                      f'{speedup:.2f}×</title></rect>')
         parts.append(f'<text x="{max(one, end) + 4}" y="{y + 15}">{speedup:.2f}×</text>')
-    parts.append(f'<line x1="{one}" y1="{top - 6}" x2="{one}" '
-                 f'y2="{top + row_height * len(rows)}" stroke="#000"/>')
     parts.append('</svg>')
     return '\n'.join(parts)
 
