@@ -45,13 +45,17 @@ constexpr std::array<int, 9> kForwardedSignals = {SIGINT,  SIGTERM, SIGHUP,  SIG
 
 // A signal the terminal sent (Ctrl-C, Ctrl-\, Ctrl-Z, hang-up, resize)
 // reached our whole process group under a cold run; it goes to the
-// command's group. One sent to this pid goes to the command alone.
+// command's group. One sent to this pid goes to the command alone. SIGCONT
+// always goes to the group: a shell's `fg` resumes the job with killpg, which
+// a handler cannot tell from kill, and what it resumes is the group a
+// terminal stop stopped (the command and the processes it started).
 void forward_signal(int signal_number, siginfo_t* info, void* /*context*/) {
   int saved = errno;
   pid_t command = g_command.load();
   if (command > 0) {
     bool from_terminal = info != nullptr && info->si_code == SI_KERNEL;
-    ::kill(from_terminal ? -command : command, signal_number);
+    bool to_group = from_terminal || signal_number == SIGCONT;
+    ::kill(to_group ? -command : command, signal_number);
   }
   errno = saved;
 }

@@ -14,6 +14,7 @@ core/include/sky/core/server_protocol.h.
 """
 import atexit
 import fcntl
+import importlib.machinery
 import os
 import selectors
 import signal
@@ -77,16 +78,37 @@ def _stat_line(path):
     return (path, st.st_ino, st.st_mtime_ns, st.st_size)
 
 
+def _importable(name):
+    """Whether an entry of a sys.path directory can be what an import or the
+    site module finds (a module, a package, a .pth file, a package's
+    metadata); a build directory's logs and temporaries cannot."""
+    if name.startswith('.'):
+        return False
+    if name.endswith(_METADATA_SUFFIXES):
+        return True
+    stem, dot, _ = name.partition('.')
+    return stem.isidentifier() and (not dot or name.endswith(_MODULE_SUFFIXES))
+
+
+_MODULE_SUFFIXES = tuple(importlib.machinery.all_suffixes())
+_METADATA_SUFFIXES = ('.pth', '.egg-link', '.dist-info', '.egg-info', '.egg')
+
+
 def _packages_state(path_entries):
-    """What a package install, upgrade or removal changes in sys.path."""
+    """What a package install, upgrade or removal changes in sys.path: the
+    importable names of each directory and the records of its packages.
+    Not the directories' mtimes: files that no import can find (a build
+    tree's logs next to the binary, whose directory is sys.path[0]) come
+    and go there without changing anything the server imported."""
     state = []
     for entry in path_entries:
         directory = os.path.abspath(entry or '.')
-        state.append(_stat_line(directory))
         try:
-            names = sorted(os.listdir(directory))
-        except OSError:
+            names = sorted(n for n in os.listdir(directory) if _importable(n))
+        except OSError as e:
+            state.append((directory, e.errno))
             continue
+        state.append((directory, names))
         for name in names:
             if name.endswith(('.dist-info', '.egg-info')):
                 record = os.path.join(directory, name, 'RECORD')
@@ -404,6 +426,21 @@ def _unraisable(obj):
                                              err_msg=None, object=obj))
 
 
+def _disable_signal_handling():
+    """What Py_FinalizeEx's _PySignal_Fini does right after flushing the
+    standard streams: each signal with a Python handler (SIGINT's
+    default_int_handler included) goes back to SIG_DFL, so a Ctrl-C that
+    arrives while the process ends kills it by SIGINT as it kills a cold
+    one, instead of being caught by a handler that never runs."""
+    for number in signal.valid_signals():
+        try:
+            handler = signal.getsignal(number)
+        except (OSError, ValueError):
+            continue
+        if callable(handler):
+            signal.signal(number, signal.SIG_DFL)
+
+
 def _run_like_cold():
     """Runs the cold program in __main__ as Py_RunMain would and finalises
     as Py_FinalizeEx does up to what a user can see: unhandled exceptions
@@ -440,6 +477,7 @@ def _run_like_cold():
         except Exception:  # pylint: disable=broad-except
             _unraisable(stream)
             code = 120
+    _disable_signal_handling()
     if interrupted:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGINT)
