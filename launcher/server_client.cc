@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -257,6 +258,27 @@ std::string current_directory() {
   return ::getcwd(buffer.data(), buffer.size()) != nullptr ? buffer.data() : "";
 }
 
+// This process's resource limits (`ulimit`), "resource:soft:hard" joined by
+// commas, RLIM_INFINITY as its unsigned value: the command gets them.
+std::string resource_limits() {
+  std::string limits;
+  for (int resource = 0; resource < RLIM_NLIMITS; ++resource) {
+    struct rlimit limit {};
+    if (::getrlimit(resource, &limit) != 0) continue;
+    if (!limits.empty()) limits += ',';
+    limits += std::to_string(resource) + ":" + std::to_string(limit.rlim_cur) + ":" +
+              std::to_string(limit.rlim_max);
+  }
+  return limits;
+}
+
+// This process's nice value (`nice sky-native ...`): the command's too.
+int niceness() {
+  errno = 0;
+  int value = ::getpriority(PRIO_PROCESS, 0);
+  return errno == 0 ? value : 0;
+}
+
 enum class Attempt { kServed, kNoServer, kMismatchRespawn, kMismatch };
 
 struct AttemptResult {
@@ -284,7 +306,9 @@ AttemptResult offer(const Endpoint& endpoint, const std::vector<std::string>& ar
   ::umask(mask);
   char octal[16];
   std::snprintf(octal, sizeof octal, "%o", static_cast<unsigned>(mask));
-  server::Message request{'R', {endpoint.material, cwd, octal, std::to_string(argv.size())}};
+  server::Message request{'R',
+                          {endpoint.material, cwd, octal, resource_limits(),
+                           std::to_string(niceness()), std::to_string(argv.size())}};
   request.fields.insert(request.fields.end(), argv.begin(), argv.end());
   std::vector<std::string> env = environment_entries();
   request.fields.insert(request.fields.end(), env.begin(), env.end());

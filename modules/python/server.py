@@ -16,6 +16,7 @@ import atexit
 import fcntl
 import importlib.machinery
 import os
+import resource
 import selectors
 import signal
 import socket
@@ -31,6 +32,10 @@ _MAX_PAYLOAD = 16 << 20
 _PEERCRED = struct.Struct('3i')  # pid, uid, gid
 _FD_COUNT = 4  # stdin, stdout, stderr, the working directory
 _BLAS_THREADS = 'OPENBLAS_NUM_THREADS'
+# A request's fields: key material, cwd, umask, resource limits, nice value,
+# argc, then argv and the environment.
+_ARGV_FIELD = 6
+_RLIM_INFINITY_UNSIGNED = (1 << 64) - 1
 
 
 def _encode(kind, *fields):
@@ -133,6 +138,33 @@ def _project_config_state(cwd):
     path = os.path.expanduser(os.environ.get('SKYPILOT_PROJECT_CONFIG') or '.sky.yaml')
     state = _stat_line(os.path.join(cwd, path))
     return None if len(state) == 2 else state  # none there: the same as none anywhere
+
+
+def _parse_limits(field):
+    """The client's resource limits: {resource: (soft, hard)}."""
+    limits = {}
+    for item in field.decode().split(','):
+        if item:
+            number, soft, hard = (int(x) for x in item.split(':'))
+            limits[number] = tuple(resource.RLIM_INFINITY if v == _RLIM_INFINITY_UNSIGNED
+                                   else v for v in (soft, hard))
+    return limits
+
+
+def _as_ceiling(value):
+    return float('inf') if value == resource.RLIM_INFINITY else value
+
+
+def _can_take(limits, niceness):
+    """Whether a child of this server can have the client's limits and nice
+    value: only root raises a hard limit or lowers the nice value (the
+    command then runs cold, as it must run with what the client has)."""
+    if os.geteuid() == 0:
+        return True
+    for number, (_, hard) in limits.items():
+        if _as_ceiling(hard) > _as_ceiling(resource.getrlimit(number)[1]):
+            return False
+    return niceness >= os.getpriority(os.PRIO_PROCESS, 0)
 
 
 def _is_single_threaded():
@@ -307,9 +339,9 @@ class _Server:
         conn.close()
 
     def request(self, conn, fields, fds):
-        if len(fields) < 4 or len(fds) != _FD_COUNT:
+        if len(fields) < _ARGV_FIELD or len(fds) != _FD_COUNT:
             return self.mismatch(conn, 'malformed request', False)
-        material, argc = fields[0], int(fields[3])
+        material, argc = fields[0], int(fields[_ARGV_FIELD - 1])
         if material != self.material:
             return self.mismatch(conn, 'key', True)
         cwd = os.fsdecode(fields[1])
@@ -324,6 +356,9 @@ class _Server:
             return self.mismatch(conn, f'stale {"+".join(changed)}', True)
         if _project_config_state(cwd) != self.project_config:
             return self.mismatch(conn, 'project config', False)
+        limits, niceness = _parse_limits(fields[3]), int(fields[4])
+        if not _can_take(limits, niceness):
+            return self.mismatch(conn, 'resource limits', False)
         if not _is_single_threaded():
             return self.mismatch(conn, 'threads running', False)
         sys.stdout.flush()
@@ -386,9 +421,12 @@ class _Server:
             os.dup2(fd, target)
         os.fchdir(fds[3])
         os.umask(int(fields[2], 8))
-        argv = [os.fsdecode(a) for a in fields[4:4 + argc]]
+        for number, limit in _parse_limits(fields[3]).items():
+            resource.setrlimit(number, limit)
+        os.setpriority(os.PRIO_PROCESS, 0, int(fields[4]))
+        argv = [os.fsdecode(a) for a in fields[_ARGV_FIELD:_ARGV_FIELD + argc]]
         os.environ.clear()
-        for entry in fields[4 + argc:]:
+        for entry in fields[_ARGV_FIELD + argc:]:
             name, _, value = entry.partition(b'=')
             os.environb[name] = value
         # The stdio objects stay the ones SkyPilot's modules captured at

@@ -12,7 +12,9 @@ import concurrent.futures
 import os
 import pathlib
 import re
+import resource
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -183,6 +185,32 @@ def test_package_upgrade_retires_the_server(tmp_path):
         cli_runner.stop_servers(env)
 
 
+def test_only_importable_names_beside_the_binary_count(tmp_path):
+    """The binary's directory is the server's sys.path[0]: a log or a
+    temporary file a build writes there leaves the server as it is; a
+    module that an import would find there retires it."""
+    binary_dir = tmp_path / 'bin'
+    binary_dir.mkdir()
+    binary = binary_dir / 'sky-native'
+    shutil.copy2(SKY_NATIVE, binary)
+    env = _env(tmp_path)
+    run = lambda: cli_runner.run([str(binary), '--version'], env, trace_server=True)  # noqa: E731
+    try:
+        run()  # cold: starts the server of this binary
+        assert _wait(lambda: b'(this environment)' in cli_runner.run(
+            [str(binary), '--native-server', 'status'], env, trace_server=False).stdout)
+        assert run().server_trace == 'hit'
+        (binary_dir / '.ninja_log').write_text('# ninja log v5\n')
+        (binary_dir / 'build.ninja.tmp').write_text('')
+        (binary_dir / 'CMakeCache.txt').write_text('')
+        assert run().server_trace == 'hit'
+        (binary_dir / 'newmodule.py').write_text('')
+        result = run()
+        assert result.server_trace == 'miss: mismatch stale packages', result.server_trace
+    finally:
+        cli_runner.run([str(binary), '--native-server', 'stop'], env, trace_server=False)
+
+
 def test_config_edit_retires_the_server(own_server):
     env = own_server
     old_pid = _server_pid(env)
@@ -317,6 +345,45 @@ def test_signals_reach_the_command_as_cold(served, signal_number):
         for stream in (client.stdin, client.stdout, client.stderr):
             stream.close()
     assert outcomes[1] == outcomes[0]
+
+
+def _limits_and_nice(pid):
+    """The open-files and core-size lines of /proc/PID/limits, and the nice
+    value."""
+    limits = [line for line in pathlib.Path(f'/proc/{pid}/limits').read_text().splitlines()
+              if line.startswith(('Max open files', 'Max core file size'))]
+    return limits, int(pathlib.Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[16])
+
+
+def test_resource_limits_and_nice_are_the_clients(served):
+    """`ulimit` and `nice` of the client hold for the command as they hold
+    for a cold one."""
+    def lowered():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (300, 400))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        os.nice(3)
+
+    seen = []
+    for env in ({**served, 'SKY_NATIVE_SERVER': '0'}, served):
+        client = subprocess.Popen([SKY_NATIVE, *PROMPT_COMMAND], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                                  preexec_fn=lowered)
+        try:
+            seen_prompt = b''
+            while PROMPT not in seen_prompt:
+                ready, _, _ = select.select([client.stdout], [], [], 120)
+                assert ready
+                seen_prompt += os.read(client.stdout.fileno(), 4096)
+            commands = _command_pids(_server_pid(served)) if env is served else [client.pid]
+            assert len(commands) == 1, commands
+            seen.append(_limits_and_nice(commands[0]))
+        finally:
+            client.kill()
+            client.communicate(timeout=60)
+    assert seen[1] == seen[0]
+    assert any('300' in line for line in seen[0][0]) and seen[0][1] >= 3
+    # The server's own are untouched.
+    assert _limits_and_nice(_server_pid(served)) != seen[0]
 
 
 def test_concurrent_commands(served):
