@@ -44,6 +44,40 @@ std::atomic<pid_t> g_command{0};
 constexpr std::array<int, 9> kForwardedSignals = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGWINCH,
                                                   SIGCONT, SIGUSR1, SIGUSR2, SIGALRM};
 
+// A signal whose default action ends the process, forwarded when the command
+// had already ended (a zombie not yet reaped by the server, or gone). A cold
+// process gets such a signal while it finalises (after Py_FinalizeEx turned
+// signal handling off) and dies by it; a served command skips the long
+// finalisation, so the client dies by it in its place.
+std::atomic<int> g_late_signal{0};
+
+bool ends_by_default(int signal_number) {
+  return signal_number != SIGWINCH && signal_number != SIGCONT;
+}
+
+// Whether the process has ended (zombie or gone); async-signal-safe.
+bool has_ended(pid_t pid) {
+  char path[48] = "/proc/";
+  char digits[16];
+  int count = 0;
+  for (pid_t rest = pid; rest > 0 && count < 15; rest /= 10) {
+    digits[count++] = static_cast<char>('0' + rest % 10);
+  }
+  std::size_t at = 6;
+  while (count > 0) path[at++] = digits[--count];
+  std::memcpy(path + at, "/stat", 6);
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;
+  char stat[512];
+  ssize_t length = ::read(fd, stat, sizeof stat);
+  ::close(fd);
+  if (length <= 0) return true;
+  for (ssize_t i = length - 1; i >= 0; --i) {
+    if (stat[i] == ')') return i + 2 < length && (stat[i + 2] == 'Z' || stat[i + 2] == 'X');
+  }
+  return false;
+}
+
 // A signal the terminal sent (Ctrl-C, Ctrl-\, Ctrl-Z, hang-up, resize)
 // reached our whole process group under a cold run; it goes to the
 // command's group. One sent to this pid goes to the command alone. SIGCONT
@@ -57,6 +91,7 @@ void forward_signal(int signal_number, siginfo_t* info, void* /*context*/) {
     bool from_terminal = info != nullptr && info->si_code == SI_KERNEL;
     bool to_group = from_terminal || signal_number == SIGCONT;
     ::kill(to_group ? -command : command, signal_number);
+    if (ends_by_default(signal_number) && has_ended(command)) g_late_signal.store(signal_number);
   }
   errno = saved;
 }
@@ -99,6 +134,16 @@ void install_forwarding() {
   for (int signal_number : kForwardedSignals) ::sigaction(signal_number, &action, nullptr);
   action.sa_sigaction = stop_with_command;
   ::sigaction(SIGTSTP, &action, nullptr);
+}
+
+// Whether the signal's disposition before forwarding was the default one.
+bool was_default(int signal_number) {
+  for (std::size_t i = 0; i < kForwardedSignals.size(); ++i) {
+    if (kForwardedSignals[i] == signal_number) {
+      return (g_saved[i].sa_flags & SA_SIGINFO) == 0 && g_saved[i].sa_handler == SIG_DFL;
+    }
+  }
+  return false;
 }
 
 void restore_signals() {
@@ -349,6 +394,8 @@ AttemptResult offer(const Endpoint& endpoint, const std::vector<std::string>& ar
         int value = std::stoi(reply->fields[0]);
         ::close(connection);
         if (reply->type == 'K') die_by_signal(value);
+        int late = g_late_signal.load();
+        if (late != 0 && was_default(late)) die_by_signal(late);
         result.attempt = Attempt::kServed;
         result.exit_code = value;
         return result;
