@@ -47,7 +47,8 @@ run: setup build
 	$(VENV_ENV) $(SKY_NATIVE) api status
 	$(VENV_ENV) $(SKY_NATIVE) api stop
 
-test: setup build test-cpp test-python test-matrix-cheap test-asan test-fuzz test-bench-report
+test: setup build test-cpp test-python test-python-server test-matrix-cheap test-asan test-fuzz \
+  test-bench-report
 
 test-cpp:
 	ctest --preset $(PRESET)
@@ -55,8 +56,9 @@ test-cpp:
 test-python:
 	$(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider tests/python
 
-# The CLI parity suite again, every sky-native command through a command
-# server (tests/python/test_command_server.py runs in test-python).
+# The CLI parity suite again (in `make test`), every sky-native command
+# through a command server (tests/python/test_command_server.py runs in
+# test-python).
 test-python-server:
 	SKY_NATIVE_TEST_SERVER=1 $(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider \
 	  tests/python/test_cli_parity.py

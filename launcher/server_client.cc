@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,15 +44,54 @@ std::atomic<pid_t> g_command{0};
 constexpr std::array<int, 9> kForwardedSignals = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGWINCH,
                                                   SIGCONT, SIGUSR1, SIGUSR2, SIGALRM};
 
+// A signal whose default action ends the process, forwarded when the command
+// had already ended (a zombie not yet reaped by the server, or gone). A cold
+// process gets such a signal while it finalises (after Py_FinalizeEx turned
+// signal handling off) and dies by it; a served command skips the long
+// finalisation, so the client dies by it in its place.
+std::atomic<int> g_late_signal{0};
+
+bool ends_by_default(int signal_number) {
+  return signal_number != SIGWINCH && signal_number != SIGCONT;
+}
+
+// Whether the process has ended (zombie or gone); async-signal-safe.
+bool has_ended(pid_t pid) {
+  char path[48] = "/proc/";
+  char digits[16];
+  int count = 0;
+  for (pid_t rest = pid; rest > 0 && count < 15; rest /= 10) {
+    digits[count++] = static_cast<char>('0' + rest % 10);
+  }
+  std::size_t at = 6;
+  while (count > 0) path[at++] = digits[--count];
+  std::memcpy(path + at, "/stat", 6);
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;
+  char stat[512];
+  ssize_t length = ::read(fd, stat, sizeof stat);
+  ::close(fd);
+  if (length <= 0) return true;
+  for (ssize_t i = length - 1; i >= 0; --i) {
+    if (stat[i] == ')') return i + 2 < length && (stat[i + 2] == 'Z' || stat[i + 2] == 'X');
+  }
+  return false;
+}
+
 // A signal the terminal sent (Ctrl-C, Ctrl-\, Ctrl-Z, hang-up, resize)
 // reached our whole process group under a cold run; it goes to the
-// command's group. One sent to this pid goes to the command alone.
+// command's group. One sent to this pid goes to the command alone. SIGCONT
+// always goes to the group: a shell's `fg` resumes the job with killpg, which
+// a handler cannot tell from kill, and what it resumes is the group a
+// terminal stop stopped (the command and the processes it started).
 void forward_signal(int signal_number, siginfo_t* info, void* /*context*/) {
   int saved = errno;
   pid_t command = g_command.load();
   if (command > 0) {
     bool from_terminal = info != nullptr && info->si_code == SI_KERNEL;
-    ::kill(from_terminal ? -command : command, signal_number);
+    bool to_group = from_terminal || signal_number == SIGCONT;
+    ::kill(to_group ? -command : command, signal_number);
+    if (ends_by_default(signal_number) && has_ended(command)) g_late_signal.store(signal_number);
   }
   errno = saved;
 }
@@ -94,6 +134,16 @@ void install_forwarding() {
   for (int signal_number : kForwardedSignals) ::sigaction(signal_number, &action, nullptr);
   action.sa_sigaction = stop_with_command;
   ::sigaction(SIGTSTP, &action, nullptr);
+}
+
+// Whether the signal's disposition before forwarding was the default one.
+bool was_default(int signal_number) {
+  for (std::size_t i = 0; i < kForwardedSignals.size(); ++i) {
+    if (kForwardedSignals[i] == signal_number) {
+      return (g_saved[i].sa_flags & SA_SIGINFO) == 0 && g_saved[i].sa_handler == SIG_DFL;
+    }
+  }
+  return false;
 }
 
 void restore_signals() {
@@ -253,6 +303,27 @@ std::string current_directory() {
   return ::getcwd(buffer.data(), buffer.size()) != nullptr ? buffer.data() : "";
 }
 
+// This process's resource limits (`ulimit`), "resource:soft:hard" joined by
+// commas, RLIM_INFINITY as its unsigned value: the command gets them.
+std::string resource_limits() {
+  std::string limits;
+  for (int resource = 0; resource < RLIM_NLIMITS; ++resource) {
+    struct rlimit limit {};
+    if (::getrlimit(resource, &limit) != 0) continue;
+    if (!limits.empty()) limits += ',';
+    limits += std::to_string(resource) + ":" + std::to_string(limit.rlim_cur) + ":" +
+              std::to_string(limit.rlim_max);
+  }
+  return limits;
+}
+
+// This process's nice value (`nice sky-native ...`): the command's too.
+int niceness() {
+  errno = 0;
+  int value = ::getpriority(PRIO_PROCESS, 0);
+  return errno == 0 ? value : 0;
+}
+
 enum class Attempt { kServed, kNoServer, kMismatchRespawn, kMismatch };
 
 struct AttemptResult {
@@ -280,7 +351,9 @@ AttemptResult offer(const Endpoint& endpoint, const std::vector<std::string>& ar
   ::umask(mask);
   char octal[16];
   std::snprintf(octal, sizeof octal, "%o", static_cast<unsigned>(mask));
-  server::Message request{'R', {endpoint.material, cwd, octal, std::to_string(argv.size())}};
+  server::Message request{'R',
+                          {endpoint.material, cwd, octal, resource_limits(),
+                           std::to_string(niceness()), std::to_string(argv.size())}};
   request.fields.insert(request.fields.end(), argv.begin(), argv.end());
   std::vector<std::string> env = environment_entries();
   request.fields.insert(request.fields.end(), env.begin(), env.end());
@@ -321,6 +394,8 @@ AttemptResult offer(const Endpoint& endpoint, const std::vector<std::string>& ar
         int value = std::stoi(reply->fields[0]);
         ::close(connection);
         if (reply->type == 'K') die_by_signal(value);
+        int late = g_late_signal.load();
+        if (late != 0 && was_default(late)) die_by_signal(late);
         result.attempt = Attempt::kServed;
         result.exit_code = value;
         return result;

@@ -14,7 +14,9 @@ core/include/sky/core/server_protocol.h.
 """
 import atexit
 import fcntl
+import importlib.machinery
 import os
+import resource
 import selectors
 import signal
 import socket
@@ -30,6 +32,10 @@ _MAX_PAYLOAD = 16 << 20
 _PEERCRED = struct.Struct('3i')  # pid, uid, gid
 _FD_COUNT = 4  # stdin, stdout, stderr, the working directory
 _BLAS_THREADS = 'OPENBLAS_NUM_THREADS'
+# A request's fields: key material, cwd, umask, resource limits, nice value,
+# argc, then argv and the environment.
+_ARGV_FIELD = 6
+_RLIM_INFINITY_UNSIGNED = (1 << 64) - 1
 
 
 def _encode(kind, *fields):
@@ -77,16 +83,37 @@ def _stat_line(path):
     return (path, st.st_ino, st.st_mtime_ns, st.st_size)
 
 
+def _importable(name):
+    """Whether an entry of a sys.path directory can be what an import or the
+    site module finds (a module, a package, a .pth file, a package's
+    metadata); a build directory's logs and temporaries cannot."""
+    if name.startswith('.'):
+        return False
+    if name.endswith(_METADATA_SUFFIXES):
+        return True
+    stem, dot, _ = name.partition('.')
+    return stem.isidentifier() and (not dot or name.endswith(_MODULE_SUFFIXES))
+
+
+_MODULE_SUFFIXES = tuple(importlib.machinery.all_suffixes())
+_METADATA_SUFFIXES = ('.pth', '.egg-link', '.dist-info', '.egg-info', '.egg')
+
+
 def _packages_state(path_entries):
-    """What a package install, upgrade or removal changes in sys.path."""
+    """What a package install, upgrade or removal changes in sys.path: the
+    importable names of each directory and the records of its packages.
+    Not the directories' mtimes: files that no import can find (a build
+    tree's logs next to the binary, whose directory is sys.path[0]) come
+    and go there without changing anything the server imported."""
     state = []
     for entry in path_entries:
         directory = os.path.abspath(entry or '.')
-        state.append(_stat_line(directory))
         try:
-            names = sorted(os.listdir(directory))
-        except OSError:
+            names = sorted(n for n in os.listdir(directory) if _importable(n))
+        except OSError as e:
+            state.append((directory, e.errno))
             continue
+        state.append((directory, names))
         for name in names:
             if name.endswith(('.dist-info', '.egg-info')):
                 record = os.path.join(directory, name, 'RECORD')
@@ -111,6 +138,33 @@ def _project_config_state(cwd):
     path = os.path.expanduser(os.environ.get('SKYPILOT_PROJECT_CONFIG') or '.sky.yaml')
     state = _stat_line(os.path.join(cwd, path))
     return None if len(state) == 2 else state  # none there: the same as none anywhere
+
+
+def _parse_limits(field):
+    """The client's resource limits: {resource: (soft, hard)}."""
+    limits = {}
+    for item in field.decode().split(','):
+        if item:
+            number, soft, hard = (int(x) for x in item.split(':'))
+            limits[number] = tuple(resource.RLIM_INFINITY if v == _RLIM_INFINITY_UNSIGNED
+                                   else v for v in (soft, hard))
+    return limits
+
+
+def _as_ceiling(value):
+    return float('inf') if value == resource.RLIM_INFINITY else value
+
+
+def _can_take(limits, niceness):
+    """Whether a child of this server can have the client's limits and nice
+    value: only root raises a hard limit or lowers the nice value (the
+    command then runs cold, as it must run with what the client has)."""
+    if os.geteuid() == 0:
+        return True
+    for number, (_, hard) in limits.items():
+        if _as_ceiling(hard) > _as_ceiling(resource.getrlimit(number)[1]):
+            return False
+    return niceness >= os.getpriority(os.PRIO_PROCESS, 0)
 
 
 def _is_single_threaded():
@@ -285,9 +339,9 @@ class _Server:
         conn.close()
 
     def request(self, conn, fields, fds):
-        if len(fields) < 4 or len(fds) != _FD_COUNT:
+        if len(fields) < _ARGV_FIELD or len(fds) != _FD_COUNT:
             return self.mismatch(conn, 'malformed request', False)
-        material, argc = fields[0], int(fields[3])
+        material, argc = fields[0], int(fields[_ARGV_FIELD - 1])
         if material != self.material:
             return self.mismatch(conn, 'key', True)
         cwd = os.fsdecode(fields[1])
@@ -302,6 +356,9 @@ class _Server:
             return self.mismatch(conn, f'stale {"+".join(changed)}', True)
         if _project_config_state(cwd) != self.project_config:
             return self.mismatch(conn, 'project config', False)
+        limits, niceness = _parse_limits(fields[3]), int(fields[4])
+        if not _can_take(limits, niceness):
+            return self.mismatch(conn, 'resource limits', False)
         if not _is_single_threaded():
             return self.mismatch(conn, 'threads running', False)
         sys.stdout.flush()
@@ -364,9 +421,12 @@ class _Server:
             os.dup2(fd, target)
         os.fchdir(fds[3])
         os.umask(int(fields[2], 8))
-        argv = [os.fsdecode(a) for a in fields[4:4 + argc]]
+        for number, limit in _parse_limits(fields[3]).items():
+            resource.setrlimit(number, limit)
+        os.setpriority(os.PRIO_PROCESS, 0, int(fields[4]))
+        argv = [os.fsdecode(a) for a in fields[_ARGV_FIELD:_ARGV_FIELD + argc]]
         os.environ.clear()
-        for entry in fields[4 + argc:]:
+        for entry in fields[_ARGV_FIELD + argc:]:
             name, _, value = entry.partition(b'=')
             os.environb[name] = value
         # The stdio objects stay the ones SkyPilot's modules captured at
@@ -402,6 +462,21 @@ def _unraisable(obj):
                                              exc_value=sys.exception(),
                                              exc_traceback=sys.exception().__traceback__,
                                              err_msg=None, object=obj))
+
+
+def _disable_signal_handling():
+    """What Py_FinalizeEx's _PySignal_Fini does right after flushing the
+    standard streams: each signal with a Python handler (SIGINT's
+    default_int_handler included) goes back to SIG_DFL, so a Ctrl-C that
+    arrives while the process ends kills it by SIGINT as it kills a cold
+    one, instead of being caught by a handler that never runs."""
+    for number in signal.valid_signals():
+        try:
+            handler = signal.getsignal(number)
+        except (OSError, ValueError):
+            continue
+        if callable(handler):
+            signal.signal(number, signal.SIG_DFL)
 
 
 def _run_like_cold():
@@ -440,6 +515,7 @@ def _run_like_cold():
         except Exception:  # pylint: disable=broad-except
             _unraisable(stream)
             code = 120
+    _disable_signal_handling()
     if interrupted:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGINT)

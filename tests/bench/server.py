@@ -4,6 +4,13 @@ the server, cold (SKY_NATIVE_SERVER=0) and under SkyPilot's own `sky`
 the server's resident memory and start-up cost. Run with any Python:
 `python3 tests/bench/server.py build/sky-native .venv/bin/sky [--runs N]`.
 
+How much of `status` is the API server's own time: every request SkyPilot's
+API server handles is a row of its requests database with the times it was
+created and finished; for each `status` run, the union of the intervals of
+the requests created while it ran is the time the command waited on the
+API server's work (its queueing and the workers running it), and the rest
+is the client's (start-up, HTTP round trips, printing).
+
 Everything runs in a private HOME with its own API server port and socket
 directory; the API server and the command server are stopped at the end.
 """
@@ -11,10 +18,13 @@ import argparse
 import os
 import re
 import socket
+import sqlite3
 import statistics
 import subprocess
 import tempfile
 import time
+
+from timing import interleaved_runs, median_seconds
 
 COMMANDS = {'--help': ['--help'], 'api status': ['api', 'status'], 'status': ['status']}
 GOALS = {'--help': 1 / 20, 'api status': 1 / 20, 'status': 1 / 2}
@@ -26,11 +36,21 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def _time(command, env):
-    start = time.perf_counter()
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+def _api_server_seconds(requests_db, start, seconds):
+    """The union of the API server's request intervals (created to
+    finished) of the requests created in [start, start + seconds]."""
+    with sqlite3.connect(f'file:{requests_db}?mode=ro', uri=True) as conn:
+        rows = conn.execute(
+            'SELECT created_at, finished_at FROM requests WHERE created_at BETWEEN ? AND ? '
+            'ORDER BY created_at', (start, start + seconds)).fetchall()
+    total, covered_until = 0.0, start
+    for created, finished in rows:
+        finished = min(finished or start + seconds, start + seconds)
+        begin = max(created, covered_until)
+        if finished > begin:
+            total += finished - begin
+            covered_until = finished
+    return total, len(rows)
 
 
 def _server_status(sky_native, env):
@@ -70,13 +90,8 @@ def main():
             variants[(name, 'server')] = ([args.sky_native, *command], hot)
             variants[(name, 'cold')] = ([args.sky_native, *command], cold)
             variants[(name, 'sky')] = ([args.sky, *command], base)
-        for command, env in variants.values():  # warm caches
-            _time(command, env)
-        samples = {key: [] for key in variants}
-        for _ in range(args.runs):
-            for key, (command, env) in variants.items():
-                samples[key].append(_time(command, env))
-        medians = {key: statistics.median(s) for key, s in samples.items()}
+        samples = interleaved_runs(variants, args.runs)
+        medians = {key: median_seconds(s) for key, s in samples.items()}
         print(f'medians of {args.runs} interleaved runs, a local API server running')
         for name in COMMANDS:
             server, cold_time, sky = (medians[(name, v)] for v in ('server', 'cold', 'sky'))
@@ -84,6 +99,17 @@ def main():
             print(f'  {name:11} server {server * 1000:7.1f} ms   cold {cold_time * 1000:7.1f} ms'
                   f'   sky {sky * 1000:7.1f} ms   server/sky {server / sky:.3f} '
                   f'(goal <= {GOALS[name]:.3f}: {verdict})')
+        requests_db = f'{root}/home/.sky/api_server/requests.db'
+        print('status: the API server\'s own time (its requests, created to finished)')
+        for variant in ('server', 'cold', 'sky'):
+            runs = samples[('status', variant)]
+            waits = [_api_server_seconds(requests_db, start, seconds) for start, seconds in runs]
+            own = statistics.median(wait for wait, _ in waits)
+            total = median_seconds(runs)
+            print(f'  {variant:6} {total * 1000:7.1f} ms, of it the API server '
+                  f'{own * 1000:7.1f} ms ({own / total:.0%}; '
+                  f'{statistics.median(n for _, n in waits):.0f} requests a run), '
+                  f'the rest {(total - own) * 1000:7.1f} ms')
         status = _server_status(args.sky_native, hot) or ''
         rss = re.search(r'rss (\d+) MiB', status)
         startup = re.search(r'start-up ([\d.]+) s', status)

@@ -4,15 +4,8 @@ runs and the on/off ratio. Run with any Python:
 `python3 tests/bench/startup.py build/sky-native .venv/bin/sky [--runs N]`."""
 import argparse
 import os
-import statistics
-import subprocess
-import time
 
-
-def _time(command, env):
-    start = time.perf_counter()
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+from timing import interleaved_medians
 
 
 def main():
@@ -29,13 +22,7 @@ def main():
                                            {**base, 'SKYPILOT_USE_NATIVE': '0'}),
         'sky --help': ([args.sky, '--help'], base),
     }
-    for command, env in variants.values():  # warm the page cache
-        _time(command, env)
-    samples = {name: [] for name in variants}
-    for _ in range(args.runs):
-        for name, (command, env) in variants.items():
-            samples[name].append(_time(command, env))
-    medians = {name: statistics.median(s) for name, s in samples.items()}
+    medians = interleaved_medians(variants, args.runs)
     for name, median in medians.items():
         print(f'{name:32} median {median * 1000:8.1f} ms over {args.runs} runs')
     on = medians['sky-native --help (native on)']

@@ -113,17 +113,42 @@ def test_offline_outputs_are_not_empty(offline_results):
     assert b'Usage: sky' in offline_results[('help', 'sky')].stdout
 
 
+# Command lines SkyPilot's server runs through a shell, and the cloud CLIs
+# they start (gcloud is a shell script that starts a Python of its own on
+# its own script; aws a Python script), are other programs, not SkyPilot's
+# Python processes, which it starts as `sys.executable -m/-c ...`.
+_SHELLS = {'/usr/bin/dash', '/usr/bin/bash', '/bin/dash', '/bin/bash'}
+
+
+def _another_program(exe, command_line):
+    if exe in _SHELLS:
+        return True
+    script = command_line[1] if len(command_line) > 1 else ''
+    return (pathlib.Path(exe).name.startswith('python') and not script.startswith('-')
+            and pathlib.Path(script).is_file())
+
+
+def _exe(pid):
+    try:
+        return str(pathlib.Path(f'/proc/{pid}/exe').resolve())
+    except OSError:
+        return None
+
+
 def _server_processes(port):
-    """The API server on this port and its descendants: pid, exe, cmdline."""
+    """The API server on this port and its descendants (pid, exe, cmdline),
+    except what it runs through a shell."""
     info = []
-    for pid in cli_runner.api_server_pids(port):
-        for member in [pid] + cli_runner.descendants(pid):
-            try:
-                exe = str(pathlib.Path(f'/proc/{member}/exe').resolve())
-            except OSError:
-                continue
-            info.append({'pid': member, 'server': member == pid, 'exe': exe,
-                         'cmdline': cli_runner.cmdline(member)})
+    for server in cli_runner.api_server_pids(port):
+        todo = [server]
+        while todo:
+            member = todo.pop()
+            exe, command_line = _exe(member), cli_runner.cmdline(member)
+            if exe is None or _another_program(exe, command_line):
+                continue  # gone, or another program's command line
+            info.append({'pid': member, 'server': member == server, 'exe': exe,
+                         'cmdline': command_line})
+            todo += cli_runner.children(member)
     return info
 
 

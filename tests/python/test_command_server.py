@@ -12,7 +12,9 @@ import concurrent.futures
 import os
 import pathlib
 import re
+import resource
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -52,6 +54,14 @@ def _server_pid(env):
     found = re.search(rb'pid (\d+),[^\n]*\(this environment\)', status.stdout)
     assert found, status.describe()
     return int(found.group(1))
+
+
+def _state(pid):
+    """The process's state letter (R, S, T, Z, ...), None when it is gone."""
+    try:
+        return pathlib.Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[0]
+    except OSError:
+        return None
 
 
 def _alive(pid):
@@ -175,6 +185,32 @@ def test_package_upgrade_retires_the_server(tmp_path):
         cli_runner.stop_servers(env)
 
 
+def test_only_importable_names_beside_the_binary_count(tmp_path):
+    """The binary's directory is the server's sys.path[0]: a log or a
+    temporary file a build writes there leaves the server as it is; a
+    module that an import would find there retires it."""
+    binary_dir = tmp_path / 'bin'
+    binary_dir.mkdir()
+    binary = binary_dir / 'sky-native'
+    shutil.copy2(SKY_NATIVE, binary)
+    env = _env(tmp_path)
+    run = lambda: cli_runner.run([str(binary), '--version'], env, trace_server=True)  # noqa: E731
+    try:
+        run()  # cold: starts the server of this binary
+        assert _wait(lambda: b'(this environment)' in cli_runner.run(
+            [str(binary), '--native-server', 'status'], env, trace_server=False).stdout)
+        assert run().server_trace == 'hit'
+        (binary_dir / '.ninja_log').write_text('# ninja log v5\n')
+        (binary_dir / 'build.ninja.tmp').write_text('')
+        (binary_dir / 'CMakeCache.txt').write_text('')
+        assert run().server_trace == 'hit'
+        (binary_dir / 'newmodule.py').write_text('')
+        result = run()
+        assert result.server_trace == 'miss: mismatch stale packages', result.server_trace
+    finally:
+        cli_runner.run([str(binary), '--native-server', 'stop'], env, trace_server=False)
+
+
 def test_config_edit_retires_the_server(own_server):
     env = own_server
     old_pid = _server_pid(env)
@@ -225,10 +261,10 @@ def test_another_uid_is_refused(served):
                 'conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n'
                 'conn.settimeout(30)\n'
                 f'conn.connect({path!r})\n'
-                "conn.sendall(struct.pack('<I', 1) + b'S')\n"
                 'try:\n'
+                "    conn.sendall(struct.pack('<I', 1) + b'S')\n"
                 '    sys.stdout.write(repr(conn.recv(4096)))\n'
-                'except ConnectionResetError:\n'
+                'except (ConnectionResetError, BrokenPipeError):\n'
                 "    sys.stdout.write('reset')\n")
         other = subprocess.run([cli_runner.SYSTEM_PYTHON, '-c', code], capture_output=True,
                                user=65534, group=65534, timeout=60, check=False)
@@ -237,7 +273,8 @@ def test_another_uid_is_refused(served):
             directory.chmod(mode)
     assert other.returncode == 0, other.stderr
     # Connected, then hung up on without a word (a reset when the request
-    # was still unread).
+    # was still unread, a broken pipe when the server hung up before it was
+    # sent).
     assert other.stdout in (b"b''", b'reset'), other.stdout
     assert _run(['--version'], served).server_trace == 'hit'
 
@@ -311,6 +348,45 @@ def test_signals_reach_the_command_as_cold(served, signal_number):
     assert outcomes[1] == outcomes[0]
 
 
+def _limits_and_nice(pid):
+    """The open-files and core-size lines of /proc/PID/limits, and the nice
+    value."""
+    limits = [line for line in pathlib.Path(f'/proc/{pid}/limits').read_text().splitlines()
+              if line.startswith(('Max open files', 'Max core file size'))]
+    return limits, int(pathlib.Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[16])
+
+
+def test_resource_limits_and_nice_are_the_clients(served):
+    """`ulimit` and `nice` of the client hold for the command as they hold
+    for a cold one."""
+    def lowered():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (300, 400))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        os.nice(3)
+
+    seen = []
+    for env in ({**served, 'SKY_NATIVE_SERVER': '0'}, served):
+        client = subprocess.Popen([SKY_NATIVE, *PROMPT_COMMAND], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                                  preexec_fn=lowered)
+        try:
+            seen_prompt = b''
+            while PROMPT not in seen_prompt:
+                ready, _, _ = select.select([client.stdout], [], [], 120)
+                assert ready
+                seen_prompt += os.read(client.stdout.fileno(), 4096)
+            commands = _command_pids(_server_pid(served)) if env is served else [client.pid]
+            assert len(commands) == 1, commands
+            seen.append(_limits_and_nice(commands[0]))
+        finally:
+            client.kill()
+            client.communicate(timeout=60)
+    assert seen[1] == seen[0]
+    assert any('300' in line for line in seen[0][0]) and seen[0][1] >= 3
+    # The server's own are untouched.
+    assert _limits_and_nice(_server_pid(served)) != seen[0]
+
+
 def test_concurrent_commands(served):
     commands = [['--help'], ['status', '--help'], ['-v'], ['no-such-command'],
                 ['launch', '--help'], ['api', '--help']] * 2
@@ -335,3 +411,254 @@ def test_status_and_stop(own_server):
     assert not list((pathlib.Path(own_server['XDG_RUNTIME_DIR']) / 'sky-native').glob('*.sock'))
     status = cli_runner.run([SKY_NATIVE, '--native-server', 'status'], own_server)
     assert b'no server for this environment' in status.stdout
+
+
+# -- on a terminal: what a user at a shell does --
+
+# A job-control shell of one job: the terminal on fd 0 becomes the
+# controlling terminal of this session, argv runs as its foreground job
+# (a process group of its own, as a shell runs a job), each change of the
+# job is a line on the report fd, and a line on the resume fd resumes a
+# stopped job in the foreground with killpg, as `fg` does.
+_JOB_SHELL = r'''
+import fcntl, os, signal, sys, termios
+report_fd, resume_fd, argv = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+pid = os.fork()
+if pid == 0:
+    os.setpgid(0, 0)
+    os.tcsetpgrp(0, os.getpid())
+    signal.signal(signal.SIGTTOU, signal.SIG_DFL)
+    os.execv(argv[0], argv)
+try:
+    os.setpgid(pid, pid)
+except OSError:
+    pass  # the job did it first
+report, resume = os.fdopen(report_fd, 'w', buffering=1), os.fdopen(resume_fd)
+report.write(f'job {pid}\n')
+while True:
+    _, status = os.waitpid(pid, os.WUNTRACED)
+    if os.WIFSTOPPED(status):
+        os.tcsetpgrp(0, os.getpgrp())
+        report.write(f'stopped {os.WSTOPSIG(status)}\n')
+        resume.readline()
+        os.tcsetpgrp(0, pid)
+        os.killpg(pid, signal.SIGCONT)
+        report.write('continued\n')
+    else:
+        report.write(f'exit {os.waitstatus_to_exitcode(status)}\n')
+        break
+'''
+
+# Run by every Python process of the terminal tests (PYTHONPATH): on
+# SIGWINCH, the width of the terminal on stderr as the process sees it.
+_WINCH_PROBE = '''import os, signal
+
+
+def _report_width(signal_number, frame):
+    del signal_number, frame
+    os.write(2, f'<winch {os.get_terminal_size(2).columns}>'.encode())
+
+
+signal.signal(signal.SIGWINCH, _report_width)
+'''
+
+
+def _set_size(fd, columns, rows=24):
+    import fcntl  # pylint: disable=import-outside-toplevel
+    import termios  # pylint: disable=import-outside-toplevel
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', rows, columns, 0, 0))
+
+
+class _Terminal:
+    """sky-native ARGS as the foreground job of a shell on a new pty. The
+    transcript is everything the terminal showed (the job's stdout and
+    stderr, and the echo of what was typed)."""
+
+    def __init__(self, args, env, columns=80):
+        self.master, slave = os.openpty()
+        _set_size(slave, columns)
+        report_read, report_write = os.pipe()
+        resume_read, self.resume = os.pipe()
+        self.trace = os.path.join(env['HOME'], f'trace-{time.time_ns()}')
+        self.shell = subprocess.Popen(
+            [cli_runner.SYSTEM_PYTHON, '-c', _JOB_SHELL, str(report_write), str(resume_read),
+             SKY_NATIVE, *args], stdin=slave, stdout=slave, stderr=slave,
+            env={**env, 'SKY_NATIVE_SERVER_LOG': self.trace}, start_new_session=True,
+            pass_fds=(report_write, resume_read))
+        for fd in (slave, report_write, resume_read):
+            os.close(fd)
+        self.reports = os.fdopen(report_read)
+        self.transcript = b''
+        self.job = int(self.report().split()[1])
+
+    def report(self):
+        ready, _, _ = select.select([self.reports], [], [], 120)
+        assert ready, f'the job shell said nothing: {self.transcript!r}'
+        return self.reports.readline().strip()
+
+    def read_until(self, marker, timeout=120):
+        deadline = time.time() + timeout
+        while marker not in self.transcript:
+            ready, _, _ = select.select([self.master], [], [], max(0.0, deadline - time.time()))
+            assert ready, f'{marker!r} never came: {self.transcript!r}'
+            try:
+                chunk = os.read(self.master, 4096)
+            except OSError:  # EIO: every end of the terminal closed
+                chunk = b''
+            assert chunk, f'the terminal closed before {marker!r}: {self.transcript!r}'
+            self.transcript += chunk
+
+    def type(self, data):
+        os.write(self.master, data)
+
+    def resume_job(self):
+        os.write(self.resume, b'fg\n')
+
+    def finish(self):
+        """Waits for the job's end; (how it ended, transcript, trace)."""
+        ending = self.report()
+        while not ending.startswith('exit'):
+            ending = self.report()
+        self.shell.wait(timeout=60)
+        while True:
+            ready, _, _ = select.select([self.master], [], [], 5)
+            if not ready:
+                break
+            try:
+                chunk = os.read(self.master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            self.transcript += chunk
+        os.close(self.master)
+        os.close(self.resume)
+        self.reports.close()
+        trace = pathlib.Path(self.trace)
+        text = trace.read_text().strip() if trace.exists() else ''
+        trace.unlink(missing_ok=True)
+        return ending, self.transcript, text
+
+
+@pytest.fixture(scope='module')
+def terminal_env(tmp_path_factory):
+    """A server for an environment whose processes report SIGWINCH, and the
+    API server log `sky api logs --server-logs` streams (with `tail -f`)."""
+    root = tmp_path_factory.mktemp('terminal')
+    probe = root / 'probe'
+    probe.mkdir()
+    (probe / 'sitecustomize.py').write_text(_WINCH_PROBE)
+    env = _env(root, PYTHONPATH=str(probe))
+    env.pop('COLUMNS', None)
+    env.pop('LINES', None)
+    log = _log_of(env)
+    log.parent.mkdir(parents=True)
+    cli_runner.ensure_server(env)
+    yield env, log
+    cli_runner.stop_servers(env)
+
+
+STREAM_COMMAND = ['api', 'logs', '--server-logs']
+
+
+def _log_of(env):
+    """The local API server's log, which STREAM_COMMAND follows."""
+    return pathlib.Path(env['HOME']) / '.sky' / 'api_server' / 'server.log'
+
+
+def _both_ways(env, drive, args=STREAM_COMMAND, columns=80):
+    """drive(terminal) run against a cold sky-native and one served by the
+    command server, each streaming a log that holds just its first line;
+    returns their (ending, transcript) after checking the served one was
+    served."""
+    outcomes = []
+    for mode in ('0', '1'):
+        _log_of(env).write_text('first line\n')
+        terminal = _Terminal(args, {**env, 'SKY_NATIVE_SERVER': mode}, columns)
+        drive(terminal)
+        ending, transcript, trace = terminal.finish()
+        assert trace == ('hit' if mode == '1' else ''), (trace, transcript)
+        outcomes.append((ending, transcript))
+    return outcomes
+
+
+def _stream_a_line(terminal, log, text):
+    with log.open('a') as out:
+        out.write(text + '\n')
+    terminal.read_until(text.encode() + b'\r\n')
+
+
+def _no_commands_left(env):
+    server_pid = _server_pid(env)
+    return _wait(lambda: not cli_runner.descendants(server_pid), timeout=30)
+
+
+def test_terminal_width_is_the_clients(terminal_env):
+    env, _ = terminal_env
+    helps = {}
+    for columns in (60, 100):
+        cold, hot = _both_ways(env, lambda t: t.read_until(b'Commands:'), ['--help'], columns)
+        assert hot == cold
+        assert cold[0] == 'exit 0'
+        helps[columns] = cold[1]
+    assert helps[60] != helps[100]  # click wraps the help to the terminal
+
+
+@pytest.mark.parametrize('key, ending', [(b'\x03', None), (b'\x1c', 'exit -3')])
+def test_ctrl_c_and_ctrl_backslash_during_streaming(terminal_env, key, ending):
+    """Ctrl-C (SIGINT) and Ctrl-\\ (SIGQUIT) typed while a command streams
+    (`sky api logs` running `tail -f`): the terminal sends them to the whole
+    foreground job, the command and its tail, and the end is a cold run's."""
+    env, log = terminal_env
+
+    def drive(terminal):
+        terminal.read_until(b'first line\r\n')
+        _stream_a_line(terminal, log, f'streamed {key!r}')
+        terminal.type(key)
+
+    cold, hot = _both_ways(env, drive)
+    assert hot == cold
+    if ending is not None:
+        assert cold[0] == ending
+    assert _no_commands_left(env)  # the tail got the signal too
+
+
+def test_ctrl_z_then_fg_during_streaming(terminal_env):
+    """Ctrl-Z stops the job (the client and, through the server, the command
+    and its tail); `fg` resumes them all and the stream goes on."""
+    env, log = terminal_env
+    stopped = []
+
+    def drive(terminal):
+        terminal.read_until(b'first line\r\n')
+        terminal.type(b'\x1a')
+        assert terminal.report() == f'stopped {signal.SIGTSTP}'
+        server_pid = _server_pid(env)
+        job = [terminal.job, *cli_runner.descendants(terminal.job),
+               *cli_runner.descendants(server_pid)]
+        stopped.append(_wait(lambda: all(_state(pid) in ('T', None) for pid in job)))
+        terminal.resume_job()
+        assert terminal.report() == 'continued'
+        _stream_a_line(terminal, log, 'after fg')
+        terminal.type(b'\x03')
+
+    cold, hot = _both_ways(env, drive)
+    assert stopped == [True, True]
+    assert hot == cold
+
+
+def test_window_resize_reaches_the_command(terminal_env):
+    """A resized terminal (SIGWINCH to the foreground job): the command gets
+    the signal and sees the new width."""
+    env, _ = terminal_env
+
+    def drive(terminal):
+        terminal.read_until(b'first line\r\n')
+        _set_size(terminal.master, 57)
+        terminal.read_until(b'<winch 57>')
+        terminal.type(b'\x03')
+
+    cold, hot = _both_ways(env, drive)
+    assert hot == cold

@@ -6,7 +6,8 @@
 // bytes. Over a Unix stream socket; a request frame carries the client's
 // stdin, stdout and stderr as SCM_RIGHTS with its first byte.
 //
-// Client -> server:  'R' key, cwd, umask (octal), argc, argv..., env...  (+3 fds)
+// Client -> server:  'R' key, cwd, umask (octal), resource limits, nice value,
+//                    argc, argv..., env...  (+4 fds: stdio, the cwd)
 //                    'S' (status)   'Q' (stop)
 // Server -> client:  'M' reason, respawn ("1": start a fresh server)
 //                    'P' pid (the command's process; its process group too)
