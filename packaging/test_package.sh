@@ -204,8 +204,9 @@ if [[ -d $DIST/oci ]]; then
 fi
 
 # -- 4. the .deb, unpacked into an empty root ----------------------------------
-DEB=$(ls "$DIST"/sky-native_*.deb "$DIST"/sky-native-*.deb 2>/dev/null | head -1)
-[[ -n $DEB ]] || fail "no .deb in $DIST"
+debs=("$DIST"/sky-native_*_amd64.deb)
+DEB=${debs[0]}
+[[ -f $DEB ]] || fail "no .deb in $DIST"
 DROOT=$WORK/deb-root
 make_root "$DROOT"
 dpkg -x "$DEB" "$DROOT"
