@@ -60,6 +60,9 @@ def main():
     parser.add_argument('--no-pyinstaller', action='store_true')
     parser.add_argument('--runs', type=int, default=RUNS)
     args = parser.parse_args()
+    # Absolute: a relative SKY_NATIVE_CACHE_DIR is ignored (the first start
+    # would then be a warm one from ~/.cache).
+    args.work = os.path.abspath(args.work)
     single = os.path.join(args.dist, 'sky-native')
     mib = 1 << 20
     print('sizes:')
