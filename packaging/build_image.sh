@@ -14,7 +14,8 @@
 #
 # usage: build_image.sh SINGLE_FILE WORK_DIR OUT_LAYOUT
 set -euo pipefail
-FILE=$1 WORK=$2 OUT=$3
+# Absolute: a relative SKY_NATIVE_CACHE_DIR is ignored (as XDG says).
+FILE=$(realpath "$1") WORK=$(realpath -m "$2") OUT=$(realpath -m "$3")
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$(dirname "$0")" log -1 --format=%ct)}
 CREATED=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
@@ -43,6 +44,8 @@ mkdir -p "$ROOT/dev/shm"
 install -m 0755 "$FILE" "$ROOT/usr/bin/sky-native"
 mkdir -p "$ROOT/opt/sky-native"
 SKY_NATIVE_CACHE_DIR=$ROOT/opt/sky-native "$ROOT/usr/bin/sky-native" --version >/dev/null
+# The copy must be the image's, not one in a fallback of the build machine.
+ls -d "$ROOT"/opt/sky-native/[0-9]*-* >/dev/null || { echo "not unpacked into $ROOT/opt/sky-native" >&2; exit 1; }
 rm -f "$ROOT/opt/sky-native/.lock"
 find "$ROOT" -depth -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 

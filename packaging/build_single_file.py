@@ -33,9 +33,18 @@ TEST_DIRS = {'test', 'tests', 'idle_test'}
 # CPython's own test modules.
 STDLIB_SKIP = {'config-3.11-x86_64-linux-gnu', 'tkinter', 'turtledemo', 'idlelib',
                'site-packages', 'dist-packages'}
-DYNLOAD_SKIP = re.compile(r'^(_test|_xxtest|xxlimited|_ctypes_test)')
-# Other platforms' binaries.
-FOREIGN = re.compile(r'(\.exe|\.dll|\.dylib|\.pyd)$', re.I)
+# Extension modules nothing here imports, and the libraries only they
+# load (libtirpc and Kerberos for nis, Berkeley DB for _dbm, readline), or
+# CPython's own test modules.
+DYNLOAD_SKIP = re.compile(r'^(_test|_xxtest|xxlimited|_ctypes_test|nis|_dbm|_gdbm|readline|'
+                          r'ossaudiodev)[.]')
+# Other platforms' binaries; sources, headers and type stubs of compiled
+# or typed packages (never read at run time).
+FOREIGN = re.compile(r'(\.exe|\.dll|\.dylib|\.pyd|\.pyi|\.pyx|\.pxd|\.c|\.cpp|\.h|\.hpp)$',
+                     re.I)
+# Top-level folders of site-packages that are no Python package: npm
+# modules a wheel (casbin) ships by mistake.
+SITE_SKIP = {'node_modules'}
 PULP_CBC = 'pulp/solverdir/cbc'
 # glibc's own libraries: every host has them.
 GLIBC = re.compile(r'^(linux-vdso\.so\.1|ld-linux-x86-64\.so\.2|lib(c|m|dl|pthread|rt|util|'
@@ -99,17 +108,32 @@ def ldd(path):
     return deps
 
 
+def elf_files(tree):
+    for directory, _, files in os.walk(tree):
+        for name in files:
+            path = os.path.join(directory, name)
+            if not os.path.islink(path) and is_elf(path):
+                yield path
+
+
+def strip_debug_info(tree):
+    """Many wheels ship their extension modules with DWARF debug info (uvloop's
+    loop.so is 13 MB, 2 MB without): removed, symbols kept. Before any
+    patchelf of ours."""
+    with_debug = [p for p in elf_files(tree)
+                  if '.debug_info' in subprocess.run(['readelf', '-S', '-W', p],
+                                                     capture_output=True, text=True,
+                                                     check=True).stdout]
+    if with_debug:
+        run('strip', '--strip-debug', *with_debug)
+
+
 def bundle_shared_libraries(tree):
     """Copies every non-glibc library an ELF file loads from outside the
     tree into lib/native/ and points the file's RUNPATH there."""
     native = os.path.join(tree, 'lib/native')
     os.makedirs(native, exist_ok=True)
-    pending = []
-    for directory, _, files in os.walk(tree):
-        for name in files:
-            path = os.path.join(directory, name)
-            if not os.path.islink(path) and is_elf(path):
-                pending.append(path)
+    pending = list(elf_files(tree))
     done = set()
     while pending:
         path = pending.pop()
@@ -150,13 +174,14 @@ def build_tree(venv, tree):
     cbc_keep = f'{PULP_CBC}/linux/i64'
 
     def skip_site_dir(d):
-        if os.path.basename(d) in TEST_DIRS:
+        if os.path.basename(d) in TEST_DIRS or d in SITE_SKIP:
             return True
         return d.startswith(PULP_CBC + '/') and not (cbc_keep.startswith(d) or
                                                      d.startswith(cbc_keep))
 
     copy_tree(site, os.path.join(tree, 'lib/python3/dist-packages'), skip_site_dir,
               lambda f: FOREIGN.search(f) is not None)
+    strip_debug_info(tree)
     bundle_shared_libraries(tree)
     # Compile failures are files that were never meant to be imported (2to3
     # fixture data and templates): they stay source only, as in the venv.
@@ -189,9 +214,11 @@ def write_single_file(launcher, tree, out, level, threads):
     build_id = hashlib.sha256(manifest).hexdigest()
     os.makedirs(os.path.dirname(out), exist_ok=True)
     partial = out + '.partial'
-    with open(partial, 'wb') as f:
-        with open(launcher, 'rb') as l:
-            shutil.copyfileobj(l, f)
+    # The launcher without its static symbol table (2 MB of the 14 MB):
+    # its dynamic symbols, all that anything looks up, stay.
+    run('strip', '--strip-all', '-o', partial, launcher)
+    with open(partial, 'r+b') as f:
+        f.seek(0, os.SEEK_END)
         offset = f.tell()
         f.flush()
         zstd = subprocess.Popen(['zstd', '-q', f'-{level}', f'-T{threads}', '--long=27', '-c'],

@@ -43,7 +43,10 @@ def pyinstaller_build(work, requirements):
     with open(entry, 'w', encoding='utf-8') as f:
         f.write('from sky.cli import cli\ncli()\n')
     subprocess.run([os.path.join(venv, 'bin/pyinstaller'), '--onefile', '--name', 'sky',
-                    '--collect-all', 'sky', '--distpath', os.path.dirname(out), '--workpath',
+                    '--collect-all', 'sky',
+                    # passlib loads its handlers by name: without this the
+                    # file fails at `import sky`.
+                    '--collect-submodules', 'passlib', '--distpath', os.path.dirname(out), '--workpath',
                     os.path.join(work, 'pyinstaller/build'), '--specpath',
                     os.path.join(work, 'pyinstaller'), entry], check=True)
     return out
@@ -54,9 +57,12 @@ def main():
     parser.add_argument('--dist', required=True)
     parser.add_argument('--sky', required=True)
     parser.add_argument('--work', required=True)
-    parser.add_argument('--requirements', default='packaging/runtime-requirements.txt')
     parser.add_argument('--no-pyinstaller', action='store_true')
+    parser.add_argument('--runs', type=int, default=RUNS)
     args = parser.parse_args()
+    # Absolute: a relative SKY_NATIVE_CACHE_DIR is ignored (the first start
+    # would then be a warm one from ~/.cache).
+    args.work = os.path.abspath(args.work)
     single = os.path.join(args.dist, 'sky-native')
     mib = 1 << 20
     print('sizes:')
@@ -71,30 +77,39 @@ def main():
             args.work, os.path.join(args.work, 'runtime-requirements.txt'))
         print(f'  {"PyInstaller --onefile":40} {size(pyinstaller) / mib:8.1f} MiB')
 
-    first = []
-    for _ in range(3):
-        cache = tempfile.mkdtemp(dir=args.work)
-        env = dict(os.environ, SKY_NATIVE_CACHE_DIR=cache)
-        first.append(timed([single, '--help'], env))
-        shutil.rmtree(cache)
-    print(f'first start, sky-native --help (unpack): {statistics.median(first):.2f} s')
-
-    cache = tempfile.mkdtemp(dir=args.work)
-    env = dict(os.environ, SKY_NATIVE_CACHE_DIR=cache)
-    timed([single, '--help'], env)
-    commands = {'sky-native': ([single, '--help'], env), 'sky': ([args.sky, '--help'], None)}
+    print(f'load average before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} CPUs')
+    # One round: a first start of the single file (a new, empty cache), a
+    # warm start (a cache unpacked before the rounds), sky, PyInstaller
+    # (which unpacks into /tmp on every run).
+    warm_cache = tempfile.mkdtemp(dir=args.work)
+    warm_env = dict(os.environ, SKY_NATIVE_CACHE_DIR=warm_cache)
+    timed([single, '--help'], warm_env)
+    commands = {'sky': lambda: timed([args.sky, '--help']),
+                'sky-native first': lambda: first_start(single, args.work),
+                'sky-native warm': lambda: timed([single, '--help'], warm_env)}
     if pyinstaller:
-        commands['pyinstaller'] = ([pyinstaller, '--help'], None)
+        timed([pyinstaller, '--help'])
+        commands['pyinstaller'] = lambda: timed([pyinstaller, '--help'])
     times = {name: [] for name in commands}
-    for _ in range(RUNS):
-        for name, (command, command_env) in commands.items():
-            times[name].append(timed(command, command_env))
-    shutil.rmtree(cache)
+    for _ in range(args.runs):
+        for name, run in commands.items():
+            times[name].append(run())
+    shutil.rmtree(warm_cache)
     sky = statistics.median(times['sky'])
-    print(f'warm start, --help, median of {RUNS} interleaved runs:')
+    print(f'--help, medians of {args.runs} interleaved runs (min-max):')
     for name, values in times.items():
         median = statistics.median(values)
-        print(f'  {name:12} {median:.3f} s  ({median / sky:.2f}x sky)')
+        print(f'  {name:18} {median:7.3f} s  {median / sky:5.2f}x sky'
+              f'  ({min(values):.3f}-{max(values):.3f})')
+    print(f'load average after: {os.getloadavg()[0]:.2f} (1 min)')
+
+
+def first_start(single, work):
+    cache = tempfile.mkdtemp(dir=work)
+    try:
+        return timed([single, '--help'], dict(os.environ, SKY_NATIVE_CACHE_DIR=cache))
+    finally:
+        shutil.rmtree(cache)
 
 
 if __name__ == '__main__':

@@ -184,9 +184,11 @@ std::vector<std::string> cache_roots(const CacheEnvironment& environment) {
   if (usable(environment.xdg_runtime_dir)) {
     roots.push_back(*environment.xdg_runtime_dir + "/sky-native");
   }
-  roots.push_back("/tmp/sky-native-" + std::to_string(environment.uid));
+  roots.push_back(private_fallback_root(environment.uid));
   return roots;
 }
+
+std::string private_fallback_root(unsigned uid) { return "/tmp/sky-native-" + std::to_string(uid); }
 
 std::string copy_name(const std::string& version, const std::string& build_id) {
   return version + "-" + build_id.substr(0, kBuildIdDigits);
@@ -209,8 +211,9 @@ std::string unusable_root_reason(const std::string& root, unsigned uid) {
   }
   struct stat st {};
   if (::lstat(root.c_str(), &st) != 0) return std::strerror(errno);
-  if (starts_with(root, "/tmp/")) {
-    // A shared directory: only our own private one will do.
+  if (root == private_fallback_root(uid)) {
+    // A name anyone can take in a shared directory: only our own private
+    // one will do. A root the user names (SKY_NATIVE_CACHE_DIR) is theirs.
     if (!S_ISDIR(st.st_mode) || st.st_uid != uid || (st.st_mode & 077U) != 0) {
       return "not a directory of mode 0700 owned by uid " + std::to_string(uid);
     }

@@ -173,6 +173,7 @@ TEST_CASE("cache roots follow the documented order", "[packaging]") {
   environment.home = "/home/u";
   CHECK(cache_roots(environment) ==
         std::vector<std::string>{"/home/u/.cache/sky-native", "/tmp/sky-native-1000"});
+  CHECK(cache_roots(environment).back() == private_fallback_root(1000));
   environment.xdg_cache_home = "relative/ignored";
   environment.xdg_runtime_dir = "/run/user/1000";
   CHECK(cache_roots(environment) == std::vector<std::string>{"/home/u/.cache/sky-native",
@@ -183,6 +184,58 @@ TEST_CASE("cache roots follow the documented order", "[packaging]") {
   environment.sky_native_cache_dir = "/opt/cache";
   CHECK(cache_roots(environment)[0] == "/opt/cache");
   CHECK(copy_name("0.1.0", std::string(64, 'a')) == "0.1.0-aaaaaaaaaaaaaaaa");
+}
+
+TEST_CASE("ensure_copy: the preferred root wins over a fallback's copy when usable",
+          "[packaging]") {
+  TempDir dir;
+  // SKY_NATIVE_CACHE_DIR under /tmp, made by someone's mkdir (mode 0755),
+  // while the fallback already holds a copy of the same build.
+  CacheEnvironment environment;
+  environment.uid = ::getuid();
+  environment.sky_native_cache_dir = dir.path() + "/chosen";
+  REQUIRE(::mkdir(environment.sky_native_cache_dir->c_str(), 0755) == 0);
+  std::vector<std::string> roots = cache_roots(environment);
+  REQUIRE(roots.front() == *environment.sky_native_cache_dir);
+  std::string fallback = dir.path() + "/fallback";
+  REQUIRE(::mkdir(fallback.c_str(), 0700) == 0);
+  REQUIRE(::mkdir((fallback + "/v-1").c_str(), 0755) == 0);
+  roots.back() = fallback;  // stands for /tmp/sky-native-<uid>
+  CHECK(unusable_root_reason(roots.front(), environment.uid).empty());
+  int writes = 0;
+  auto write = [&writes](const std::string& directory) {
+    ++writes;
+    write_file(directory + "/file", "content");
+  };
+  auto ok = [](const std::string&) { return std::vector<std::string>{}; };
+  CHECK(ensure_copy(roots, "v-1", environment.uid, write, ok, nullptr) == roots.front() + "/v-1");
+  CHECK(writes == 1);
+  // Warm: the preferred root's copy, without writing again.
+  CHECK(ensure_copy(roots, "v-1", environment.uid, write, ok, nullptr) == roots.front() + "/v-1");
+  CHECK(writes == 1);
+  // A preferred root that cannot hold a copy (a file in the way): the
+  // fallback's copy is used.
+  std::string blocked = dir.path() + "/blocked";
+  write_file(blocked, "");
+  CHECK_FALSE(unusable_root_reason(blocked + "/cache", environment.uid).empty());
+  CHECK(ensure_copy({blocked + "/cache", fallback}, "v-1", environment.uid, write, ok, nullptr) ==
+        fallback + "/v-1");
+  CHECK(writes == 1);
+}
+
+TEST_CASE("only the /tmp fallback must be private to the user", "[packaging]") {
+  // A uid nobody has: its fallback made by someone else, world-readable.
+  const unsigned stranger = 3999999999U;
+  std::string fallback = private_fallback_root(stranger);
+  CHECK(fallback == "/tmp/sky-native-3999999999");
+  ::rmdir(fallback.c_str());
+  REQUIRE(::mkdir(fallback.c_str(), 0755) == 0);
+  CHECK_FALSE(unusable_root_reason(fallback, stranger).empty());
+  ::rmdir(fallback.c_str());
+  TempDir dir;
+  std::string chosen = dir.path() + "/shared";
+  REQUIRE(::mkdir(chosen.c_str(), 0755) == 0);
+  CHECK(unusable_root_reason(chosen, ::getuid()).empty());
 }
 
 TEST_CASE("ensure_copy: parallel first runs unpack once", "[packaging]") {

@@ -36,6 +36,10 @@ CacheEnvironment current_cache_environment();
 /// or empty values are ignored, as the XDG specification says.
 std::vector<std::string> cache_roots(const CacheEnvironment& environment);
 
+/// The last fallback, /tmp/sky-native-<uid>: the only root that must be a
+/// directory of mode 0700 owned by the user (anyone can create it first).
+std::string private_fallback_root(unsigned uid);
+
 /// The directory name of a copy: "<version>-<build id, 16 hex digits>".
 std::string copy_name(const std::string& version, const std::string& build_id);
 
@@ -49,8 +53,8 @@ using CopyWriter = std::function<void(const std::string& directory)>;
 using CopyVerifier = std::function<std::vector<std::string>(const std::string& directory)>;
 
 /// Why a root cannot hold a new copy ("" when it can): it cannot be created
-/// or written, is mounted read-only or noexec, or (for the /tmp fallback) is
-/// not a directory of mode 0700 owned by this user.
+/// or written, is mounted read-only or noexec, or (private_fallback_root
+/// only) is not a directory of mode 0700 owned by this user.
 std::string unusable_root_reason(const std::string& root, unsigned uid);
 
 /// The complete copy `name` in the first root that holds it or can hold it
