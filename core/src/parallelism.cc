@@ -100,6 +100,15 @@ std::int64_t estimate_fd_for_directory(const std::string& path) {
   return static_cast<std::int64_t>(count) * 5;
 }
 
+std::int64_t fd_per_rsync(const std::vector<std::optional<std::string>>& sources) {
+  std::int64_t result = 5;
+  for (const std::optional<std::string>& source : sources) {
+    if (!source || !is_directory(*source)) continue;
+    result = std::max(result, static_cast<std::int64_t>(count_directory_entries(*source)) * 5);
+  }
+  return result;
+}
+
 std::int64_t max_workers_for_file_mounts(long fd_limit, std::int64_t fd_per_rsync,
                                          long long num_threads) {
   if (fd_per_rsync <= 0) throw std::invalid_argument("fd_per_rsync must be positive");
