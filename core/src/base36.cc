@@ -124,13 +124,4 @@ std::string to_base36(const std::vector<std::uint32_t>& magnitude) {
   return std::string(reversed.rbegin(), reversed.rend());
 }
 
-std::string base36_encode(std::u32string_view hex_str) {
-  std::optional<HexLiteral> literal = parse_hex_literal(hex_str);
-  if (!literal) throw std::invalid_argument("invalid literal for int() with base 16");
-  if (literal->negative && !literal->is_zero()) {
-    throw std::invalid_argument("base36_encode() does not accept a negative value");
-  }
-  return to_base36(literal->magnitude);
-}
-
 }  // namespace sky::core

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "sky/core/errors.h"
+#include "sky/core/python_float.h"
 
 namespace sky::core {
 
@@ -22,14 +23,7 @@ std::optional<long> os_cpu_count() {
 }
 
 bool is_kubernetes_ascii(std::string_view ascii) {
-  constexpr std::string_view kName = "kubernetes";
-  if (ascii.size() != kName.size()) return false;
-  for (std::size_t i = 0; i < kName.size(); ++i) {
-    char c = ascii[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != kName[i]) return false;
-  }
-  return true;
+  return equals_ascii_lowercase(ascii, "kubernetes");
 }
 
 long long get_parallel_threads(std::optional<long> cpu_count, bool kubernetes) {
