@@ -93,7 +93,7 @@ std::size_t InputFile::read(char* buffer, std::size_t size) {
                     [&](std::size_t done) { return ::read(fd_, buffer + done, size - done); });
 }
 
-std::optional<std::string> read_whole_file(const std::string& path) {
+std::optional<std::string> read_whole_file(const std::string& path, bool one_record) {
   int fd = open_for_reading(path);
   if (fd < 0) return std::nullopt;
   std::string contents;
@@ -109,6 +109,7 @@ std::optional<std::string> read_whole_file(const std::string& path) {
     }
     if (got == 0) break;
     contents.append(buffer, static_cast<std::size_t>(got));
+    if (one_record && static_cast<std::size_t>(got) < sizeof buffer) break;
   }
   ::close(fd);
   return contents;

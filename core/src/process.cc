@@ -27,7 +27,7 @@ std::optional<std::string> proc_stat_state(std::string_view stat) {
 
 std::optional<bool> is_zombie(long long pid, const std::string& proc_root) {
   std::optional<std::string> stat =
-      read_whole_file(proc_root + "/" + std::to_string(pid) + "/stat");
+      read_whole_file(proc_root + "/" + std::to_string(pid) + "/stat", /*one_record=*/true);
   if (!stat) return std::nullopt;
   std::optional<std::string> state = proc_stat_state(*stat);
   if (!state) return std::nullopt;

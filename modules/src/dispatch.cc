@@ -10,13 +10,8 @@ namespace sky_native {
 namespace py = pybind11;
 namespace {
 
-std::array<Function, kFunctionCount>& functions() {
-  static auto* all = new std::array<Function, kFunctionCount>();  // leaked: see Function
-  return *all;
-}
-
 Function& by_name(const std::string& name) {
-  for (Function& f : functions()) {
+  for (Function& f : functions) {
     if (f.name != nullptr && name == f.name) return f;
   }
   throw py::key_error("no native function " + name);
@@ -59,9 +54,9 @@ const char* keep(const std::string& text) {
 
 }  // namespace
 
-Function& function(FunctionId id) { return functions()[static_cast<std::size_t>(id)]; }
+std::array<Function, kFunctionCount> functions;
 
-bool Function::dependencies_intact() {
+bool Function::owners_intact() {
   for (Owner& owner : owners) {
     if (owner.dict != nullptr && dict_version(owner.dict) == owner.seen_version) continue;
     for (const Dependency& dependency : owner.dependencies) {
@@ -103,7 +98,7 @@ void add_functions(py::module_& m, const std::array<EntryPoint, kFunctionCount>&
   }
   for (std::size_t i = 0; i < kFunctionCount; ++i) {
     py::handle spec = described[i];
-    Function& f = functions()[i];
+    Function& f = functions[i];
     f.name = keep(py::str(spec.attr("name")));
     py::tuple parameters = spec.attr("parameters");
     if (parameters.size() != entry_points[i].parameter_count) {

@@ -70,14 +70,22 @@ struct Function {
 
   /// True when every recorded dependency is still the object it was: one
   /// version comparison per owner dict while nothing was assigned in it.
-  bool dependencies_intact();
+  bool dependencies_intact() { return owners.empty() || owners_intact(); }
   /// The original called with the arguments as given (a new reference, or
   /// nullptr with an error set). Imports SkyPilot's module when the original
   /// is not known yet.
   PyObject* call_original(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames);
+
+ private:
+  bool owners_intact();
 };
 
-Function& function(FunctionId id);
+/// The functions, indexed by FunctionId: a namespace-scope array (no guard
+/// on each access, unlike a function-local static); the Python objects it
+/// points to are never released.
+extern std::array<Function, kFunctionCount> functions;
+
+inline Function& function(FunctionId id) { return functions[static_cast<std::size_t>(id)]; }
 
 /// One call of a native function with N parameters.
 template <std::size_t N>
@@ -114,8 +122,9 @@ class Call {
       if (slot == N || slots_[slot] != nullptr) return false;
       slots_[slot] = args_[nargs_ + k];
     }
+    PyObject* const* defaults = function_.defaults.data();
     for (std::size_t i = 0; i < N; ++i) {
-      if (slots_[i] == nullptr) slots_[i] = function_.defaults[i];
+      if (slots_[i] == nullptr) slots_[i] = defaults[i];
       if (slots_[i] == nullptr) return false;  // a required one is missing
     }
     return true;

@@ -49,8 +49,11 @@ class InputFile {
 };
 
 /// The whole file, as open(path, 'rb').read() returns it: open(2) and
-/// read(2) retried on EINTR, read until read(2) returns 0. nullopt on any
-/// error, with errno set to its error number.
-std::optional<std::string> read_whole_file(const std::string& path);
+/// read(2) retried on EINTR, read until read(2) returns 0 -- or, for a
+/// file that is `one_record` (procfs's /proc/PID/stat, which the kernel
+/// hands out in one read), until the first short read, which saves the
+/// read(2) that would return 0. nullopt on any error, with errno set to its
+/// error number.
+std::optional<std::string> read_whole_file(const std::string& path, bool one_record = false);
 
 }  // namespace sky::core
