@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "sky/core/python_float.h"
 #include "sky/core/unicode.h"
 
 namespace sky::core {
@@ -23,11 +24,6 @@ char to_ascii(CodeUnit unit) noexcept {
   int digit = unicode_decimal_value(code_point);
   if (digit >= 0) return static_cast<char>('0' + digit);
   return kInvalid;
-}
-
-// Py_ISSPACE: only these, not \x1c-\x1f (which str.isspace() accepts).
-bool is_ascii_space(char c) noexcept {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
 
 int hex_value(char c) noexcept {
@@ -73,6 +69,7 @@ std::optional<HexLiteral> parse_hex_literal(const CodeUnit* text, std::size_t le
   }
   if (at(pos) == '_') return std::nullopt;
   std::vector<std::uint8_t> digits;
+  digits.reserve(length - pos);  // at most one digit per code unit left
   char previous = '\0';
   for (; pos < length; ++pos) {
     char c = at(pos);
@@ -122,15 +119,6 @@ std::string to_base36(const std::vector<std::uint32_t>& magnitude) {
     }
   }
   return std::string(reversed.rbegin(), reversed.rend());
-}
-
-std::string base36_encode(std::u32string_view hex_str) {
-  std::optional<HexLiteral> literal = parse_hex_literal(hex_str);
-  if (!literal) throw std::invalid_argument("invalid literal for int() with base 16");
-  if (literal->negative && !literal->is_zero()) {
-    throw std::invalid_argument("base36_encode() does not accept a negative value");
-  }
-  return to_base36(literal->magnitude);
 }
 
 }  // namespace sky::core

@@ -99,48 +99,4 @@ std::size_t Hasher::block_size() const {
   return static_cast<std::size_t>(EVP_MD_get_block_size(state_->algorithm));
 }
 
-std::string openssl_digest_name(std::string_view hashlib_name) {
-  // hashlib's names (CPython's _hashopenssl.c py_hashes table plus the
-  // OpenSSL digests it names by their long name) -> OpenSSL fetch names.
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 17> kNames{{
-      {"md5", "MD5"},
-      {"sha1", "SHA1"},
-      {"sha224", "SHA224"},
-      {"sha256", "SHA256"},
-      {"sha384", "SHA384"},
-      {"sha512", "SHA512"},
-      {"sha512_224", "SHA512-224"},
-      {"sha512_256", "SHA512-256"},
-      {"sha3_224", "SHA3-224"},
-      {"sha3_256", "SHA3-256"},
-      {"sha3_384", "SHA3-384"},
-      {"sha3_512", "SHA3-512"},
-      {"blake2b", "BLAKE2B-512"},
-      {"blake2s", "BLAKE2S-256"},
-      {"sm3", "SM3"},
-      {"md5-sha1", "MD5-SHA1"},
-      {"ripemd160", "RIPEMD160"},
-  }};
-  for (const auto& [python_name, openssl_name] : kNames) {
-    if (python_name == hashlib_name) return std::string(openssl_name);
-  }
-  return {};
-}
-
-void hash_stream(InputFile& file, Hasher& hasher) {
-  std::vector<char> block(kHashBlockSize);
-  while (true) {
-    std::size_t size = file.read(block.data(), block.size());
-    if (size == 0) break;
-    hasher.update(block.data(), size);
-  }
-}
-
-Hasher hash_file(const std::string& path, const std::string& openssl_name) {
-  InputFile file = InputFile::open(path);
-  Hasher hasher(openssl_name);
-  hash_stream(file, hasher);
-  return hasher;
-}
-
 }  // namespace sky::core

@@ -11,11 +11,21 @@
 
 namespace sky::core {
 
-InputFile InputFile::open(const std::string& path) {
+namespace {
+
+// open(path, O_RDONLY | O_CLOEXEC), retried on EINTR; -1 with errno set.
+int open_for_reading(const std::string& path) {
   int fd = -1;
   do {
     fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   } while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+}  // namespace
+
+InputFile InputFile::open(const std::string& path) {
+  int fd = open_for_reading(path);
   if (fd < 0) throw_os_error(path);
   InputFile file(fd);
   // FileIO: open(2) succeeds on a directory, then fstat refuses it. Only an
@@ -81,6 +91,28 @@ std::size_t InputFile::read_at(std::int64_t offset, char* buffer, std::size_t si
 std::size_t InputFile::read(char* buffer, std::size_t size) {
   return read_fully(size,
                     [&](std::size_t done) { return ::read(fd_, buffer + done, size - done); });
+}
+
+std::optional<std::string> read_whole_file(const std::string& path, bool one_record) {
+  int fd = open_for_reading(path);
+  if (fd < 0) return std::nullopt;
+  std::string contents;
+  char buffer[4096];
+  for (;;) {
+    ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      int error_number = errno;
+      ::close(fd);
+      errno = error_number;
+      return std::nullopt;
+    }
+    if (got == 0) break;
+    contents.append(buffer, static_cast<std::size_t>(got));
+    if (one_record && static_cast<std::size_t>(got) < sizeof buffer) break;
+  }
+  ::close(fd);
+  return contents;
 }
 
 }  // namespace sky::core

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "sky/core/errors.h"
+#include "sky/core/python_float.h"
 
 namespace sky::core {
 
@@ -22,14 +23,7 @@ std::optional<long> os_cpu_count() {
 }
 
 bool is_kubernetes_ascii(std::string_view ascii) {
-  constexpr std::string_view kName = "kubernetes";
-  if (ascii.size() != kName.size()) return false;
-  for (std::size_t i = 0; i < kName.size(); ++i) {
-    char c = ascii[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != kName[i]) return false;
-  }
-  return true;
+  return equals_ascii_lowercase(ascii, "kubernetes");
 }
 
 long long get_parallel_threads(std::optional<long> cpu_count, bool kubernetes) {
@@ -98,6 +92,15 @@ std::int64_t estimate_fd_for_directory(const std::string& path) {
   std::size_t count = 0;
   if (count_entries(path, &count) != 0) return 0;
   return static_cast<std::int64_t>(count) * 5;
+}
+
+std::int64_t fd_per_rsync(const std::vector<std::optional<std::string>>& sources) {
+  std::int64_t result = 5;
+  for (const std::optional<std::string>& source : sources) {
+    if (!source || !is_directory(*source)) continue;
+    result = std::max(result, static_cast<std::int64_t>(count_directory_entries(*source)) * 5);
+  }
+  return result;
 }
 
 std::int64_t max_workers_for_file_mounts(long fd_limit, std::int64_t fd_per_rsync,

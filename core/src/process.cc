@@ -8,38 +8,11 @@
 #include <cerrno>
 
 #include "sky/core/errors.h"
+#include "sky/core/input_file.h"
+#include "sky/core/python_float.h"
 
 namespace sky::core {
-namespace {
-
-// bytes.split() whitespace: space, \t, \n, \v, \f, \r.
-bool is_ascii_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-// The whole file, as Python's f.read(); nullopt on any error.
-std::optional<std::string> read_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string contents;
-  char buffer[4096];
-  for (;;) {
-    ssize_t got = ::read(fd, buffer, sizeof(buffer));
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      return std::nullopt;
-    }
-    contents.append(buffer, static_cast<std::size_t>(got));
-    // A short read is the end for regular files and for procfs's one-shot
-    // stat records: saves the extra read() that would return 0.
-    if (static_cast<std::size_t>(got) < sizeof(buffer)) break;
-  }
-  ::close(fd);
-  return contents;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::optional<std::string> proc_stat_state(std::string_view stat) {
   std::size_t close = stat.rfind(')');
@@ -53,7 +26,8 @@ std::optional<std::string> proc_stat_state(std::string_view stat) {
 }
 
 std::optional<bool> is_zombie(long long pid, const std::string& proc_root) {
-  std::optional<std::string> stat = read_file(proc_root + "/" + std::to_string(pid) + "/stat");
+  std::optional<std::string> stat =
+      read_whole_file(proc_root + "/" + std::to_string(pid) + "/stat", /*one_record=*/true);
   if (!stat) return std::nullopt;
   std::optional<std::string> state = proc_stat_state(*stat);
   if (!state) return std::nullopt;

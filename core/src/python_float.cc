@@ -17,22 +17,10 @@
 namespace sky::core {
 namespace {
 
-// CPython's Py_ISSPACE: only the six ASCII whitespace characters.
-bool py_isspace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
+// CPython's default sys.get_int_max_str_digits().
+constexpr std::size_t kIntMaxStrDigits = 4300;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool matches_ignoring_case(std::string_view text, std::string_view word) {
-  if (text.size() != word.size()) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (lower(text[i]) != word[i]) return false;
-  }
-  return true;
-}
 
 // The text as _PyUnicode_TransformDecimalAndSpaceToASCII leaves it: ASCII
 // kept, other whitespace as ' ', other decimal digits as their ASCII digit.
@@ -112,9 +100,9 @@ std::optional<double> parse_python_float(std::string_view utf8) {
   if (!remove_underscores(text)) return std::nullopt;
   std::size_t begin = 0;
   std::size_t end = text.size();
-  while (begin < end && py_isspace(text[begin])) ++begin;
+  while (begin < end && is_ascii_space(text[begin])) ++begin;
   if (begin == end) return std::nullopt;
-  while (end - begin > 1 && py_isspace(text[end - 1])) --end;
+  while (end - begin > 1 && is_ascii_space(text[end - 1])) --end;
   std::string_view literal(text.data() + begin, end - begin);
 
   if (is_decimal_literal(literal)) {
@@ -127,15 +115,68 @@ std::optional<double> parse_python_float(std::string_view utf8) {
     negative = word[0] == '-';
     word.remove_prefix(1);
   }
-  if (matches_ignoring_case(word, "inf") || matches_ignoring_case(word, "infinity")) {
+  if (equals_ascii_lowercase(word, "inf") || equals_ascii_lowercase(word, "infinity")) {
     double inf = std::numeric_limits<double>::infinity();
     return negative ? -inf : inf;
   }
-  if (matches_ignoring_case(word, "nan")) {
+  if (equals_ascii_lowercase(word, "nan")) {
     // _Py_dg_stdnan(negate) keeps the sign bit.
     return std::copysign(std::numeric_limits<double>::quiet_NaN(), negative ? -1.0 : 1.0);
   }
   return std::nullopt;
+}
+
+bool equals_ascii_lowercase(std::string_view text, std::string_view lower) noexcept {
+  if (text.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower[i]) return false;
+  }
+  return true;
+}
+
+// CPython 3.11's PyLong_FromUnicodeObject(text, 10): the ASCII transform of
+// int() / float(), then PyLong_FromString's grammar.
+PythonInt parse_python_int(std::u32string_view text) {
+  PythonInt result;
+  std::string ascii;
+  if (!transform_decimal_and_space_to_ascii(text, ascii)) return result;
+  std::size_t i = 0;
+  const std::size_t n = ascii.size();
+  while (i < n && is_ascii_space(ascii[i])) ++i;
+  bool negative = false;
+  if (i < n && (ascii[i] == '+' || ascii[i] == '-')) {
+    negative = ascii[i] == '-';
+    ++i;
+  }
+  if (i < n && ascii[i] == '_') return result;
+  std::size_t digits = 0;
+  char prev = '\0';
+  bool nonzero = false;
+  std::uint64_t value = 0;
+  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+  while (i < n && ((ascii[i] >= '0' && ascii[i] <= '9') || ascii[i] == '_')) {
+    char c = ascii[i];
+    if (c == '_') {
+      if (prev == '_') return result;
+    } else {
+      ++digits;
+      auto d = static_cast<std::uint64_t>(c - '0');
+      if (d != 0) nonzero = true;
+      value = (value > (kMax - d) / 10) ? kMax : value * 10 + d;
+    }
+    prev = c;
+    ++i;
+  }
+  if (prev == '_') return result;
+  if (digits == 0 || digits > kIntMaxStrDigits) return result;
+  while (i < n && is_ascii_space(ascii[i])) ++i;
+  if (i != n) return result;  // trailing junk or an embedded NUL
+  result.valid = true;
+  result.positive = nonzero && !negative;
+  result.saturated = value;
+  return result;
 }
 
 }  // namespace sky::core

@@ -20,54 +20,27 @@
 #include <vector>
 
 #include "sky/core/errors.h"
+#include "sky/core/input_file.h"
 #include "sky/core/python_float.h"
 #include "sky/core/unicode.h"
 
 namespace sky::core {
 namespace {
 
-// CPython's default sys.get_int_max_str_digits().
-constexpr std::size_t kIntMaxStrDigits = 4300;
-
-// Reads a whole file; false on any error (SkyPilot maps every OSError to
-// None). EINTR is retried, as Python does.
-bool read_file(const std::string& path, std::string& out) {
-  int fd;
-  do {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) return false;
-  out.clear();
-  char buffer[4096];
-  bool ok = true;
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ok = false;
-      break;
-    }
-    if (n == 0) break;
-    out.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return ok;
-}
-
-// As read_file, but an error throws OsError (psutil lets it escape).
+// read_whole_file, but an error throws OsError (psutil lets it escape).
 std::string read_file_or_throw(const std::string& path) {
-  std::string out;
-  if (!read_file(path, out)) throw_os_error(path);
-  return out;
+  std::optional<std::string> contents = read_whole_file(path);
+  if (!contents) throw_os_error(path);
+  return std::move(*contents);
 }
 
 // open(path, encoding='utf-8').read().strip(): nullopt on an OSError or a
 // UnicodeDecodeError.
 std::optional<std::u32string> read_stripped_text(const std::string& path) {
-  std::string bytes;
-  if (!read_file(path, bytes)) return std::nullopt;
+  std::optional<std::string> bytes = read_whole_file(path);
+  if (!bytes) return std::nullopt;
   std::u32string text;
-  if (!decode_utf8(bytes, text)) return std::nullopt;
+  if (!decode_utf8(*bytes, text)) return std::nullopt;
   std::size_t begin = 0;
   std::size_t end = text.size();
   while (begin < end && unicode_is_space(text[begin])) ++begin;
@@ -93,60 +66,6 @@ std::optional<double> python_float(const std::u32string& text) {
   return parse_python_float(encode_utf8(text));
 }
 
-bool py_isspace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-// What int(text) (base 10) gives, reduced to what SkyPilot looks at.
-struct PythonInt {
-  bool valid = false;
-  bool positive = false;
-  std::uint64_t saturated = 0;  // |value|, saturating at UINT64_MAX
-};
-
-// CPython 3.11's PyLong_FromUnicodeObject(text, 10): the ASCII transform of
-// int() / float(), then PyLong_FromString's grammar.
-PythonInt python_int(const std::u32string& text) {
-  PythonInt result;
-  std::string ascii;
-  if (!transform_decimal_and_space_to_ascii(text, ascii)) return result;
-  std::size_t i = 0;
-  const std::size_t n = ascii.size();
-  while (i < n && py_isspace(ascii[i])) ++i;
-  bool negative = false;
-  if (i < n && (ascii[i] == '+' || ascii[i] == '-')) {
-    negative = ascii[i] == '-';
-    ++i;
-  }
-  if (i < n && ascii[i] == '_') return result;
-  std::size_t digits = 0;
-  char prev = '\0';
-  bool nonzero = false;
-  std::uint64_t value = 0;
-  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
-  while (i < n && ((ascii[i] >= '0' && ascii[i] <= '9') || ascii[i] == '_')) {
-    char c = ascii[i];
-    if (c == '_') {
-      if (prev == '_') return result;
-    } else {
-      ++digits;
-      auto d = static_cast<std::uint64_t>(c - '0');
-      if (d != 0) nonzero = true;
-      value = (value > (kMax - d) / 10) ? kMax : value * 10 + d;
-    }
-    prev = c;
-    ++i;
-  }
-  if (prev == '_') return result;
-  if (digits == 0 || digits > kIntMaxStrDigits) return result;
-  while (i < n && py_isspace(ascii[i])) ++i;
-  if (i != n) return result;  // trailing junk or an embedded NUL
-  result.valid = true;
-  result.positive = nonzero && !negative;
-  result.saturated = value;
-  return result;
-}
-
 // psutil's /proc/meminfo dictionary, or nullopt when psutil would raise on
 // a line (fewer than two fields) or where we do not parse its int() exactly.
 std::optional<std::map<std::string, std::uint64_t, std::less<>>> parse_meminfo(
@@ -162,10 +81,10 @@ std::optional<std::map<std::string, std::uint64_t, std::less<>>> parse_meminfo(
     std::size_t count = 0;
     std::size_t i = 0;
     while (count < 2) {
-      while (i < line.size() && py_isspace(line[i])) ++i;
+      while (i < line.size() && is_ascii_space(line[i])) ++i;
       if (i == line.size()) break;
       std::size_t start = i;
-      while (i < line.size() && !py_isspace(line[i])) ++i;
+      while (i < line.size() && !is_ascii_space(line[i])) ++i;
       parts[count++] = line.substr(start, i - start);
     }
     if (count < 2) return std::nullopt;
@@ -256,7 +175,7 @@ std::optional<std::uint64_t> get_cgroup_memory_limit(const ResourceSources& sour
                                            : sources.cgroup_root + "/memory/memory.limit_in_bytes";
   auto value = read_stripped_text(path);
   if (!value || value->empty() || *value == U"max") return std::nullopt;
-  PythonInt limit = python_int(*value);
+  PythonInt limit = parse_python_int(*value);
   if (!limit.valid || !limit.positive) return std::nullopt;
   return limit.saturated;
 }

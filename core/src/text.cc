@@ -81,14 +81,4 @@ template Truncation plan_truncation(const std::uint32_t*, std::size_t, std::ptrd
                                     bool) noexcept;
 template Truncation plan_truncation(const char32_t*, std::size_t, std::ptrdiff_t, bool) noexcept;
 
-std::u32string truncate_long_string(std::u32string_view s, std::ptrdiff_t max_length,
-                                    bool truncate_middle) {
-  Truncation plan = plan_truncation(s.data(), s.size(), max_length, truncate_middle);
-  if (!plan.truncated) return std::u32string(s);
-  std::u32string result(s.substr(0, plan.head));
-  result += U"...";
-  result += s.substr(s.size() - plan.tail);
-  return result;
-}
-
 }  // namespace sky::core

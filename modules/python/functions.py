@@ -18,21 +18,30 @@ class NativeFunction:
     """One function.
 
     `name`; `module`, the SkyPilot module that defines it (None for
-    sky-native's own); `parameters`, (name, default or NO_DEFAULT) pairs,
-    all positional-or-keyword; `helpers`, names of functions in `module`
-    whose work the native version does too: their code must be verified as
-    well; `dependencies`, (module name, attribute) pairs the code looks up
-    at call time: when one of them differs from its value when sky-native
-    started (a test's mock), the native call defers to SkyPilot's Python."""
+    sky-native's own); `summary`, the first line of its docstring;
+    `parameters`, (name, default or NO_DEFAULT) pairs, all
+    positional-or-keyword (the native binding takes them from here, defaults
+    included); `helpers`, names of functions in `module` whose work the
+    native version does too: their code must be verified as well (the
+    verified fingerprints of every name in code_names() are in
+    verified_code.CODE); `dependencies`, (module name, attribute) pairs the
+    code looks up at call time: when one of them differs from its value when
+    sky-native started (a test's mock), the native call defers to SkyPilot's
+    Python. `reason` is the current status, set by the hook when it decides
+    what SkyPilot's module holds (None until then)."""
 
-    __slots__ = ('name', 'module', 'parameters', 'helpers', 'dependencies')
+    __slots__ = ('name', 'module', 'summary', 'parameters', 'helpers',
+                 'dependencies', 'reason')
 
-    def __init__(self, name, module, parameters=(), helpers=(), dependencies=()):
+    def __init__(self, name, module, summary, parameters=(), helpers=(),
+                 dependencies=()):
         self.name = name
         self.module = module
+        self.summary = summary
         self.parameters = parameters
         self.helpers = helpers
         self.dependencies = dependencies
+        self.reason = None
 
     def qualified(self, name=None):
         """'module.name' of the function (or of one of its helpers)."""
@@ -41,6 +50,19 @@ class NativeFunction:
     def code_names(self):
         """The qualified names whose code decides whether it is replaced."""
         return (self.qualified(),) + tuple(self.qualified(h) for h in self.helpers)
+
+    def signature(self):
+        """'name(a, b=1)', as Python would print it."""
+        parameters = ', '.join(p if d is NO_DEFAULT else f'{p}={d!r}'
+                               for p, d in self.parameters)
+        return f'{self.name}({parameters})'
+
+    def docstring(self):
+        """The native builtin's __doc__ (the first line is its
+        __text_signature__)."""
+        origin = (f"SkyPilot's {self.module}.{self.name}" if self.module
+                  else "sky-native's own")
+        return f'{self.signature()}\n--\n\n{self.summary} ({origin}).'
 
 
 _CPU_DEPENDENCIES = (
@@ -58,33 +80,54 @@ _THREAD_DEPENDENCIES = (('os', 'cpu_count'), (SUBPROCESS_UTILS, 'os'),
 
 FUNCTIONS = (
     NativeFunction('read_last_n_lines', COMMON_UTILS,
+                   'The last n lines of a file, decoded',
                    (('file_path', NO_DEFAULT), ('n', NO_DEFAULT),
                     ('chunk_size', 8192), ('encoding', 'utf-8'),
                     ('errors', 'replace')),
                    dependencies=(('builtins', 'open'), ('os.path', 'exists'))),
     NativeFunction('hash_file', COMMON_UTILS,
+                   'A hashlib object fed with the whole file',
                    (('path', NO_DEFAULT), ('hash_alg', NO_DEFAULT)),
                    dependencies=(('builtins', 'open'), ('hashlib', 'new'),
                                  (COMMON_UTILS, 'hashlib'))),
     NativeFunction('find_free_port', COMMON_UTILS,
+                   'The first port from start_port up that an IPv4 TCP socket'
+                   ' can bind on 0.0.0.0',
                    (('start_port', NO_DEFAULT),),
                    dependencies=(('socket', 'socket'), (COMMON_UTILS, 'socket'))),
-    NativeFunction('base36_encode', COMMON_UTILS, (('hex_str', NO_DEFAULT),)),
+    NativeFunction('base36_encode', COMMON_UTILS,
+                   'int(hex_str, 16) in base 36 (0-9a-z); raises ValueError '
+                   'for a negative value, where SkyPilot never returns',
+                   (('hex_str', NO_DEFAULT),)),
     NativeFunction('format_float', COMMON_UTILS,
+                   'str(num) for an int, a whole float without decimals, else'
+                   ' fixed-point with `precision` decimals',
                    (('num', NO_DEFAULT), ('precision', 1))),
     NativeFunction('truncate_long_string', COMMON_UTILS,
+                   "s cut at word boundaries (or in the middle) with '...' "
+                   "appended",
                    (('s', NO_DEFAULT), ('max_length', 35),
                     ('truncate_middle', False))),
-    NativeFunction('get_cpu_count', COMMON_UTILS, (),
+    NativeFunction('get_cpu_count', COMMON_UTILS,
+                   'SKYPILOT_POD_CPU_CORE_LIMIT, else the logical CPUs '
+                   'limited by the affinity mask and the cgroup quota',
+                   (),
                    ('_cpu_count', '_get_cgroup_cpu_limit', '_is_cgroup_v2'),
                    _CPU_DEPENDENCIES),
-    NativeFunction('get_mem_size_gb', COMMON_UTILS, (),
+    NativeFunction('get_mem_size_gb', COMMON_UTILS,
+                   'SKYPILOT_POD_MEMORY_GB_LIMIT or '
+                   'SKYPILOT_POD_MEMORY_BYTES_LIMIT, else the total memory '
+                   'limited by the cgroup, in GiB',
+                   (),
                    ('_mem_size_gb', '_get_cgroup_memory_limit', '_is_cgroup_v2'),
                    _MEMORY_DEPENDENCIES),
     NativeFunction('get_parallel_threads', SUBPROCESS_UTILS,
+                   'max(4, os.cpu_count() - 1), times 4 for Kubernetes',
                    (('cloud_str', None),), ('_get_thread_multiplier',),
                    _THREAD_DEPENDENCIES),
     NativeFunction('get_max_workers_for_file_mounts', SUBPROCESS_UTILS,
+                   'Workers for file-mount syncs from the soft NOFILE limit '
+                   'and the largest source directory',
                    (('common_file_mounts', NO_DEFAULT), ('cloud_str', None)),
                    ('_get_thread_multiplier', 'get_parallel_threads'),
                    _THREAD_DEPENDENCIES +
@@ -92,8 +135,14 @@ FUNCTIONS = (
                     ('os.path', 'isdir'),
                     (SUBPROCESS_UTILS, 'resource'),
                     (SUBPROCESS_UTILS, 'get_parallel_threads'))),
-    NativeFunction('is_process_alive', None, (('pid', NO_DEFAULT),)),
-    NativeFunction('estimate_fd_for_directory', None, (('path', NO_DEFAULT),)),
+    NativeFunction('is_process_alive', None,
+                   'True when a process with this pid exists and is not a '
+                   'zombie; pids <= 0 and above 2**31 - 1 give False',
+                   (('pid', NO_DEFAULT),)),
+    NativeFunction('estimate_fd_for_directory', None,
+                   '5 x the number of entries directly inside the directory; '
+                   '0 on any OSError',
+                   (('path', NO_DEFAULT),)),
 )
 
 NAMES = tuple(f.name for f in FUNCTIONS)

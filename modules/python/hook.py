@@ -9,7 +9,9 @@ stands in for are implementations the native version was verified against
 start-up, leaves every SkyPilot function its original object.
 
 The originals and the start-up values of what they depend on are kept by the
-native module (fallback.cc): the one registry every native call consults.
+native module (dispatch.cc): the one registry every native call consults. Why
+SkyPilot's module holds what it holds is kept in each function's description
+(`reason`).
 """
 import os
 import sys
@@ -29,8 +31,6 @@ SAFE_REASONS = (UNVERIFIED, UNDEFINED)
 
 # Set by install(): the flag as it was when sky-native started.
 _enabled = True
-# name -> why SkyPilot's module holds what it holds (set at replacement).
-_reasons = {}
 # (module name, attribute) -> value when sky-native started (or when that
 # module was first imported, if later); _MISSING when it had no such attribute.
 _start_values = {}
@@ -93,12 +93,12 @@ def _replace_in(module):
     for function in defined_here:
         problem = verdicts[function.name]
         if problem is not None:
-            _reasons[function.name] = problem
+            function.reason = problem
         elif not _enabled:
-            _reasons[function.name] = 'turned off by the flag'
+            function.reason = 'turned off by the flag'
         else:
             setattr(module, function.name, getattr(sky_native, function.name))
-            _reasons[function.name] = f'replaced in {module.__name__}'
+            function.reason = f'replaced in {module.__name__}'
     # Module attributes (common_utils.psutil ...) as the module's own code
     # left them, after the replacements (get_parallel_threads is recorded as
     # replaced).
@@ -221,7 +221,7 @@ def function_status():
             status[function.name] = ('python', f'{function.module} not imported yet')
             continue
         held = getattr(module, function.name, None)
-        reason = _reasons.get(function.name, f'{function.qualified()}: {UNDEFINED}')
+        reason = function.reason or f'{function.qualified()}: {UNDEFINED}'
         if held is None:
             # rust_fallback hands out the native one: SkyPilot has none.
             status[function.name] = ('native', reason)

@@ -8,9 +8,8 @@
 #include <string_view>
 
 #include "bindings.h"
+#include "dispatch.h"
 #include "exceptions.h"
-#include "fallback.h"
-#include "fastcall.h"
 #include "sky/core/base36.h"
 
 namespace sky_native {
@@ -22,15 +21,13 @@ std::optional<sky::core::HexLiteral> parse(PyObject* text) {
                                       static_cast<std::size_t>(PyUnicode_GET_LENGTH(text)));
 }
 
-// base36_encode(hex_str).
+}  // namespace
+
 PyObject* base36_encode(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                         PyObject* kwnames) {
-  static constexpr std::array<std::string_view, 1> kNames = {"hex_str"};
-  std::array<PyObject*, 1> slots;
-  if (!bind_arguments(args, nargs, kwnames, kNames, 1, slots) || !PyUnicode_CheckExact(slots[0])) {
-    return call_original("base36_encode", args, nargs, kwnames);  // TypeError
-  }
-  PyObject* hex_str = slots[0];
+  Call<1> call(FunctionId::kBase36Encode, args, nargs, kwnames);
+  if (!call.native() || !PyUnicode_CheckExact(call[0])) return call.defer();  // TypeError
+  PyObject* hex_str = call[0];
   if (PyUnicode_READY(hex_str) < 0) return nullptr;
   return translate_exceptions([&]() -> PyObject* {
     std::optional<sky::core::HexLiteral> literal;
@@ -47,7 +44,7 @@ PyObject* base36_encode(PyObject* /*self*/, PyObject* const* args, Py_ssize_t na
     }
     // int() raises ValueError with the input's repr cut to 200 characters:
     // the original produces exactly that message (it never hangs here).
-    if (!literal) return call_original("base36_encode", args, nargs, kwnames);
+    if (!literal) return call.defer();
     if (literal->negative && !literal->is_zero()) {
       // SkyPilot's Python loops forever on a negative value: the one
       // documented deviation (sky/core/base36.h).
@@ -61,16 +58,6 @@ PyObject* base36_encode(PyObject* /*self*/, PyObject* const* args, Py_ssize_t na
     std::memcpy(PyUnicode_DATA(result), digits.data(), digits.size());
     return result;
   });
-}
-
-}  // namespace
-
-void bind_base36(pybind11::module_& m) {
-  add_fastcall(m, "base36_encode", &base36_encode,
-               "base36_encode(hex_str)\n--\n\n"
-               "int(hex_str, 16) written in base 36 with 0-9a-z (SkyPilot's "
-               "common_utils.base36_encode). Unlike SkyPilot, which never returns "
-               "for a negative value, raises ValueError for one.");
 }
 
 }  // namespace sky_native

@@ -12,19 +12,14 @@
 #include <vector>
 
 #include "bindings.h"
+#include "dispatch.h"
 #include "exceptions.h"
-#include "fallback.h"
-#include "fastcall.h"
 #include "gil.h"
 #include "sky/core/errors.h"
 #include "sky/core/file_tail.h"
 
 namespace sky_native {
 namespace {
-
-constexpr const char* kName = "read_last_n_lines";
-constexpr std::array<std::string_view, 5> kParameters{"file_path", "n", "chunk_size", "encoding",
-                                                      "errors"};
 
 // SkyPilot's module was compiled with the interpreter's optimisation level,
 // fixed for the process: under -O its asserts are gone.
@@ -56,7 +51,6 @@ bool exact_int64(PyObject* value, std::int64_t& out) {
 
 // An exact str usable as bytes.decode's argument (UTF-8, no NUL), or false.
 bool codec_argument(PyObject* value, const char*& out) {
-  if (value == nullptr) return true;  // keep the default
   if (!PyUnicode_CheckExact(value)) return false;
   Py_ssize_t length = 0;
   const char* text = PyUnicode_AsUTF8AndSize(value, &length);
@@ -131,35 +125,33 @@ PyObject* decode_line(const std::string& line, const char* encoding, const char*
   return joined;
 }
 
+}  // namespace
+
 PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                             PyObject* kwnames) {
-  auto original = [&]() { return call_original(kName, args, nargs, kwnames); };
-  if (!dependencies_intact(kName)) return original();
-  std::array<PyObject*, 5> slots{};
-  if (!bind_arguments(args, nargs, kwnames, kParameters, 2, slots)) {
-    return original();
-  }
-  PyObject* file_path = slots[0];
-  PyObject* n_object = slots[1];
+  Call<5> call(FunctionId::kReadLastNLines, args, nargs, kwnames);
+  if (!call.native()) return call.defer();
+  PyObject* file_path = call[0];
+  PyObject* n_object = call[1];
   std::int64_t n = 0;
-  std::int64_t chunk_size = 8192;
-  const char* encoding = "utf-8";
-  const char* errors = "replace";
+  std::int64_t chunk_size = 0;
+  const char* encoding = nullptr;
+  const char* errors = nullptr;
   if (!PyUnicode_CheckExact(file_path) || !exact_int64(n_object, n) ||
-      (slots[2] != nullptr && !exact_int64(slots[2], chunk_size)) ||
-      !codec_argument(slots[3], encoding) || !codec_argument(slots[4], errors)) {
-    return original();
+      !exact_int64(call[2], chunk_size) || !codec_argument(call[3], encoding) ||
+      !codec_argument(call[4], errors)) {
+    return call.defer();
   }
   // open() and os.path.exists() see os.fsencode(file_path); paths that do
   // not encode or hold NUL take Python's own (ValueError-ish) paths.
   PyObject* encoded = PyUnicode_EncodeFSDefault(file_path);
   if (encoded == nullptr) {
     PyErr_Clear();
-    return original();
+    return call.defer();
   }
   std::string path(PyBytes_AS_STRING(encoded), static_cast<std::size_t>(PyBytes_GET_SIZE(encoded)));
   Py_DECREF(encoded);
-  if (path.find('\0') != std::string::npos) return original();
+  if (path.find('\0') != std::string::npos) return call.defer();
 
   if (asserts_enabled()) {
     if (n < 0) {
@@ -169,7 +161,7 @@ PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_
       return nullptr;
     }
     if (chunk_size <= 0) {
-      PyObject* message = PyUnicode_FromFormat("chunk_size must be positive. Got %S", slots[2]);
+      PyObject* message = PyUnicode_FromFormat("chunk_size must be positive. Got %S", call[2]);
       if (message != nullptr) PyErr_SetObject(PyExc_AssertionError, message);
       Py_XDECREF(message);
       return nullptr;
@@ -186,7 +178,7 @@ PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_
       return nullptr;
     }
   } else if (n < 0 || chunk_size <= 0) {
-    return original();  // without asserts: IndexError or an endless loop
+    return call.defer();  // without asserts: IndexError or an endless loop
   }
   if (n == 0) return PyList_New(0);
 
@@ -230,15 +222,6 @@ PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_
     PyList_SET_ITEM(result, static_cast<Py_ssize_t>(i), text);
   }
   return result;
-}
-
-}  // namespace
-
-void bind_file_tail(pybind11::module_& m) {
-  add_fastcall(m, kName, read_last_n_lines,
-               "read_last_n_lines(file_path, n, chunk_size=8192, encoding='utf-8', "
-               "errors='replace')\n--\n\n"
-               "Read the last N lines of a file (SkyPilot's common_utils).");
 }
 
 }  // namespace sky_native

@@ -14,9 +14,8 @@
 #include <vector>
 
 #include "bindings.h"
+#include "dispatch.h"
 #include "exceptions.h"
-#include "fallback.h"
-#include "fastcall.h"
 #include "gil.h"
 #include "sky/core/errors.h"
 #include "sky/core/parallelism.h"
@@ -24,9 +23,6 @@
 namespace sky_native {
 namespace {
 
-constexpr const char* kParallelThreads = "get_parallel_threads";
-constexpr const char* kMaxWorkers = "get_max_workers_for_file_mounts";
-constexpr const char* kEstimateFd = "estimate_fd_for_directory";
 constexpr const char* kSubprocessUtils = "sky.utils.subprocess_utils";
 constexpr int kDebug = 10;  // logging.DEBUG
 
@@ -45,17 +41,6 @@ class Ref {
  private:
   PyObject* object_;
 };
-
-// Calls sky_native._python_impl.<name> (sky-native's own functions have no
-// SkyPilot original): argument lists a `def` rejects get its exact TypeError.
-PyObject* call_python_impl(const char* name, PyObject* const* args, Py_ssize_t nargs,
-                           PyObject* kwnames) {
-  Ref module(PyImport_ImportModule("sky_native._python_impl"));
-  if (!module) return nullptr;
-  Ref function(PyObject_GetAttrString(module.get(), name));
-  if (!function) return nullptr;
-  return PyObject_Vectorcall(function.get(), args, static_cast<size_t>(nargs), kwnames);
-}
 
 // `cloud_str and cloud_str.lower() == 'kubernetes'` for None or an exact
 // str: 1 or 0, -1 with an error set.
@@ -76,22 +61,22 @@ int is_kubernetes(PyObject* cloud_str) {
 }
 
 bool is_none_or_exact_str(PyObject* value) {
-  return value == nullptr || value == Py_None || PyUnicode_CheckExact(value);
+  return value == Py_None || PyUnicode_CheckExact(value);
 }
+
+}  // namespace
 
 PyObject* get_parallel_threads(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                                PyObject* kwnames) {
-  static constexpr std::array<std::string_view, 1> kNames{"cloud_str"};
-  std::array<PyObject*, 1> slots{};
-  if (!bind_arguments(args, nargs, kwnames, kNames, 0, slots) ||
-      !dependencies_intact(kParallelThreads) || !is_none_or_exact_str(slots[0])) {
-    return call_original(kParallelThreads, args, nargs, kwnames);
-  }
-  int kubernetes = is_kubernetes(slots[0]);
+  Call<1> call(FunctionId::kGetParallelThreads, args, nargs, kwnames);
+  if (!call.native() || !is_none_or_exact_str(call[0])) return call.defer();
+  int kubernetes = is_kubernetes(call[0]);
   if (kubernetes < 0) return nullptr;
   return PyLong_FromLongLong(
       sky::core::get_parallel_threads(sky::core::os_cpu_count(), kubernetes == 1));
 }
+
+namespace {
 
 // The logger of subprocess_utils (a new reference) or nullptr with an error.
 PyObject* module_logger(PyObject* module) { return PyObject_GetAttrString(module, "logger"); }
@@ -122,25 +107,17 @@ bool warn_low_limit_once(PyObject* module, long fd_limit, bool* missing_flag) {
   return PyObject_SetAttrString(module, "_fd_limit_warning_shown", Py_True) == 0;
 }
 
-// One source of common_file_mounts, encoded for the directory work.
-struct Source {
-  PyObject* path;       // borrowed from `owned`
-  std::string encoded;  // os.fsencode(path)
-  bool encodable;       // false: os.path.isdir gives False (ValueError)
-};
+}  // namespace
 
 PyObject* get_max_workers_for_file_mounts(PyObject* /*self*/, PyObject* const* args,
                                           Py_ssize_t nargs, PyObject* kwnames) {
-  static constexpr std::array<std::string_view, 2> kNames{"common_file_mounts", "cloud_str"};
-  std::array<PyObject*, 2> slots{};
-  auto defer = [&]() { return call_original(kMaxWorkers, args, nargs, kwnames); };
-  if (!bind_arguments(args, nargs, kwnames, kNames, 1, slots) ||
-      !dependencies_intact(kMaxWorkers) || !PyDict_CheckExact(slots[0]) ||
-      !is_none_or_exact_str(slots[1])) {
+  Call<2> call(FunctionId::kGetMaxWorkersForFileMounts, args, nargs, kwnames);
+  auto defer = [&]() { return call.defer(); };
+  if (!call.native() || !PyDict_CheckExact(call[0]) || !is_none_or_exact_str(call[1])) {
     return defer();
   }
-  PyObject* mounts = slots[0];
-  PyObject* cloud_str = slots[1];
+  PyObject* mounts = call[0];
+  PyObject* cloud_str = call[1];
   // Everything the native path cannot mirror defers before any side effect.
   {
     Py_ssize_t position = 0;
@@ -168,7 +145,6 @@ PyObject* get_max_workers_for_file_mounts(PyObject* /*self*/, PyObject* const* a
 
   // values() as they are now (a logging handler may have changed the dict).
   std::vector<Ref> owned;
-  std::vector<Source> sources;
   owned.reserve(static_cast<std::size_t>(PyDict_Size(mounts)));
   {
     Py_ssize_t position = 0;
@@ -182,47 +158,42 @@ PyObject* get_max_workers_for_file_mounts(PyObject* /*self*/, PyObject* const* a
       owned.emplace_back(value);
     }
   }
+  // os.fsencode of each; nullopt where it raises ValueError, which
+  // os.path.isdir turns into False.
+  std::vector<std::optional<std::string>> sources;
+  sources.reserve(owned.size());
   for (const Ref& value : owned) {
-    Source source{value.get(), {}, false};
     PyObject* encoded = nullptr;
     if (PyUnicode_FSConverter(value.get(), &encoded)) {
-      source.encoded.assign(PyBytes_AS_STRING(encoded),
-                            static_cast<std::size_t>(PyBytes_GET_SIZE(encoded)));
-      source.encodable = true;
+      sources.emplace_back(std::in_place, PyBytes_AS_STRING(encoded),
+                           static_cast<std::size_t>(PyBytes_GET_SIZE(encoded)));
       Py_DECREF(encoded);
     } else if (PyErr_ExceptionMatches(PyExc_ValueError)) {
-      PyErr_Clear();  // os.path.isdir catches (OSError, ValueError)
+      PyErr_Clear();
+      sources.emplace_back();
     } else {
       return nullptr;
     }
-    sources.push_back(std::move(source));
   }
 
-  std::int64_t fd_per_rsync = 5;
-  std::size_t failed_index = sources.size();
-  int failed_errno = 0;
-  std::exception_ptr error = without_gil([&] {
-    for (std::size_t i = 0; i < sources.size(); ++i) {
-      if (!sources[i].encodable || !sky::core::is_directory(sources[i].encoded)) continue;
-      try {
-        auto entries =
-            static_cast<std::int64_t>(sky::core::count_directory_entries(sources[i].encoded));
-        fd_per_rsync = std::max(fd_per_rsync, entries * 5);
-      } catch (const sky::core::OsError& e) {
-        failed_index = i;
-        failed_errno = e.error_number();
-        return;
-      }
-    }
-  });
+  std::int64_t fd_per_rsync = 0;
+  std::exception_ptr error = without_gil([&] { fd_per_rsync = sky::core::fd_per_rsync(sources); });
   if (error) {
-    set_python_error(error);
-    return nullptr;
-  }
-  if (failed_index < sources.size()) {
-    // os.listdir's error: errno, strerror and the path object as given.
-    errno = failed_errno;
-    PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, sources[failed_index].path);
+    try {
+      std::rethrow_exception(error);
+    } catch (const sky::core::OsError& e) {
+      // os.listdir's error: errno, strerror and the path object as given.
+      std::size_t i = 0;
+      while (i < sources.size() && sources[i] != e.path()) ++i;
+      if (i < sources.size()) {
+        errno = e.error_number();
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, owned[i].get());
+        return nullptr;
+      }
+      set_python_error(error);
+    } catch (...) {
+      set_python_error(error);
+    }
     return nullptr;
   }
 
@@ -249,13 +220,10 @@ PyObject* get_max_workers_for_file_mounts(PyObject* /*self*/, PyObject* const* a
 
 PyObject* estimate_fd_for_directory(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                                     PyObject* kwnames) {
-  static constexpr std::array<std::string_view, 1> kNames{"path"};
-  std::array<PyObject*, 1> slots{};
-  if (!bind_arguments(args, nargs, kwnames, kNames, 1, slots)) {
-    return call_python_impl(kEstimateFd, args, nargs, kwnames);
-  }
+  Call<1> call(FunctionId::kEstimateFdForDirectory, args, nargs, kwnames);
+  if (!call.native()) return call.defer();
   // os.fspath(path), which must give a str.
-  Ref path(PyOS_FSPath(slots[0]));
+  Ref path(PyOS_FSPath(call[0]));
   if (!path) return nullptr;
   if (!PyUnicode_Check(path.get())) {
     Ref type_name(PyType_GetName(Py_TYPE(path.get())));  // type(path).__name__
@@ -278,24 +246,6 @@ PyObject* estimate_fd_for_directory(PyObject* /*self*/, PyObject* const* args, P
     return nullptr;
   }
   return PyLong_FromLongLong(estimate);
-}
-
-}  // namespace
-
-void bind_parallelism(pybind11::module_& m) {
-  add_fastcall(m, kParallelThreads, get_parallel_threads,
-               "get_parallel_threads(cloud_str=None)\n--\n\n"
-               "max(4, os.cpu_count() - 1), times 4 for Kubernetes (SkyPilot's "
-               "subprocess_utils.get_parallel_threads).");
-  add_fastcall(m, kMaxWorkers, get_max_workers_for_file_mounts,
-               "get_max_workers_for_file_mounts(common_file_mounts, cloud_str=None)\n--\n\n"
-               "Worker count for file-mount syncs from the soft NOFILE limit and the "
-               "largest source directory (SkyPilot's "
-               "subprocess_utils.get_max_workers_for_file_mounts).");
-  add_fastcall(m, kEstimateFd, estimate_fd_for_directory,
-               "estimate_fd_for_directory(path)\n--\n\n"
-               "5 x the number of entries directly inside the directory; 0 on any "
-               "OSError.");
 }
 
 }  // namespace sky_native

@@ -10,9 +10,8 @@
 #include <vector>
 
 #include "bindings.h"
+#include "dispatch.h"
 #include "exceptions.h"
-#include "fallback.h"
-#include "fastcall.h"
 #include "gil.h"
 #include "sky/core/errors.h"
 #include "sky/core/ports.h"
@@ -20,7 +19,6 @@
 namespace sky_native {
 namespace {
 
-constexpr const char* kName = "find_free_port";
 constexpr int kDebug = 10;  // logging.DEBUG
 
 // common_utils.logger when it is enabled for DEBUG (a new reference);
@@ -50,17 +48,14 @@ PyObject* debug_logger(bool* failed) {
   return logger;
 }
 
+}  // namespace
+
 PyObject* find_free_port(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                          PyObject* kwnames) {
-  static constexpr std::array<std::string_view, 1> kNames{"start_port"};
-  std::array<PyObject*, 1> slots{};
-  if (!bind_arguments(args, nargs, kwnames, kNames, 1, slots) || !dependencies_intact(kName)) {
-    return call_original(kName, args, nargs, kwnames);
-  }
-  PyObject* start = slots[0];
-  if (!PyLong_CheckExact(start) && !PyBool_Check(start)) {
-    return call_original(kName, args, nargs, kwnames);
-  }
+  Call<1> call(FunctionId::kFindFreePort, args, nargs, kwnames);
+  if (!call.native()) return call.defer();
+  PyObject* start = call[0];
+  if (!PyLong_CheckExact(start) && !PyBool_Check(start)) return call.defer();
   int overflow = 0;
   long long start_port = PyLong_AsLongLongAndOverflow(start, &overflow);
   if (start_port == -1 && PyErr_Occurred()) return nullptr;
@@ -104,15 +99,6 @@ PyObject* find_free_port(PyObject* /*self*/, PyObject* const* args, Py_ssize_t n
     return nullptr;
   }
   return PyLong_FromLong(*port);
-}
-
-}  // namespace
-
-void bind_ports(pybind11::module_& m) {
-  add_fastcall(m, kName, find_free_port,
-               "find_free_port(start_port)\n--\n\n"
-               "The first port in [start_port, 65534] that an IPv4 TCP socket can bind on "
-               "0.0.0.0 (SkyPilot's common_utils.find_free_port).");
 }
 
 }  // namespace sky_native

@@ -6,38 +6,21 @@
 #include <string_view>
 
 #include "bindings.h"
+#include "dispatch.h"
 #include "exceptions.h"
-#include "fastcall.h"
 #include "gil.h"
 #include "sky/core/process.h"
 
 namespace sky_native {
-namespace {
-
-constexpr const char* kName = "is_process_alive";
-
-// Argument lists a `def` rejects: the Python version raises the exact
-// TypeError.
-PyObject* call_python_impl(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
-  PyObject* module = PyImport_ImportModule("sky_native._python_impl");
-  if (module == nullptr) return nullptr;
-  PyObject* function = PyObject_GetAttrString(module, kName);
-  Py_DECREF(module);
-  if (function == nullptr) return nullptr;
-  PyObject* result = PyObject_Vectorcall(function, args, static_cast<size_t>(nargs), kwnames);
-  Py_DECREF(function);
-  return result;
-}
 
 PyObject* is_process_alive(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                            PyObject* kwnames) {
-  static constexpr std::array<std::string_view, 1> kNames{"pid"};
-  std::array<PyObject*, 1> slots{};
-  if (!bind_arguments(args, nargs, kwnames, kNames, 1, slots)) {
-    return call_python_impl(args, nargs, kwnames);
-  }
+  // Argument lists a `def` rejects: the Python version raises the exact
+  // TypeError.
+  Call<1> call(FunctionId::kIsProcessAlive, args, nargs, kwnames);
+  if (!call.native()) return call.defer();
   // operator.index(pid): CPython's own TypeError for anything else.
-  PyObject* index = PyNumber_Index(slots[0]);
+  PyObject* index = PyNumber_Index(call[0]);
   if (index == nullptr) return nullptr;
   int overflow = 0;
   long long pid = PyLong_AsLongLongAndOverflow(index, &overflow);
@@ -52,15 +35,6 @@ PyObject* is_process_alive(PyObject* /*self*/, PyObject* const* args, Py_ssize_t
     return nullptr;
   }
   return PyBool_FromLong(alive ? 1 : 0);
-}
-
-}  // namespace
-
-void bind_process(pybind11::module_& m) {
-  add_fastcall(m, kName, is_process_alive,
-               "is_process_alive(pid)\n--\n\n"
-               "True when a process with this pid exists and is not a zombie; pids <= 0 "
-               "and above 2**31 - 1 give False.");
 }
 
 }  // namespace sky_native

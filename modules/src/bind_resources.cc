@@ -9,8 +9,7 @@
 #include <string_view>
 
 #include "bindings.h"
-#include "fallback.h"
-#include "fastcall.h"
+#include "dispatch.h"
 #include "gil.h"
 #include "sky/core/python_float.h"
 #include "sky/core/resources.h"
@@ -103,14 +102,13 @@ bool default_procfs() {
   return standard;
 }
 
-bool has_arguments(Py_ssize_t nargs, PyObject* kwnames) {
-  return nargs != 0 || (kwnames != nullptr && PyTuple_GET_SIZE(kwnames) != 0);
-}
+}  // namespace
 
 PyObject* get_cpu_count(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                         PyObject* kwnames) {
-  auto original = [&] { return call_original("get_cpu_count", args, nargs, kwnames); };
-  if (has_arguments(nargs, kwnames) || !dependencies_intact("get_cpu_count")) return original();
+  Call<0> call(FunctionId::kGetCpuCount, args, nargs, kwnames);
+  auto original = [&] { return call.defer(); };
+  if (!call.native()) return original();
   PyObject* value = nullptr;
   switch (read_env(state.cpu_key, &value)) {
     case Env::kDefer:
@@ -143,10 +141,9 @@ PyObject* get_cpu_count(PyObject* /*self*/, PyObject* const* args, Py_ssize_t na
 
 PyObject* get_mem_size_gb(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                           PyObject* kwnames) {
-  auto original = [&] { return call_original("get_mem_size_gb", args, nargs, kwnames); };
-  if (has_arguments(nargs, kwnames) || !dependencies_intact("get_mem_size_gb")) {
-    return original();
-  }
+  Call<0> call(FunctionId::kGetMemSizeGb, args, nargs, kwnames);
+  auto original = [&] { return call.defer(); };
+  if (!call.native()) return original();
   // The GB variable wins when set, even when its value is invalid.
   for (PyObject* key : {state.memory_gb_key, state.memory_bytes_key}) {
     PyObject* value = nullptr;
@@ -172,18 +169,7 @@ PyObject* get_mem_size_gb(PyObject* /*self*/, PyObject* const* args, Py_ssize_t 
   return PyFloat_FromDouble(*gib);
 }
 
-// Test-only access to the float() grammar: float or None.
-PyObject* parse_python_float_for_tests(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
-                                       PyObject* kwnames) {
-  if (nargs != 1 || (kwnames != nullptr && PyTuple_GET_SIZE(kwnames) != 0) ||
-      !PyUnicode_CheckExact(args[0])) {
-    PyErr_SetString(PyExc_TypeError, "_parse_python_float() takes one str");
-    return nullptr;
-  }
-  std::optional<double> parsed = parse_str(args[0]);
-  if (!parsed) Py_RETURN_NONE;
-  return PyFloat_FromDouble(*parsed);
-}
+namespace {
 
 PyObject* interned(const char* text) {
   PyObject* name = PyUnicode_InternFromString(text);
@@ -199,7 +185,7 @@ PyObject* bytes(const char* text) {
 
 }  // namespace
 
-void bind_resources(pybind11::module_& m) {
+void init_resources(pybind11::module_& m) {
   state.os_module = PyImport_ImportModule("os");
   if (state.os_module == nullptr) throw pybind11::error_already_set();
   state.environ_name = interned("environ");
@@ -215,15 +201,14 @@ void bind_resources(pybind11::module_& m) {
   state.memory_gb_key = bytes("SKYPILOT_POD_MEMORY_GB_LIMIT");
   state.memory_bytes_key = bytes("SKYPILOT_POD_MEMORY_BYTES_LIMIT");
 
-  add_fastcall(m, "get_cpu_count", get_cpu_count,
-               "get_cpu_count() -> int\n\nSKYPILOT_POD_CPU_CORE_LIMIT as int(float(v)), "
-               "else the logical CPUs limited by the affinity mask and the cgroup quota.");
-  add_fastcall(m, "get_mem_size_gb", get_mem_size_gb,
-               "get_mem_size_gb() -> float\n\nSKYPILOT_POD_MEMORY_GB_LIMIT, then "
-               "SKYPILOT_POD_MEMORY_BYTES_LIMIT / 1024**3, else the total memory limited "
-               "by the cgroup, in GiB.");
-  add_fastcall(m, "_parse_python_float", parse_python_float_for_tests,
-               "Test hook: float(s) for a str, or None where float() raises.");
+  m.def(
+      "_parse_python_float",
+      [](const pybind11::str& text) -> pybind11::object {
+        std::optional<double> parsed = parse_str(text.ptr());
+        if (!parsed) return pybind11::none();
+        return pybind11::float_(*parsed);
+      },
+      pybind11::arg("text"), "Test hook: float(text), or None where float() raises.");
 }
 
 }  // namespace sky_native

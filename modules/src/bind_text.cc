@@ -11,9 +11,8 @@
 #include <string_view>
 
 #include "bindings.h"
+#include "dispatch.h"
 #include "exceptions.h"
-#include "fallback.h"
-#include "fastcall.h"
 #include "sky/core/text.h"
 
 namespace sky_native {
@@ -26,37 +25,37 @@ PyObject* ascii_string(const std::string& text) {
   return result;
 }
 
-// format_float(num, precision=1).
+}  // namespace
+
 PyObject* format_float(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                        PyObject* kwnames) {
-  static constexpr std::array<std::string_view, 2> kNames = {"num", "precision"};
-  std::array<PyObject*, 2> slots;
-  if (!bind_arguments(args, nargs, kwnames, kNames, 1, slots)) {
-    return call_original("format_float", args, nargs, kwnames);
-  }
-  PyObject* num = slots[0];
+  Call<2> call(FunctionId::kFormatFloat, args, nargs, kwnames);
+  if (!call.native()) return call.defer();
+  PyObject* num = call[0];
   // isinstance(num, int): str(num), precision unused. Int subclasses other
   // than bool may override __str__, so they go to the original.
   if (PyLong_CheckExact(num) || PyBool_Check(num)) return PyObject_Str(num);
-  if (!PyFloat_CheckExact(num)) return call_original("format_float", args, nargs, kwnames);
+  if (!PyFloat_CheckExact(num)) return call.defer();
   double value = PyFloat_AS_DOUBLE(num);
   int precision = 1;
   bool whole = std::isfinite(value) && std::floor(value) == value;
-  if (!whole && slots[1] != nullptr) {
+  if (!whole) {
     // The f-string formats precision with str(): only an exact int in range
     // gives a format the core handles; the rest (bool, negative, huge,
     // other types) raises or formats in Python.
-    PyObject* given = slots[1];
+    PyObject* given = call[1];
     int overflow = 0;
     long requested = PyLong_CheckExact(given) ? PyLong_AsLongAndOverflow(given, &overflow) : -1;
     if (overflow != 0 || requested < 0 || requested > sky::core::kMaxFormatPrecision) {
-      return call_original("format_float", args, nargs, kwnames);
+      return call.defer();
     }
     precision = static_cast<int>(requested);
   }
   return translate_exceptions(
       [&]() -> PyObject* { return ascii_string(sky::core::format_float(value, precision)); });
 }
+
+namespace {
 
 // The largest code point in data[begin:end] of a str of the given kind.
 template <typename CodeUnit>
@@ -118,35 +117,28 @@ PyObject* build_truncated(PyObject* s, const sky::core::Truncation& truncation) 
   return result;
 }
 
-// truncate_long_string(s, max_length=35, truncate_middle=False).
+}  // namespace
+
 PyObject* truncate_long_string(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                                PyObject* kwnames) {
-  static constexpr std::array<std::string_view, 3> kNames = {"s", "max_length", "truncate_middle"};
-  std::array<PyObject*, 3> slots;
-  if (!bind_arguments(args, nargs, kwnames, kNames, 1, slots)) {
-    return call_original("truncate_long_string", args, nargs, kwnames);
-  }
-  PyObject* s = slots[0];
-  PyObject* max_length_object = slots[1];
+  Call<3> call(FunctionId::kTruncateLongString, args, nargs, kwnames);
+  if (!call.native()) return call.defer();
+  PyObject* s = call[0];
+  PyObject* max_length_object = call[1];
   if (!PyUnicode_CheckExact(s) ||
-      (max_length_object != nullptr && !PyLong_CheckExact(max_length_object) &&
-       !PyBool_Check(max_length_object))) {
-    return call_original("truncate_long_string", args, nargs, kwnames);
+      (!PyLong_CheckExact(max_length_object) && !PyBool_Check(max_length_object))) {
+    return call.defer();
   }
   if (PyUnicode_READY(s) < 0) return nullptr;
   // Python compares and slices with the unbounded int; clamping to
   // Py_ssize_t gives the same answers since len(s) fits in it.
-  Py_ssize_t max_length =
-      max_length_object == nullptr ? 35 : PyNumber_AsSsize_t(max_length_object, nullptr);
+  Py_ssize_t max_length = PyNumber_AsSsize_t(max_length_object, nullptr);
   Py_ssize_t length = PyUnicode_GET_LENGTH(s);
   if (length <= max_length) return Py_NewRef(s);
   // Only now does SkyPilot look at truncate_middle.
-  bool truncate_middle = false;
-  if (slots[2] != nullptr) {
-    int truth = PyObject_IsTrue(slots[2]);
-    if (truth < 0) return nullptr;
-    truncate_middle = truth != 0;
-  }
+  int truth = PyObject_IsTrue(call[2]);
+  if (truth < 0) return nullptr;
+  bool truncate_middle = truth != 0;
   const void* data = PyUnicode_DATA(s);
   sky::core::Truncation truncation;
   switch (PyUnicode_KIND(s)) {
@@ -161,20 +153,6 @@ PyObject* truncate_long_string(PyObject* /*self*/, PyObject* const* args, Py_ssi
       break;
   }
   return build_truncated(s, truncation);
-}
-
-}  // namespace
-
-void bind_text(pybind11::module_& m) {
-  add_fastcall(m, "format_float", &format_float,
-               "format_float(num, precision=1)\n--\n\n"
-               "str(num) for an int; a whole float without decimals; otherwise "
-               "fixed-point with `precision` decimals (SkyPilot's "
-               "common_utils.format_float).");
-  add_fastcall(m, "truncate_long_string", &truncate_long_string,
-               "truncate_long_string(s, max_length=35, truncate_middle=False)\n--\n\n"
-               "Cuts s at word boundaries (or in the middle) and appends '...' "
-               "(SkyPilot's common_utils.truncate_long_string).");
 }
 
 }  // namespace sky_native

@@ -1,5 +1,6 @@
 #include "embedded.h"
 
+#include <stdexcept>
 #include <string>
 
 namespace sky_native {
@@ -14,6 +15,20 @@ const EmbeddedFile* find_file(std::string_view name) {
 }
 
 }  // namespace
+
+py::module_ run_embedded(std::string_view stem, const char* fullname) {
+  const EmbeddedFile* file = find_file(stem);
+  if (file == nullptr) throw std::runtime_error("no embedded " + std::string(stem) + ".py");
+  py::module_ module = py::reinterpret_steal<py::module_>(PyModule_New(fullname));
+  if (!module) throw py::error_already_set();
+  py::dict globals = module.attr("__dict__");
+  // Compiled at build time by the same Python version.
+  py::object code =
+      py::module_::import("marshal").attr("loads")(py::bytes(file->code.data(), file->code.size()));
+  py::module_::import("sys").attr("modules")[fullname] = module;
+  py::module_::import("builtins").attr("exec")(code, globals);
+  return module;
+}
 
 void bind_embedded(py::module_& m) {
   m.def(
@@ -35,18 +50,8 @@ void bind_embedded(py::module_& m) {
   m.def(
       "_install",
       []() {
-        const EmbeddedFile* bootstrap = find_file("bootstrap");
-        if (bootstrap == nullptr) throw std::runtime_error("no embedded bootstrap");
         // The bootstrap module is made by hand; it then imports the rest.
-        py::module_ types = py::module_::import("types");
-        py::module_ sys = py::module_::import("sys");
-        py::object module = types.attr("ModuleType")("sky_native._bootstrap");
-        py::dict globals = module.attr("__dict__");
-        py::object code = py::module_::import("marshal").attr("loads")(
-            py::bytes(bootstrap->code.data(), bootstrap->code.size()));
-        sys.attr("modules")["sky_native._bootstrap"] = module;
-        py::module_::import("builtins").attr("exec")(code, globals);
-        module.attr("install")();
+        run_embedded("bootstrap", "sky_native._bootstrap").attr("install")();
       },
       "Installs the embedded importer and the replacement hook (done by the launcher).");
 }

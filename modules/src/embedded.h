@@ -18,6 +18,11 @@ struct EmbeddedFile {
 extern const EmbeddedFile kEmbeddedFiles[];
 extern const std::size_t kEmbeddedFileCount;
 
+/// Runs the embedded file `stem` as the module `fullname` (registered in
+/// sys.modules before it runs, as an import would) and returns it. For the
+/// files needed before the embedded importer exists.
+pybind11::module_ run_embedded(std::string_view stem, const char* fullname);
+
 /// Adds `_embedded_source(name)` and `_embedded_code(name)` (the text and
 /// the marshalled code object, or None) and `_install()`, which runs the
 /// embedded bootstrap: the importer of the other files and the replacement

@@ -1,5 +1,6 @@
-// Benchmarks of the files functions: tailing must cost the same whatever the
-// file size (it reads only the end), hashing is measured in bytes/second.
+// Benchmarks of read_last_n_lines: tailing must cost the same whatever the
+// file size (it reads only the end). hash_file is hashlib's own hashing
+// (tests/bench/compare_python.py measures it).
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -9,7 +10,6 @@
 #include <map>
 #include <string>
 
-#include "sky/core/file_hash.h"
 #include "sky/core/file_tail.h"
 
 namespace {
@@ -69,20 +69,5 @@ void BM_ReadLastNLines_Chunk(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ReadLastNLines_Chunk)->Arg(64)->Arg(8192)->Arg(1 << 20);
-
-// hash_file throughput (page cache warm), by algorithm.
-void hash_throughput(benchmark::State& state, const char* algorithm) {
-  const std::string& path = log_file(state.range(0));
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(sky::core::hash_file(path, algorithm).digest());
-  }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
-}
-BENCHMARK_CAPTURE(hash_throughput, md5, "MD5")->Arg(100 << 20)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(hash_throughput, sha256, "SHA256")->Arg(100 << 20)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(hash_throughput, blake2b, "BLAKE2B-512")
-    ->Arg(100 << 20)
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(hash_throughput, sha256_small, "SHA256")->Arg(4096);
 
 }  // namespace

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <fstream>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "sky/core/parallelism.h"
 #include "sky/core/ports.h"
@@ -52,18 +54,11 @@ void BM_estimate_fd_for_directory_missing(benchmark::State& state) {
 BENCHMARK(BM_estimate_fd_for_directory_missing);
 
 void BM_file_mount_workers_four_dirs(benchmark::State& state) {
-  static const std::string dirs[] = {directory_with(50), directory_with(100), directory_with(150),
-                                     directory_with(200)};
+  static const std::vector<std::optional<std::string>> dirs = {
+      directory_with(50), directory_with(100), directory_with(150), directory_with(200)};
   for (auto _ : state) {
-    std::int64_t fd_per_rsync = 5;
-    for (const std::string& dir : dirs) {
-      if (sky::core::is_directory(dir)) {
-        fd_per_rsync = std::max<std::int64_t>(
-            fd_per_rsync, static_cast<std::int64_t>(sky::core::count_directory_entries(dir)) * 5);
-      }
-    }
     benchmark::DoNotOptimize(sky::core::max_workers_for_file_mounts(
-        sky::core::soft_nofile_limit(), fd_per_rsync,
+        sky::core::soft_nofile_limit(), sky::core::fd_per_rsync(dirs),
         sky::core::get_parallel_threads(sky::core::os_cpu_count(), false)));
   }
 }

@@ -40,20 +40,24 @@ BENCHMARK(BM_truncate_long_string_end);
 void BM_truncate_long_string_middle(benchmark::State& state) {
   const std::u32string zone = U"us-west-2-availability-zone-1";
   for (auto _ : state) {
-    benchmark::DoNotOptimize(sky::core::truncate_long_string(zone, 15, true));
+    benchmark::DoNotOptimize(sky::core::plan_truncation(zone.data(), zone.size(), 15, true));
   }
 }
 BENCHMARK(BM_truncate_long_string_middle);
 
 void BM_base36_encode_md5(benchmark::State& state) {
   const std::u32string digest = U"d41d8cd98f00b204e9800998ecf8427e";
-  for (auto _ : state) benchmark::DoNotOptimize(sky::core::base36_encode(digest));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(sky::core::to_base36(sky::core::parse_hex_literal(digest)->magnitude));
+  }
 }
 BENCHMARK(BM_base36_encode_md5);
 
 void BM_base36_encode_long(benchmark::State& state) {
   const std::u32string hex(static_cast<std::size_t>(state.range(0)), U'f');
-  for (auto _ : state) benchmark::DoNotOptimize(sky::core::base36_encode(hex));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(sky::core::to_base36(sky::core::parse_hex_literal(hex)->magnitude));
+  }
   state.SetComplexityN(state.range(0));
 }
 BENCHMARK(BM_base36_encode_long)->RangeMultiplier(8)->Range(64, 32768)->Complexity();

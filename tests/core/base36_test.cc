@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -12,6 +13,17 @@ using namespace sky::core;
 namespace {
 
 bool valid(std::u32string_view text) { return parse_hex_literal(text).has_value(); }
+
+// What sky_native.base36_encode makes of the two core steps: int()'s
+// grammar, then base 36; a negative value is refused (core/base36.h).
+std::string base36_encode(std::u32string_view hex_str) {
+  std::optional<HexLiteral> literal = parse_hex_literal(hex_str);
+  if (!literal) throw std::invalid_argument("invalid literal for int() with base 16");
+  if (literal->negative && !literal->is_zero()) {
+    throw std::invalid_argument("base36_encode() does not accept a negative value");
+  }
+  return to_base36(literal->magnitude);
+}
 
 }  // namespace
 

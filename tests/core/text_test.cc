@@ -26,6 +26,15 @@ std::string printf_fixed(double num, int precision) {
   return std::string(buffer, static_cast<std::size_t>(length));
 }
 
+// The string plan_truncation describes, as sky_native builds it.
+std::u32string truncate_long_string(std::u32string_view s, std::ptrdiff_t max_length = 35,
+                                    bool truncate_middle = false) {
+  Truncation plan = plan_truncation(s.data(), s.size(), max_length, truncate_middle);
+  if (!plan.truncated) return std::u32string(s);
+  return std::u32string(s.substr(0, plan.head)) + U"..." +
+         std::u32string(s.substr(s.size() - plan.tail));
+}
+
 std::u32string end(std::u32string_view s, std::ptrdiff_t max_length) {
   return truncate_long_string(s, max_length, false);
 }

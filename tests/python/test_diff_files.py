@@ -1,5 +1,6 @@
 """read_last_n_lines and hash_file: sky_native against SkyPilot's Python."""
 import array
+import builtins
 import concurrent.futures
 import hashlib
 import os
@@ -260,7 +261,7 @@ def _hash_outcome(function, *args):
     h.update(memoryview(b'x' * 5000)[1:])
     h.update(bytearray(b'y'))
     return ('ok', h.name, h.digest_size, h.block_size, after, digest(h), hexdigest(h),
-            digest(copy), type(h.update(b'')))
+            digest(copy), type(h.update(b'')), type(h))
 
 
 def assert_same_hash(*args):
@@ -506,6 +507,15 @@ def test_mocked_dependencies_defer_to_python(monkeypatch):
     monkeypatch.setattr(hashlib, 'new', lambda name: calls.append(name) or real_new(name))
     h = native('hash_file')(path, 'md5')
     assert calls == ['md5']
-    assert type(h) is type(real_new('md5'))  # SkyPilot's own function ran
+    assert h.hexdigest() == real_new('md5', b'data').hexdigest()
     monkeypatch.undo()
-    assert type(native('hash_file')(path, 'md5')).__name__ == 'HASH'
+    # A mocked open() is what SkyPilot's own function calls; the native path
+    # never does.
+    opened = []
+    real_open = builtins.open
+    monkeypatch.setattr(builtins, 'open',
+                        lambda *a, **k: opened.append(a[0]) or real_open(*a, **k))
+    assert native('hash_file')(path, 'md5').hexdigest() == real_new('md5', b'data').hexdigest()
+    assert opened == [path]
+    monkeypatch.undo()
+    assert type(native('hash_file')(path, 'md5')) is type(real_new('md5'))

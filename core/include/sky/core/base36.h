@@ -53,10 +53,4 @@ inline std::optional<HexLiteral> parse_hex_literal(std::u32string_view text) {
 /// first, without leading zeros ("0" for an empty magnitude).
 std::string to_base36(const std::vector<std::uint32_t>& magnitude);
 
-/// SkyPilot's base36_encode(hex_str) on code points. Throws
-/// std::invalid_argument("invalid literal for int() with base 16") where
-/// int() would raise, and std::invalid_argument("base36_encode() does not
-/// accept a negative value") for a negative value (see the deviation above).
-std::string base36_encode(std::u32string_view hex_str);
-
 }  // namespace sky::core

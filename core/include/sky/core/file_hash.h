@@ -1,5 +1,6 @@
-// file_hash: a message digest (OpenSSL EVP) fed with a whole file in
-// 262,144-byte blocks, as SkyPilot's common_utils.hash_file feeds hashlib.
+// file_hash: a message digest (OpenSSL EVP), for the single file's manifest.
+// (sky_native.hash_file feeds hashlib's own object instead: see
+// modules/src/bind_file_hash.cc.)
 #pragma once
 
 #include <cstddef>
@@ -7,12 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "sky/core/input_file.h"
-
 namespace sky::core {
-
-/// Block size SkyPilot's hash_file reads with (2**18).
-inline constexpr std::size_t kHashBlockSize = 262144;
 
 /// A running message digest (an OpenSSL EVP_MD_CTX). Copyable (the copy
 /// continues independently), movable; not safe for concurrent use.
@@ -41,20 +37,5 @@ class Hasher {
   struct State;
   std::unique_ptr<State> state_;
 };
-
-/// The OpenSSL name of the digest that hashlib calls `hashlib_name` (the
-/// `.name` of a hashlib object: "sha256", "sha512_224", "blake2b", ...), or
-/// "" when it has no fixed-size OpenSSL equivalent (shake_*, "undefined").
-std::string openssl_digest_name(std::string_view hashlib_name);
-
-/// Feeds `hasher` with the rest of `file`, read in kHashBlockSize blocks
-/// until a read returns nothing. Throws OsError(errno) (no path) when a
-/// read fails.
-void hash_stream(InputFile& file, Hasher& hasher);
-
-/// SkyPilot's order: opens `path` first (OsError with the path, EISDIR for a
-/// directory), then creates the digest `openssl_name` (std::invalid_argument
-/// when unknown), then feeds it the whole file. Returns the hasher.
-Hasher hash_file(const std::string& path, const std::string& openssl_name);
 
 }  // namespace sky::core

@@ -1,9 +1,11 @@
-// InputFile: a file opened for reading as Python's open(path, 'rb') opens
-// it, shared by file_tail and file_hash.
+// Reading files as Python does, for every core function that reads one:
+// InputFile (read_last_n_lines; hash_file's open) and read_whole_file (the
+// /proc and cgroup files).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace sky::core {
@@ -45,5 +47,13 @@ class InputFile {
   explicit InputFile(int fd) noexcept : fd_(fd) {}
   int fd_;
 };
+
+/// The whole file, as open(path, 'rb').read() returns it: open(2) and
+/// read(2) retried on EINTR, read until read(2) returns 0 -- or, for a
+/// file that is `one_record` (procfs's /proc/PID/stat, which the kernel
+/// hands out in one read), until the first short read, which saves the
+/// read(2) that would return 0. nullopt on any error, with errno set to its
+/// error number.
+std::optional<std::string> read_whole_file(const std::string& path, bool one_record = false);
 
 }  // namespace sky::core

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sky::core {
 
@@ -46,6 +47,13 @@ std::size_t count_directory_entries(const std::string& path);
 /// that throws an OsError (missing path, "", not a directory, no
 /// permission, ...).
 std::int64_t estimate_fd_for_directory(const std::string& path);
+
+/// The loop of get_max_workers_for_file_mounts over its sources: 5, or
+/// 5 * len(os.listdir(source)) for the largest source that os.path.isdir
+/// accepts. A source given as nullopt is one os.fsencode rejects, which
+/// os.path.isdir reports as no directory. Throws OsError(errno, source) for
+/// the first directory that cannot be listed, as os.listdir raises.
+std::int64_t fd_per_rsync(const std::vector<std::optional<std::string>>& sources);
 
 /// The tail of get_max_workers_for_file_mounts:
 /// min(max((fd_limit - 100) // fd_per_rsync, 1), num_threads), with Python's

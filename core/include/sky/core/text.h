@@ -51,9 +51,4 @@ extern template Truncation plan_truncation(const std::uint32_t*, std::size_t, st
 extern template Truncation plan_truncation(const char32_t*, std::size_t, std::ptrdiff_t,
                                            bool) noexcept;
 
-/// truncate_long_string on code points: the string plan_truncation
-/// describes.
-std::u32string truncate_long_string(std::u32string_view s, std::ptrdiff_t max_length = 35,
-                                    bool truncate_middle = false);
-
 }  // namespace sky::core

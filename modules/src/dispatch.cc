@@ -1,0 +1,161 @@
+#include "dispatch.h"
+
+#include <deque>
+#include <stdexcept>
+#include <string>
+
+#include "embedded.h"
+
+namespace sky_native {
+namespace py = pybind11;
+namespace {
+
+Function& by_name(const std::string& name) {
+  for (Function& f : functions) {
+    if (f.name != nullptr && name == f.name) return f;
+  }
+  throw py::key_error("no native function " + name);
+}
+
+// A dict's version: changes whenever anything is assigned in it (PEP 509,
+// CPython 3.11).
+std::uint64_t dict_version(PyObject* dict) {
+  return reinterpret_cast<PyDictObject*>(dict)->ma_version_tag;
+}
+
+// owner.attribute now (a new reference), or nullptr when it has none.
+PyObject* current_value(const Function::Owner& owner, PyObject* attribute) {
+  PyObject* value = owner.dict != nullptr
+                        ? Py_XNewRef(PyDict_GetItemWithError(owner.dict, attribute))
+                        : PyObject_GetAttr(owner.object, attribute);
+  if (value == nullptr) PyErr_Clear();
+  return value;
+}
+
+void add_fastcall(py::module_& m, const char* name, FastcallFunction function, const char* doc) {
+  // PyMethodDef must outlive the function object: kept for the process.
+  static std::deque<PyMethodDef> definitions;
+  definitions.push_back(
+      PyMethodDef{name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(function)),
+                  METH_FASTCALL | METH_KEYWORDS, doc});
+  PyObject* module_name = PyModule_GetNameObject(m.ptr());
+  if (module_name == nullptr) throw py::error_already_set();
+  PyObject* callable = PyCFunction_NewEx(&definitions.back(), nullptr, module_name);
+  Py_DECREF(module_name);
+  if (callable == nullptr) throw py::error_already_set();
+  m.add_object(name, py::reinterpret_steal<py::object>(callable));
+}
+
+// Interpreter-lifetime copies of the strings the description gives.
+const char* keep(const std::string& text) {
+  static std::deque<std::string> kept;
+  return kept.emplace_back(text).c_str();
+}
+
+}  // namespace
+
+std::array<Function, kFunctionCount> functions;
+
+bool Function::owners_intact() {
+  for (Owner& owner : owners) {
+    if (owner.dict != nullptr && dict_version(owner.dict) == owner.seen_version) continue;
+    for (const Dependency& dependency : owner.dependencies) {
+      PyObject* value = current_value(owner, dependency.attribute);
+      bool same = value == dependency.expected;
+      Py_XDECREF(value);
+      if (!same) return false;
+    }
+    if (owner.dict != nullptr) owner.seen_version = dict_version(owner.dict);
+  }
+  return true;
+}
+
+PyObject* Function::call_original(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  if (original == nullptr) {
+    // Not imported yet: the hook imports SkyPilot's module (which registers
+    // the original) or raises the AttributeError of a release without it.
+    PyObject* hook = PyImport_ImportModule("sky_native._hook");
+    if (hook == nullptr) return nullptr;
+    PyObject* found = PyObject_CallMethod(hook, "original", "s", name);
+    Py_DECREF(hook);
+    if (found == nullptr) return nullptr;
+    if (original == nullptr) {
+      original = found;
+    } else {
+      Py_DECREF(found);
+    }
+  }
+  return PyObject_Vectorcall(original, args, static_cast<size_t>(nargs), kwnames);
+}
+
+void add_functions(py::module_& m, const std::array<EntryPoint, kFunctionCount>& entry_points) {
+  py::module_ description = run_embedded("functions", "sky_native._functions");
+  m.add_object("_functions", description);
+  py::tuple described = description.attr("FUNCTIONS");
+  py::object no_default = description.attr("NO_DEFAULT");
+  if (described.size() != kFunctionCount) {
+    throw std::logic_error("functions.py describes another number of functions");
+  }
+  for (std::size_t i = 0; i < kFunctionCount; ++i) {
+    py::handle spec = described[i];
+    Function& f = functions[i];
+    f.name = keep(py::str(spec.attr("name")));
+    py::tuple parameters = spec.attr("parameters");
+    if (parameters.size() != entry_points[i].parameter_count) {
+      throw std::logic_error(std::string(f.name) + ": the binding and functions.py differ");
+    }
+    for (py::handle parameter : parameters) {
+      PyObject* parameter_name = Py_NewRef(parameter[py::int_(0)].ptr());
+      PyUnicode_InternInPlace(&parameter_name);
+      f.parameters.push_back(parameter_name);
+      py::object default_value = parameter[py::int_(1)];
+      f.defaults.push_back(default_value.is(no_default) ? nullptr : default_value.release().ptr());
+    }
+    add_fastcall(m, f.name, entry_points[i].function, keep(py::str(spec.attr("docstring")())));
+  }
+
+  m.def(
+      "_register_original",
+      [](const std::string& name, const py::object& original) {
+        Function& f = by_name(name);
+        Py_XDECREF(f.original);
+        f.original = Py_NewRef(original.ptr());
+      },
+      py::arg("name"), py::arg("function"),
+      "Registers SkyPilot's original Python function for native fallbacks "
+      "(its recorded dependencies stay).");
+  m.def(
+      "_original",
+      [](const std::string& name) -> py::object {
+        Function& f = by_name(name);
+        return f.original == nullptr ? py::none() : py::reinterpret_borrow<py::object>(f.original);
+      },
+      py::arg("name"), "The original function registered under `name`, or None.");
+  m.def(
+      "_add_dependency",
+      [](const std::string& name, const py::object& owner, const py::str& attribute,
+         const py::object& expected, const py::object& missing) {
+        Function& f = by_name(name);
+        Function::Owner* found = nullptr;
+        for (Function::Owner& o : f.owners) {
+          if (o.object == owner.ptr()) found = &o;
+        }
+        if (found == nullptr) {
+          PyObject* dict = PyModule_Check(owner.ptr()) ? PyModule_GetDict(owner.ptr()) : nullptr;
+          f.owners.push_back(Function::Owner{Py_NewRef(owner.ptr()), dict, 0, {}});
+          found = &f.owners.back();
+        }
+        PyObject* interned = Py_NewRef(attribute.ptr());
+        PyUnicode_InternInPlace(&interned);
+        // `missing` marks an attribute that did not exist when recorded.
+        found->dependencies.push_back(Function::Dependency{
+            interned, expected.is(missing) ? nullptr : Py_NewRef(expected.ptr())});
+        found->seen_version = 0;  // checked in full at the next call
+      },
+      py::arg("name"), py::arg("owner"), py::arg("attribute"), py::arg("expected"),
+      py::arg("missing"),
+      "Records that `name` needs owner.attribute to be `expected` (the value "
+      "when sky-native started); any other value makes it defer to the original.");
+}
+
+}  // namespace sky_native
