@@ -17,7 +17,7 @@ APT_PACKAGES := build-essential cmake ninja-build python3.11 python3.11-dev \
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup apt venv build run test test-cpp test-python test-python-server test-matrix-cheap \
-  test-matrix test-asan test-fuzz test-bench-report bench fmt lint clean package package-test \
+  test-matrix test-asan test-fuzz test-bench-report test-package bench fmt lint clean package package-test \
   package-figures
 
 setup: apt venv
@@ -48,7 +48,7 @@ run: setup build
 	$(VENV_ENV) $(SKY_NATIVE) api stop
 
 test: setup build test-cpp test-python test-python-server test-matrix-cheap test-asan test-fuzz \
-  test-bench-report
+  test-bench-report test-package
 
 test-cpp:
 	ctest --preset $(PRESET)
@@ -138,6 +138,10 @@ package: apt
 
 package-test: package
 	packaging/test_package.sh $(DIST_DIR) $(PACKAGE_DIR)/test
+
+# In `make test`: package-test with a payload that compresses in seconds.
+test-package:
+	$(MAKE) package-test ZSTD_LEVEL=3
 
 # Sizes, and first / warm start of --help against `sky` and a PyInstaller
 # --onefile build of the same SkyPilot (not part of CI).

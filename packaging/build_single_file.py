@@ -15,6 +15,7 @@ payload_trailer.h) ends the file.
 usage: build_single_file.py --launcher L --requirements R --work DIR --out F
 """
 import argparse
+import glob
 import hashlib
 import os
 import re
@@ -163,6 +164,19 @@ def bundle_shared_libraries(tree):
             run('patchelf', '--set-rpath', rpath, path)
 
 
+def drop_unshipped_records(site):
+    """Removes from each RECORD the venv's console scripts (`../../../bin/`):
+    they are not in the payload, and their shebang names the build's venv
+    path, so their hashes would make the payload differ between checkouts."""
+    for record in glob.glob(os.path.join(site, '*.dist-info', 'RECORD')):
+        with open(record, encoding='utf-8') as f:
+            lines = f.readlines()
+        kept = [line for line in lines if not line.startswith('../../../bin/')]
+        if kept != lines:
+            with open(record, 'w', encoding='utf-8') as f:
+                f.writelines(kept)
+
+
 def build_tree(venv, tree):
     shutil.rmtree(tree, ignore_errors=True)
     stdlib = os.path.join(tree, 'lib/python3.11')
@@ -181,6 +195,7 @@ def build_tree(venv, tree):
 
     copy_tree(site, os.path.join(tree, 'lib/python3/dist-packages'), skip_site_dir,
               lambda f: FOREIGN.search(f) is not None)
+    drop_unshipped_records(os.path.join(tree, 'lib/python3/dist-packages'))
     strip_debug_info(tree)
     bundle_shared_libraries(tree)
     # Compile failures are files that were never meant to be imported (2to3
