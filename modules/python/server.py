@@ -365,7 +365,7 @@ class _Server:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            return self.become_command(conn, fields, fds, argc)
+            return self.become_command(conn, fields, fds, argc, limits, niceness)
         self.served += 1
         pidfd = os.pidfd_open(pid)
         self.commands[pidfd] = (pid, conn)
@@ -408,7 +408,7 @@ class _Server:
 
     # -- in the child --
 
-    def become_command(self, conn, fields, fds, argc):
+    def become_command(self, conn, fields, fds, argc, limits, niceness):
         os.setpgid(0, 0)  # the client forwards terminal signals to this group
         for pidfd, (_, other) in self.commands.items():
             os.close(pidfd)
@@ -421,9 +421,9 @@ class _Server:
             os.dup2(fd, target)
         os.fchdir(fds[3])
         os.umask(int(fields[2], 8))
-        for number, limit in _parse_limits(fields[3]).items():
+        for number, limit in limits.items():
             resource.setrlimit(number, limit)
-        os.setpriority(os.PRIO_PROCESS, 0, int(fields[4]))
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
         argv = [os.fsdecode(a) for a in fields[_ARGV_FIELD:_ARGV_FIELD + argc]]
         os.environ.clear()
         for entry in fields[_ARGV_FIELD + argc:]:
