@@ -34,6 +34,10 @@ STATUS_TESTS = [str(REPO / 'tests' / 'python' / 'test_release_status.py')]
 TESTS = DIFFERENTIAL_TESTS + STATUS_TESTS
 CHEAP_EXAMPLES = '60'
 TEST_PACKAGES = ('pytest', 'hypothesis')
+# SQLAlchemy 2.1 made greenlet optional; older SkyPilot releases import
+# sqlalchemy's asyncio support but list greenlet only under their cloud
+# extras, so a bare `pip install skypilot==0.10.5` today cannot `import sky`.
+RELEASE_PACKAGES = ('greenlet',)
 
 
 def _run(command, **kwargs):
@@ -79,7 +83,7 @@ def full(sky_native, base_python):
         python = str(venv / 'bin' / 'python')
         if not (venv / '.installed').exists():
             _run([base_python, '-m', 'venv', '--clear', str(venv)])
-            _pip(python, f'skypilot=={release}', *TEST_PACKAGES)
+            _pip(python, f'skypilot=={release}', *RELEASE_PACKAGES, *TEST_PACKAGES)
             (venv / '.installed').touch()
         # sky-native finds the venv as its own python would.
         link = venv / 'bin' / 'sky-native'
