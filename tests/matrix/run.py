@@ -81,10 +81,12 @@ def full(sky_native, base_python):
     for release in RELEASES:
         venv = REPO / 'build' / 'matrix-venvs' / release
         python = str(venv / 'bin' / 'python')
-        if not (venv / '.installed').exists():
+        packages = (f'skypilot=={release}', *RELEASE_PACKAGES, *TEST_PACKAGES)
+        installed = venv / '.installed'  # holds what was installed
+        if not installed.exists() or installed.read_text() != ' '.join(packages):
             _run([base_python, '-m', 'venv', '--clear', str(venv)])
-            _pip(python, f'skypilot=={release}', *RELEASE_PACKAGES, *TEST_PACKAGES)
-            (venv / '.installed').touch()
+            _pip(python, *packages)
+            installed.write_text(' '.join(packages))
         # sky-native finds the venv as its own python would.
         link = venv / 'bin' / 'sky-native'
         link.unlink(missing_ok=True)
