@@ -71,6 +71,11 @@ bool Function::owners_intact() {
 }
 
 PyObject* Function::call_original(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  if (original_function() == nullptr) return nullptr;
+  return PyObject_Vectorcall(original, args, static_cast<size_t>(nargs), kwnames);
+}
+
+PyObject* Function::original_function() {
   if (original == nullptr) {
     // Not imported yet: the hook imports SkyPilot's module (which registers
     // the original) or raises the AttributeError of a release without it.
@@ -85,7 +90,7 @@ PyObject* Function::call_original(PyObject* const* args, Py_ssize_t nargs, PyObj
       Py_DECREF(found);
     }
   }
-  return PyObject_Vectorcall(original, args, static_cast<size_t>(nargs), kwnames);
+  return original;
 }
 
 void add_functions(py::module_& m, const std::array<EntryPoint, kFunctionCount>& entry_points) {

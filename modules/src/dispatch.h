@@ -75,6 +75,9 @@ struct Function {
   /// nullptr with an error set). Imports SkyPilot's module when the original
   /// is not known yet.
   PyObject* call_original(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames);
+  /// The original (borrowed), found as call_original finds it; nullptr with
+  /// an error set when SkyPilot has none.
+  PyObject* original_function();
 
  private:
   bool owners_intact();
