@@ -69,11 +69,11 @@ class NativeFunction:
         return f'{self.name}({parameters})'
 
     def docstring(self):
-        """The native builtin's __doc__ (the first line is its
-        __text_signature__)."""
-        origin = (f"SkyPilot's {self.module}.{self.name}" if self.module
+        """The native function's first __doc__ paragraph (introspection.py
+        adds SkyPilot's docstring)."""
+        origin = (f"native version of SkyPilot's {self.module}.{self.name}" if self.module
                   else "sky-native's own")
-        return f'{self.signature()}\n--\n\n{self.summary} ({origin}).'
+        return f'{self.summary} ({origin}).'
 
 
 PYTHON_IMPL = 'sky_native._python_impl'
