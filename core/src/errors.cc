@@ -21,6 +21,8 @@ OsError::OsError(int error_number, std::string path)
 OsError::OsError(int error_number)
     : std::runtime_error(describe(error_number)), error_number_(error_number), has_path_(false) {}
 
+NotSeekable::NotSeekable() : std::runtime_error("File or stream is not seekable.") {}
+
 void throw_os_error(const std::string& path) { throw OsError(errno, path); }
 
 }  // namespace sky::core

@@ -54,7 +54,12 @@ InputFile::~InputFile() {
 }
 
 std::int64_t InputFile::seek_end() {
-  off_t end = ::lseek(fd_, 0, SEEK_END);
+  // FileIO.seekable() is whether lseek(fd, 0, SEEK_CUR) worked (first tried
+  // when BufferedReader is made); tell() is lseek(SEEK_CUR) again, which a
+  // device may answer otherwise than SEEK_END did (/dev/kmsg).
+  if (::lseek(fd_, 0, SEEK_CUR) < 0) throw NotSeekable();
+  if (::lseek(fd_, 0, SEEK_END) < 0) throw OsError(errno);
+  off_t end = ::lseek(fd_, 0, SEEK_CUR);
   if (end < 0) throw OsError(errno);
   return static_cast<std::int64_t>(end);
 }

@@ -34,6 +34,11 @@ _enabled = True
 # (module name, attribute) -> value when sky-native started (or when that
 # module was first imported, if later); _MISSING when it had no such attribute.
 _start_values = {}
+# Modules every process has imported before any program code runs: their
+# namespaces as they were then (install()), for the dependencies derived from
+# SkyPilot's code when SkyPilot is imported, perhaps under a mock.
+_STARTED_WITH = ('builtins', 'os', 'posixpath')
+_start_namespaces = {}
 # module name -> callbacks to run once it is imported.
 _on_import = {}
 
@@ -55,6 +60,68 @@ def _when_imported(module_name, callback):
         callback(module)
     else:
         _on_import.setdefault(module_name, []).append(callback)
+
+
+def _codes(code):
+    yield code
+    for constant in code.co_consts:
+        if isinstance(constant, type(code)):
+            yield from _codes(constant)
+
+
+def code_dependencies(module, function):
+    """The (module name, attribute) pairs a call of SkyPilot's `function`
+    may look up, from the code objects of it and its helpers in `module`
+    (nested code included): each name of their co_names that is a global of
+    `module` or a builtin (then both: assigning the global shadows the
+    builtin), and each of those names that is an attribute of a module
+    reached so (os.path, os.SEEK_END, os.path.exists), plus
+    function.dependencies. A superset of what the code looks up (co_names
+    also holds the attribute names it uses on other objects), never less:
+    the names of function.state excepted."""
+    names = set()
+    for qualified in function.code_names():
+        short_name = qualified.rsplit('.', 1)[1]
+        obj = (sky_native._original(short_name) if short_name in functions.BY_NAME
+               else None) or getattr(module, short_name, None)
+        code = getattr(obj, '__code__', None)
+        if code is not None:
+            for nested in _codes(code):
+                names.update(nested.co_names)
+    names.difference_update(function.state)
+    pairs = set(function.dependencies)
+    namespace = vars(module)
+    builtins = sys.modules['builtins']
+    reached = []
+    for name in names:
+        if name in namespace:
+            value = namespace[name]
+        elif hasattr(builtins, name):
+            value = getattr(builtins, name)
+            pairs.add(('builtins', name))
+        else:
+            continue
+        pairs.add((module.__name__, name))
+        reached.append(value)
+    seen = set()
+    while reached:
+        owner = reached.pop()
+        if not isinstance(owner, type(sys)):
+            continue
+        if type(owner) is not type(sys):
+            # A module proxy (SkyPilot's LazyImport of psutil) imports its
+            # module on first use, which this must not do: every name.
+            proxied = vars(owner).get('_module_name')
+            if isinstance(proxied, str):
+                pairs.update((proxied, name) for name in names)
+            continue
+        if owner.__name__ in seen:
+            continue
+        seen.add(owner.__name__)
+        for name in names.intersection(vars(owner)):
+            pairs.add((owner.__name__, name))
+            reached.append(vars(owner)[name])
+    return sorted(pairs)
 
 
 def _record_start_values(module):
@@ -104,15 +171,21 @@ def _replace_in(module):
     # replaced).
     _record_start_values(module)
     for function in defined_here:
-        for module_name, attribute in function.dependencies:
-            _when_imported(module_name, lambda owner, name=function.name,
-                           attribute=attribute: _add_dependency(name, owner, attribute))
+        _add_dependencies(function, code_dependencies(module, function))
+
+
+def _add_dependencies(function, pairs):
+    for module_name, attribute in pairs:
+        _when_imported(module_name, lambda owner, name=function.name,
+                       attribute=attribute: _add_dependency(name, owner, attribute))
 
 
 def _add_dependency(name, owner, attribute):
     key = (owner.__name__, attribute)
-    if key not in _start_values:  # not seen earlier: as it is now
-        _start_values[key] = getattr(owner, attribute, _MISSING)
+    if key not in _start_values:  # not seen earlier: as it was at start, or now
+        namespace = _start_namespaces.get(owner.__name__)
+        _start_values[key] = (namespace.get(attribute, _MISSING) if namespace is not None
+                              else getattr(owner, attribute, _MISSING))
     sky_native._add_dependency(name, owner, attribute, _start_values[key], _MISSING)
 
 
@@ -168,8 +241,14 @@ def install():
                 if m not in functions.SKYPILOT_MODULES}
     for module_name in sorted(external):
         _when_imported(module_name, _record_start_values)
+    for module_name in _STARTED_WITH:
+        _start_namespaces[module_name] = dict(vars(sys.modules[module_name]))
     for module_name in functions.SKYPILOT_MODULES:
         _when_imported(module_name, _replace_in)
+    # sky-native's own functions: their Python versions' names, as listed.
+    for function in functions.FUNCTIONS:
+        if function.module is None:
+            _add_dependencies(function, function.dependencies)
     sys.meta_path.insert(0, ReplacementFinder)
 
 

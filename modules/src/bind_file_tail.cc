@@ -63,9 +63,119 @@ bool codec_argument(PyObject* value, const char*& out) {
   return true;
 }
 
-// Within SkyPilot's `except OSError as e:` -- raise RuntimeError(f'Failed to
-// read last {n} lines from {file_path}: {e}') from e. Expects the OSError as
-// the current error.
+// A global of SkyPilot's module as its code finds it (LOAD_GLOBAL: the
+// module's globals, then builtins); a new reference, or nullptr with
+// NameError set.
+PyObject* load_global(PyObject* globals, const char* name) {
+  PyObject* key = PyUnicode_InternFromString(name);
+  if (key == nullptr) return nullptr;
+  PyObject* value = PyDict_GetItemWithError(globals, key);
+  if (value == nullptr && !PyErr_Occurred()) {
+    PyObject* builtins = PyDict_GetItemString(globals, "__builtins__");
+    if (builtins != nullptr && PyModule_Check(builtins)) builtins = PyModule_GetDict(builtins);
+    if (builtins != nullptr && PyDict_Check(builtins))
+      value = PyDict_GetItemWithError(builtins, key);
+  }
+  if (value == nullptr && !PyErr_Occurred()) {
+    PyErr_Format(PyExc_NameError, "name '%U' is not defined", key);
+  }
+  Py_DECREF(key);
+  return Py_XNewRef(value);
+}
+
+// The with statement's exit on an exception (the current error):
+// manager.__exit__(type, value, traceback) while the exception is handled.
+// nullptr with the error set, or None when __exit__ swallowed it (SkyPilot's
+// function then returns None).
+PyObject* exit_with_error(PyObject* exit, PyObject* manager) {
+  PyObject* type = nullptr;
+  PyObject* value = nullptr;
+  PyObject* traceback = nullptr;
+  PyErr_Fetch(&type, &value, &traceback);
+  PyErr_NormalizeException(&type, &value, &traceback);
+  if (traceback != nullptr) PyException_SetTraceback(value, traceback);
+  PyObject* handled = PyErr_GetHandledException();
+  PyErr_SetHandledException(value);
+  PyObject* swallowed = PyObject_CallFunctionObjArgs(exit, manager, type, value,
+                                                     traceback ? traceback : Py_None, nullptr);
+  PyErr_SetHandledException(handled);
+  Py_XDECREF(handled);
+  int truth = swallowed == nullptr ? -1 : PyObject_IsTrue(swallowed);
+  Py_XDECREF(swallowed);
+  if (truth != 0) {
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(traceback);
+    return truth > 0 ? Py_NewRef(Py_None) : nullptr;
+  }
+  PyErr_Restore(type, value, traceback);
+  return nullptr;
+}
+
+// The body of SkyPilot's handler, `with
+// ux_utils.print_exception_no_traceback(): raise RuntimeError(f'Failed to
+// read last {n} lines from {file_path}: {e}') from e`, with the names looked
+// up in the globals of SkyPilot's function, so the context manager's side
+// effects are SkyPilot's: it sets sys.tracebacklimit = 0 (unless
+// SKYPILOT_DEBUG) and, as the raise leaves its block, never restores it, so
+// the CLI prints the error as one line. Without SkyPilot's function, the
+// RuntimeError alone.
+PyObject* failed_to_read(PyObject* n, PyObject* file_path, PyObject* e) {
+  PyObject* original = function(FunctionId::kReadLastNLines).original_function();
+  if (original == nullptr || !PyFunction_Check(original)) {
+    PyErr_Clear();
+    PyObject* error = PyObject_CallFunction(
+        PyExc_RuntimeError, "N",
+        PyUnicode_FromFormat("Failed to read last %S lines from %U: %S", n, file_path, e));
+    if (error == nullptr) return nullptr;
+    PyException_SetCause(error, Py_NewRef(e));
+    PyErr_SetObject(PyExc_RuntimeError, error);
+    Py_DECREF(error);
+    return nullptr;
+  }
+  PyObject* globals = PyFunction_GetGlobals(original);  // borrowed
+  PyObject* ux_utils = load_global(globals, "ux_utils");
+  PyObject* factory =
+      ux_utils ? PyObject_GetAttrString(ux_utils, "print_exception_no_traceback") : nullptr;
+  Py_XDECREF(ux_utils);
+  PyObject* manager = factory ? PyObject_CallNoArgs(factory) : nullptr;
+  Py_XDECREF(factory);
+  if (manager == nullptr) return nullptr;
+  // BEFORE_WITH: __enter__ and __exit__ looked up on the type.
+  auto* manager_type = reinterpret_cast<PyObject*>(Py_TYPE(manager));
+  PyObject* enter = PyObject_GetAttrString(manager_type, "__enter__");
+  PyObject* exit = enter ? PyObject_GetAttrString(manager_type, "__exit__") : nullptr;
+  PyObject* entered = exit ? PyObject_CallOneArg(enter, manager) : nullptr;
+  Py_XDECREF(enter);
+  PyObject* result = nullptr;
+  if (entered != nullptr) {
+    Py_DECREF(entered);
+    PyObject* message =
+        PyUnicode_FromFormat("Failed to read last %S lines from %U: %S", n, file_path, e);
+    PyObject* runtime_error = message ? load_global(globals, "RuntimeError") : nullptr;
+    PyObject* error = runtime_error ? PyObject_CallOneArg(runtime_error, message) : nullptr;
+    Py_XDECREF(runtime_error);
+    Py_XDECREF(message);
+    if (error != nullptr) {
+      if (PyExceptionInstance_Check(error)) {
+        PyException_SetCause(error, Py_NewRef(e));  // `from e`
+        // Raised while e is handled: its context is e.
+        PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(error)), error);
+      } else {
+        PyErr_SetString(PyExc_TypeError, "exceptions must derive from BaseException");
+      }
+      Py_DECREF(error);
+    }
+    result = exit_with_error(exit, manager);
+  }
+  Py_XDECREF(exit);
+  Py_DECREF(manager);
+  return result;
+}
+
+// Within SkyPilot's `except OSError as e:` (the current error is e): its
+// handler runs with e as the exception being handled. nullptr with the
+// error set (None when a patched context manager swallowed it).
 PyObject* raise_failed_to_read(PyObject* n, PyObject* file_path) {
   PyObject* type = nullptr;
   PyObject* value = nullptr;
@@ -75,21 +185,24 @@ PyObject* raise_failed_to_read(PyObject* n, PyObject* file_path) {
   if (traceback != nullptr) PyException_SetTraceback(value, traceback);
   Py_XDECREF(type);
   Py_XDECREF(traceback);
-  PyObject* message =
-      PyUnicode_FromFormat("Failed to read last %S lines from %U: %S", n, file_path, value);
-  PyObject* error = message ? PyObject_CallOneArg(PyExc_RuntimeError, message) : nullptr;
-  Py_XDECREF(message);
-  if (error == nullptr) {
-    Py_DECREF(value);
-    return nullptr;
+  PyObject* handled = PyErr_GetHandledException();
+  PyErr_SetHandledException(value);
+  PyObject* result = failed_to_read(n, file_path, value);
+  PyErr_SetHandledException(handled);
+  Py_XDECREF(handled);
+  Py_DECREF(value);
+  return result;
+}
+
+// Python's io.UnsupportedOperation (borrowed; nullptr with an error set).
+PyObject* unsupported_operation() {
+  static PyObject* type = nullptr;
+  if (type == nullptr) {
+    PyObject* io = PyImport_ImportModule("io");
+    type = io ? PyObject_GetAttrString(io, "UnsupportedOperation") : nullptr;
+    Py_XDECREF(io);
   }
-  Py_INCREF(value);
-  PyException_SetContext(error, value);  // raised while handling e (steals)
-  PyException_SetCause(error, value);    // `from e` (steals)
-  // PyErr_Restore, not PyErr_SetObject: the context is e, not whatever the
-  // caller is handling.
-  PyErr_Restore(Py_NewRef(reinterpret_cast<PyObject*>(Py_TYPE(error))), error, nullptr);
-  return nullptr;
+  return type;
 }
 
 // line.decode(encoding, errors).rstrip('\r') [+ '\n'].
@@ -195,6 +308,11 @@ PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_
       } else {
         PyErr_SetFromErrno(PyExc_OSError);
       }
+      return raise_failed_to_read(n_object, file_path);
+    } catch (const sky::core::NotSeekable& e) {
+      PyObject* type = unsupported_operation();
+      if (type == nullptr) return nullptr;
+      PyErr_SetString(type, e.what());
       return raise_failed_to_read(n_object, file_path);
     } catch (const std::out_of_range&) {
       PyErr_SetString(PyExc_IndexError, "list index out of range");

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "embedded.h"
+#include "native_function.h"
 
 namespace sky_native {
 namespace py = pybind11;
@@ -32,20 +33,6 @@ PyObject* current_value(const Function::Owner& owner, PyObject* attribute) {
   return value;
 }
 
-void add_fastcall(py::module_& m, const char* name, FastcallFunction function, const char* doc) {
-  // PyMethodDef must outlive the function object: kept for the process.
-  static std::deque<PyMethodDef> definitions;
-  definitions.push_back(
-      PyMethodDef{name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(function)),
-                  METH_FASTCALL | METH_KEYWORDS, doc});
-  PyObject* module_name = PyModule_GetNameObject(m.ptr());
-  if (module_name == nullptr) throw py::error_already_set();
-  PyObject* callable = PyCFunction_NewEx(&definitions.back(), nullptr, module_name);
-  Py_DECREF(module_name);
-  if (callable == nullptr) throw py::error_already_set();
-  m.add_object(name, py::reinterpret_steal<py::object>(callable));
-}
-
 // Interpreter-lifetime copies of the strings the description gives.
 const char* keep(const std::string& text) {
   static std::deque<std::string> kept;
@@ -71,6 +58,11 @@ bool Function::owners_intact() {
 }
 
 PyObject* Function::call_original(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  if (original_function() == nullptr) return nullptr;
+  return PyObject_Vectorcall(original, args, static_cast<size_t>(nargs), kwnames);
+}
+
+PyObject* Function::original_function() {
   if (original == nullptr) {
     // Not imported yet: the hook imports SkyPilot's module (which registers
     // the original) or raises the AttributeError of a release without it.
@@ -85,7 +77,7 @@ PyObject* Function::call_original(PyObject* const* args, Py_ssize_t nargs, PyObj
       Py_DECREF(found);
     }
   }
-  return PyObject_Vectorcall(original, args, static_cast<size_t>(nargs), kwnames);
+  return original;
 }
 
 void add_functions(py::module_& m, const std::array<EntryPoint, kFunctionCount>& entry_points) {
@@ -111,7 +103,13 @@ void add_functions(py::module_& m, const std::array<EntryPoint, kFunctionCount>&
       py::object default_value = parameter[py::int_(1)];
       f.defaults.push_back(default_value.is(no_default) ? nullptr : default_value.release().ptr());
     }
-    add_fastcall(m, f.name, entry_points[i].function, keep(py::str(spec.attr("docstring")())));
+    // 'name(a, b=1)' -> '(a, b=1)'.
+    std::string text_signature = py::str(spec.attr("signature")());
+    PyObject* callable = new_native_function(
+        f.name, keep(text_signature.substr(std::char_traits<char>::length(f.name))),
+        entry_points[i].function);
+    if (callable == nullptr) throw py::error_already_set();
+    m.add_object(f.name, py::reinterpret_steal<py::object>(callable));
   }
 
   m.def(

@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "native_function.h"
+
 namespace sky_native {
 
 /// The native functions, in the order of functions.FUNCTIONS (checked when
@@ -35,9 +37,6 @@ enum class FunctionId : std::uint8_t {
   kEstimateFdForDirectory,
 };
 constexpr std::size_t kFunctionCount = 12;
-
-using FastcallFunction = PyObject* (*)(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
-                                       PyObject* kwnames);
 
 /// A native function as compiled: its body and how many parameters it
 /// binds (checked against the description).
@@ -75,6 +74,9 @@ struct Function {
   /// nullptr with an error set). Imports SkyPilot's module when the original
   /// is not known yet.
   PyObject* call_original(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames);
+  /// The original (borrowed), found as call_original finds it; nullptr with
+  /// an error set when SkyPilot has none.
+  PyObject* original_function();
 
  private:
   bool owners_intact();
@@ -138,12 +140,11 @@ class Call {
   bool native_ = false;
 };
 
-/// Adds the native functions to the module, as METH_FASTCALL builtins made
-/// from their descriptions (functions.py, executed here from the embedded
-/// code as sky_native._functions): names, parameters, defaults and
-/// docstrings. Adds `_register_original(name, function)`, `_original(name)`
-/// and `_add_dependency(name, owner, attribute, expected, missing)` for the
-/// hook.
+/// Adds the native functions to the module, as native function objects
+/// (native_function.h) made from their descriptions (functions.py, executed
+/// here from the embedded code as sky_native._functions): names,
+/// parameters, defaults and text signatures. Adds `_register_original(name, function)`,
+/// `_original(name)` and `_add_dependency(name, owner, attribute, expected, missing)` for the hook.
 void add_functions(pybind11::module_& m,
                    const std::array<EntryPoint, kFunctionCount>& entry_points);
 

@@ -26,6 +26,14 @@ class OsError : public std::runtime_error {
   bool has_path_;
 };
 
+/// A file whose position cannot be read (a pipe, FIFO, terminal, some
+/// devices): Python's io.UnsupportedOperation("File or stream is not
+/// seekable."), which BufferedReader.seek raises before it seeks.
+class NotSeekable : public std::runtime_error {
+ public:
+  NotSeekable();
+};
+
 /// Throws OsError(errno, path) for the current errno.
 [[noreturn]] void throw_os_error(const std::string& path);
 

@@ -28,8 +28,10 @@ class InputFile {
 
   int fd() const noexcept { return fd_; }
 
-  /// Size found by seeking to the end (f.seek(0, SEEK_END); f.tell()).
-  /// Throws OsError(errno) (no path, as Python's seek errors) on failure.
+  /// Size found by seeking to the end (f.seek(0, SEEK_END); f.tell()), with
+  /// BufferedReader's system calls: a file where lseek(fd, 0, SEEK_CUR)
+  /// fails throws NotSeekable; a failed seek or tell throws OsError(errno)
+  /// (no path, as Python's seek errors).
   std::int64_t seek_end();
 
   /// Reads up to `size` bytes at `offset`, looping over short reads until
