@@ -8,16 +8,28 @@
 #include <algorithm>
 #include <cerrno>
 #include <limits>
+#include <mutex>
 #include <stdexcept>
 
 #include "sky/core/errors.h"
+#include "sky/core/online_cpus.h"
 #include "sky/core/python_float.h"
 
 namespace sky::core {
 
 std::optional<long> os_cpu_count() {
-  // CPython 3.11 os_cpu_count_impl: `int ncpu = sysconf(...)`, None if < 1.
-  int count = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  // CPython 3.11 os_cpu_count_impl: `int ncpu = sysconf(...)`, None if < 1;
+  // the counter gives sysconf's value without reopening the file each call.
+  // Never destroyed (threads may still call at exit). Another thread
+  // inside, or a lock inherited held across fork(2): ask sysconf itself.
+  static std::mutex& lock = *new std::mutex;
+  static OnlineCpuCounter& counter = *new OnlineCpuCounter;
+  long online = 0;
+  {
+    std::unique_lock<std::mutex> held(lock, std::try_to_lock);
+    online = held.owns_lock() ? counter.count() : ::sysconf(_SC_NPROCESSORS_ONLN);
+  }
+  int count = static_cast<int>(online);
   if (count < 1) return std::nullopt;
   return count;
 }
