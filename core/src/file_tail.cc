@@ -1,5 +1,6 @@
 #include "sky/core/file_tail.h"
 
+#include <string.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,8 +13,7 @@
 
 namespace sky::core {
 
-std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n,
-                                           std::int64_t chunk_size) {
+TailLines read_tail_lines(InputFile& file, std::int64_t n, std::int64_t chunk_size) {
   if (n < 0) throw std::invalid_argument("n must be non-negative");
   if (chunk_size <= 0) throw std::invalid_argument("chunk_size must be positive");
   if (n == 0) return {};
@@ -55,32 +55,58 @@ std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n,
   std::string_view tail(buffer.data() + begin, buffer.size() - begin);
 
   // full_bytes.split(b'\n'), then [-n-1:-1] when the last piece is empty,
-  // else [-n:]: walk back over at most n pieces (+1 for the empty last one).
+  // else [-n:]: walk back over at most n pieces (+1 for the empty last one),
+  // memrchr from one '\n' to the one before.
   std::size_t end = tail.size();
   if (!tail.empty() && tail.back() == '\n')
     --end;
   else if (tail.empty())
     throw std::out_of_range("list index out of range");
-  std::vector<std::string> pieces;
+  TailLines result;
+  result.lines.reserve(static_cast<std::size_t>(std::min(n, lines_found + 1)));
   std::size_t piece_end = end;
-  while (static_cast<std::int64_t>(pieces.size()) < n) {
-    std::size_t newline = piece_end == 0 ? std::string_view::npos : tail.rfind('\n', piece_end - 1);
-    std::size_t start = newline == std::string_view::npos ? 0 : newline + 1;
-    pieces.emplace_back(tail.substr(start, piece_end - start));
-    if (newline == std::string_view::npos) break;
-    piece_end = newline;
+  while (static_cast<std::int64_t>(result.lines.size()) < n) {
+    const void* newline = piece_end == 0 ? nullptr : ::memrchr(tail.data(), '\n', piece_end);
+    std::size_t start =
+        newline == nullptr
+            ? 0
+            : static_cast<std::size_t>(static_cast<const char*>(newline) - tail.data()) + 1;
+    result.lines.push_back(TailLines::Line{begin + start, begin + piece_end});
+    if (newline == nullptr) break;
+    piece_end = start - 1;
   }
-  std::reverse(pieces.begin(), pieces.end());
-  return pieces;
+  std::reverse(result.lines.begin(), result.lines.end());
+  result.bytes = std::move(buffer);
+  return result;
 }
 
-std::vector<std::string> read_last_n_lines(const std::string& file_path, std::int64_t n,
-                                           std::int64_t chunk_size) {
+TailLines read_tail_lines(const std::string& file_path, std::int64_t n, std::int64_t chunk_size) {
   if (n < 0) throw std::invalid_argument("n must be non-negative");
   if (chunk_size <= 0) throw std::invalid_argument("chunk_size must be positive");
   if (n == 0) return {};
   InputFile file = InputFile::open(file_path);
-  return read_last_n_lines(file, n, chunk_size);
+  return read_tail_lines(file, n, chunk_size);
+}
+
+namespace {
+
+std::vector<std::string> copy_lines(const TailLines& tail) {
+  std::vector<std::string> lines;
+  lines.reserve(tail.lines.size());
+  for (std::size_t i = 0; i < tail.lines.size(); ++i) lines.emplace_back(tail.line(i));
+  return lines;
+}
+
+}  // namespace
+
+std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n,
+                                           std::int64_t chunk_size) {
+  return copy_lines(read_tail_lines(file, n, chunk_size));
+}
+
+std::vector<std::string> read_last_n_lines(const std::string& file_path, std::int64_t n,
+                                           std::int64_t chunk_size) {
+  return copy_lines(read_tail_lines(file_path, n, chunk_size));
 }
 
 }  // namespace sky::core

@@ -1,23 +1,37 @@
 #include "sky/core/parallelism.h"
 
-#include <dirent.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <limits>
+#include <mutex>
 #include <stdexcept>
 
 #include "sky/core/errors.h"
+#include "sky/core/online_cpus.h"
 #include "sky/core/python_float.h"
 
 namespace sky::core {
 
 std::optional<long> os_cpu_count() {
-  // CPython 3.11 os_cpu_count_impl: `int ncpu = sysconf(...)`, None if < 1.
-  int count = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  // CPython 3.11 os_cpu_count_impl: `int ncpu = sysconf(...)`, None if < 1;
+  // the counter gives sysconf's value without reopening the file each call.
+  // Never destroyed (threads may still call at exit). Another thread
+  // inside, or a lock inherited held across fork(2): ask sysconf itself.
+  static std::mutex& lock = *new std::mutex;
+  static OnlineCpuCounter& counter = *new OnlineCpuCounter;
+  long online = 0;
+  {
+    std::unique_lock<std::mutex> held(lock, std::try_to_lock);
+    online = held.owns_lock() ? counter.count() : ::sysconf(_SC_NPROCESSORS_ONLN);
+  }
+  int count = static_cast<int>(online);
   if (count < 1) return std::nullopt;
   return count;
 }
@@ -60,21 +74,39 @@ bool is_directory(const std::string& path) {
 namespace {
 
 // Counts like os.listdir without throwing (estimate_fd_for_directory's
-// error path is common and exceptions are slow): 0 or the errno.
+// error path is common and exceptions are slow): 0 or the errno. The
+// records readdir(3) would hand out, read with getdents64(2) into one stack
+// buffer: opendir's fstat and heap buffer are not needed for a count.
 int count_entries(const std::string& path, std::size_t* count) {
-  DIR* directory = ::opendir(path.c_str());
-  if (directory == nullptr) return errno;
+  int fd = -1;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_DIRECTORY);  // as opendir
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return errno;
+  alignas(8) char buffer[16384];
   std::size_t entries = 0;
+  int error_number = 0;
   for (;;) {
-    errno = 0;
-    const dirent* entry = ::readdir(directory);
-    if (entry == nullptr) break;
-    const char* name = entry->d_name;
-    if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
-    ++entries;
+    long got = ::syscall(SYS_getdents64, fd, buffer, sizeof buffer);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      error_number = errno;
+      break;
+    }
+    if (got == 0) break;
+    for (long at = 0; at < got;) {
+      // struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2), d_type
+      // (1), d_name.
+      unsigned short length = 0;
+      std::memcpy(&length, buffer + at + 16, sizeof length);
+      const char* name = buffer + at + 19;
+      if (!(name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))) {
+        ++entries;
+      }
+      at += length;
+    }
   }
-  int error_number = errno;
-  ::closedir(directory);
+  ::close(fd);
   *count = entries;
   return error_number;
 }

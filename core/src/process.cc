@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "sky/core/errors.h"
 #include "sky/core/input_file.h"
@@ -15,9 +17,11 @@ namespace sky::core {
 namespace {}  // namespace
 
 std::optional<std::string> proc_stat_state(std::string_view stat) {
-  std::size_t close = stat.rfind(')');
-  if (close == std::string_view::npos) return std::nullopt;
-  std::size_t begin = close + 1;
+  // memrchr, not string_view::rfind: libstdc++'s rfind steps one byte at a
+  // time over the ~50 fields after the name.
+  const void* close = stat.empty() ? nullptr : ::memrchr(stat.data(), ')', stat.size());
+  if (close == nullptr) return std::nullopt;
+  std::size_t begin = static_cast<std::size_t>(static_cast<const char*>(close) - stat.data()) + 1;
   while (begin < stat.size() && is_ascii_space(stat[begin])) ++begin;
   if (begin == stat.size()) return std::nullopt;
   std::size_t end = begin;

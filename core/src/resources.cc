@@ -4,8 +4,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,9 +38,11 @@ std::string read_file_or_throw(const std::string& path) {
 }
 
 // open(path, encoding='utf-8').read().strip(): nullopt on an OSError or a
-// UnicodeDecodeError.
+// UnicodeDecodeError. A cgroup file is one record (the kernel hands it out
+// in one read) and a fixture is a regular file, so the first short read is
+// the end of either.
 std::optional<std::u32string> read_stripped_text(const std::string& path) {
-  std::optional<std::string> bytes = read_whole_file(path);
+  std::optional<std::string> bytes = read_whole_file(path, /*one_record=*/true);
   if (!bytes) return std::nullopt;
   std::u32string text;
   if (!decode_utf8(*bytes, text)) return std::nullopt;
@@ -102,6 +107,13 @@ std::optional<std::map<std::string, std::uint64_t, std::less<>>> parse_meminfo(
   return fields;
 }
 
+// statfs(path) names a file of the filesystem with that magic number (a
+// file mounted over it reports its own filesystem's).
+bool on_filesystem(const std::string& path, long magic) {
+  struct statfs info {};
+  return ::statfs(path.c_str(), &info) == 0 && info.f_type == magic;
+}
+
 }  // namespace
 
 long system_online_processors() {
@@ -159,7 +171,9 @@ CgroupCpuLimit get_cgroup_cpu_limit(const ResourceSources& sources) {
   auto quota_text = read_stripped_text(sources.cgroup_root + "/cpu/cpu.cfs_quota_us");
   if (!quota_text) return none;
   std::optional<double> quota = python_float(*quota_text);
-  if (!quota) return none;
+  // Not `quota > 0` (-1: unlimited): None whatever the period file holds,
+  // so it is not read.
+  if (!quota || !(*quota > 0)) return none;
   auto period_text = read_stripped_text(sources.cgroup_root + "/cpu/cpu.cfs_period_us");
   if (!period_text) return none;
   std::optional<double> period = python_float(*period_text);
@@ -178,6 +192,10 @@ std::optional<std::uint64_t> get_cgroup_memory_limit(const ResourceSources& sour
   PythonInt limit = parse_python_int(*value);
   if (!limit.valid || !limit.positive) return std::nullopt;
   return limit.saturated;
+}
+
+bool online_list_is_kernel(const ResourceSources& sources) {
+  return on_filesystem(sources.sysfs_root + "/devices/system/cpu/online", SYSFS_MAGIC);
 }
 
 std::optional<long> cpu_count_logical(const ResourceSources& sources) {
@@ -226,9 +244,14 @@ std::optional<long> cpu_count_logical(const ResourceSources& sources) {
 }
 
 CpuCount cpu_count(const ResourceSources& sources) {
-  std::optional<long> logical = cpu_count_logical(sources);
-  if (!logical) return CpuCount{CpuCount::Status::kUndetermined, 0.0};
-  long cpu = std::min(*logical, sources.affinity_cpu_count());
+  long cpu = 0;
+  if (online_list_is_kernel(sources)) {
+    cpu = sources.affinity_cpu_count();
+  } else {
+    std::optional<long> logical = cpu_count_logical(sources);
+    if (!logical) return CpuCount{CpuCount::Status::kUndetermined, 0.0};
+    cpu = std::min(*logical, sources.affinity_cpu_count());
+  }
   CgroupCpuLimit limit = get_cgroup_cpu_limit(sources);
   switch (limit.kind) {
     case CgroupCpuLimit::Kind::kNone:
@@ -248,7 +271,7 @@ CpuCount cpu_count(const ResourceSources& sources) {
   return CpuCount{CpuCount::Status::kOk, static_cast<double>(cpu)};
 }
 
-std::optional<std::uint64_t> virtual_memory_total(const ResourceSources& sources) {
+std::optional<std::uint64_t> meminfo_total(const ResourceSources& sources) {
   std::string text = read_file_or_throw(sources.procfs_root + "/meminfo");
   auto fields = parse_meminfo(text);
   if (!fields) return std::nullopt;
@@ -262,6 +285,25 @@ std::optional<std::uint64_t> virtual_memory_total(const ResourceSources& sources
   if (!has("Shmem:") && !has("MemShared:")) return std::nullopt;
   if (fields->find("MemAvailable:")->second == 0) return std::nullopt;
   return fields->find("MemTotal:")->second;
+}
+
+std::optional<std::uint64_t> kernel_memory_total(const ResourceSources& sources) {
+  if (!on_filesystem(sources.procfs_root + "/meminfo", PROC_SUPER_MAGIC)) return std::nullopt;
+  struct sysinfo info {};
+  if (::sysinfo(&info) != 0) return std::nullopt;
+  // 64-bit kernels scale totalram to bytes (mem_unit 1) unless that
+  // overflows; the product is the page count times the page size either way.
+  std::uint64_t bytes = 0;
+  if (__builtin_mul_overflow(static_cast<std::uint64_t>(info.totalram),
+                             static_cast<std::uint64_t>(info.mem_unit), &bytes)) {
+    return std::nullopt;
+  }
+  return bytes;
+}
+
+std::optional<std::uint64_t> virtual_memory_total(const ResourceSources& sources) {
+  if (std::optional<std::uint64_t> total = kernel_memory_total(sources)) return total;
+  return meminfo_total(sources);
 }
 
 double bytes_to_gib(std::uint64_t bytes) {

@@ -206,7 +206,7 @@ PyObject* unsupported_operation() {
 }
 
 // line.decode(encoding, errors).rstrip('\r') [+ '\n'].
-PyObject* decode_line(const std::string& line, const char* encoding, const char* errors,
+PyObject* decode_line(std::string_view line, const char* encoding, const char* errors,
                       bool add_newline) {
   PyObject* text =
       PyUnicode_Decode(line.data(), static_cast<Py_ssize_t>(line.size()), encoding, errors);
@@ -236,6 +236,46 @@ PyObject* decode_line(const std::string& line, const char* encoding, const char*
   PyObject* joined = PyUnicode_Concat(text, newline);
   Py_DECREF(text);
   return joined;
+}
+
+// True for the names PyUnicode_Decode sends straight to its UTF-8 decoder
+// (bytes.decode takes that path too), used as given.
+bool is_utf8_name(std::string_view encoding) {
+  return encoding == "utf-8" || encoding == "utf8" || encoding == "UTF-8" || encoding == "UTF8" ||
+         encoding == "utf_8";
+}
+
+// Error handlers CPython's UTF-8 decoder applies itself, never through the
+// codecs registry, so no handler sees (and may depend on) the bytes around
+// an error. ('strict' is looked up in the registry, where it may be
+// replaced: it takes the general path.)
+bool is_builtin_utf8_handler(std::string_view errors) {
+  return errors == "replace" || errors == "ignore" || errors == "surrogateescape";
+}
+
+// The UTF-8 fast path of decode_line: one decode, straight from the read
+// buffer, of the line without its trailing '\r' bytes and with its '\n' --
+// the same text, since '\r' and '\n' are single bytes that end any invalid
+// sequence before them and decode to themselves. A line that ends in '\r'
+// gets its '\n' written over the first of them for the decode, and the
+// byte put back after (the buffer is ours). nullptr with the decoder's error
+// set on failure.
+PyObject* decode_utf8_line(sky::core::TailLines& tail, std::size_t i, const char* errors,
+                           bool add_newline) {
+  const sky::core::TailLines::Line& line = tail.lines[i];
+  char* bytes = tail.bytes.data();
+  std::size_t end = line.end;
+  while (end > line.begin && bytes[end - 1] == '\r') --end;
+  if (!add_newline) {
+    return PyUnicode_DecodeUTF8(bytes + line.begin, static_cast<Py_ssize_t>(end - line.begin),
+                                errors);
+  }
+  char replaced = bytes[end];  // the '\n' itself unless '\r' was stripped
+  bytes[end] = '\n';
+  PyObject* text = PyUnicode_DecodeUTF8(bytes + line.begin,
+                                        static_cast<Py_ssize_t>(end + 1 - line.begin), errors);
+  bytes[end] = replaced;
+  return text;
 }
 
 }  // namespace
@@ -295,9 +335,9 @@ PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_
   }
   if (n == 0) return PyList_New(0);
 
-  std::vector<std::string> lines;
+  sky::core::TailLines tail;
   std::exception_ptr failure =
-      without_gil([&] { lines = sky::core::read_last_n_lines(path, n, chunk_size); });
+      without_gil([&] { tail = sky::core::read_tail_lines(path, n, chunk_size); });
   if (failure) {
     try {
       std::rethrow_exception(failure);
@@ -323,11 +363,19 @@ PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_
     }
   }
 
-  if (lines.empty()) return PyList_New(0);  // empty file
-  PyObject* result = PyList_New(static_cast<Py_ssize_t>(lines.size()));
+  std::size_t count = tail.lines.size();
+  if (count == 0) return PyList_New(0);  // empty file
+  PyObject* result = PyList_New(static_cast<Py_ssize_t>(count));
   if (result == nullptr) return nullptr;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    PyObject* text = decode_line(lines[i], encoding, errors, i + 1 < lines.size());
+  bool utf8 = is_utf8_name(encoding) && is_builtin_utf8_handler(errors);
+  for (std::size_t i = 0; i < count; ++i) {
+    bool add_newline = i + 1 < count;
+    PyObject* text = nullptr;
+    if (utf8) {
+      text = decode_utf8_line(tail, i, errors, add_newline);
+    } else {
+      text = decode_line(tail.line(i), encoding, errors, add_newline);
+    }
     if (text == nullptr) {
       Py_DECREF(result);
       // Decoding runs inside SkyPilot's try: an OSError from a codec is

@@ -28,6 +28,7 @@ ResourceSources fixture(const std::string& cgroup, long online = 8, long affinit
   ResourceSources sources;
   sources.cgroup_root = kTestdata + cgroup;
   sources.procfs_root = kTestdata + procfs;
+  sources.sysfs_root = kTestdata + std::string("no_sysfs");  // online_processors() counts
   sources.online_processors = [online] { return std::optional<long>(online); };
   sources.affinity_cpu_count = [affinity] { return affinity; };
   return sources;
@@ -231,6 +232,38 @@ TEST_CASE("resources: bytes / 1024**3 is correctly rounded", "[resources]") {
   REQUIRE(sky::core::bytes_to_gib((1ULL << 53) + 3) == std::ldexp(9007199254740996.0, -30));
 }
 
+TEST_CASE("resources: the kernel's online list is not read", "[resources]") {
+  ResourceSources sources = fixture("v1_fractional", 8, 4);
+  REQUIRE_FALSE(sky::core::online_list_is_kernel(sources));
+  sources.sysfs_root = "/sys";
+  if (!sky::core::online_list_is_kernel(sources)) {
+    WARN("/sys/devices/system/cpu/online is not sysfs: nothing to check");
+    return;
+  }
+  int calls = 0;
+  sources.online_processors = [&calls] {
+    ++calls;
+    return std::optional<long>(8);
+  };
+  CpuCount count = sky::core::cpu_count(sources);
+  REQUIRE(count.status == CpuCount::Status::kOk);
+  REQUIRE(count.count == 2);  // min(affinity 4, int(2.5))
+  REQUIRE(calls == 0);
+}
+
+TEST_CASE("resources: sysinfo's total is MemTotal on this kernel", "[resources]") {
+  ResourceSources host;
+  std::optional<std::uint64_t> from_sysinfo = sky::core::kernel_memory_total(host);
+  if (!from_sysinfo) {
+    WARN("/proc/meminfo is not the kernel's: nothing to check");
+    return;
+  }
+  REQUIRE(from_sysinfo == sky::core::meminfo_total(host));
+  REQUIRE(sky::core::virtual_memory_total(host) == from_sysinfo);
+  // A fixture tree is no procfs: its meminfo is parsed.
+  REQUIRE_FALSE(sky::core::kernel_memory_total(fixture("v1_missing")).has_value());
+}
+
 TEST_CASE("resources: host queries", "[resources]") {
   long online = sky::core::system_online_processors();
   REQUIRE(online == ::sysconf(_SC_NPROCESSORS_ONLN));
@@ -248,4 +281,10 @@ TEST_CASE("resources: host queries", "[resources]") {
   if (count.status == CpuCount::Status::kOk) {
     REQUIRE(count.count <= static_cast<double>(std::min(online, affinity)));
   }
+  // Counting the online CPUs too changes nothing.
+  ResourceSources counted = host;
+  counted.sysfs_root = "/nonexistent";
+  CpuCount with_online = sky::core::cpu_count(counted);
+  REQUIRE(with_online.status == count.status);
+  REQUIRE(with_online.count == count.count);
 }

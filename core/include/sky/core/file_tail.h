@@ -5,11 +5,37 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sky/core/input_file.h"
 
 namespace sky::core {
+
+/// The lines read_last_n_lines selects, as places in the bytes it read (no
+/// copy of any line): `bytes` holds what was read; each line is
+/// bytes[begin, end), without its '\n'. Every line but the last is followed
+/// by its '\n' in `bytes`.
+struct TailLines {
+  struct Line {
+    std::size_t begin;
+    std::size_t end;
+  };
+  std::string bytes;
+  std::vector<Line> lines;  // in file order
+
+  std::string_view line(std::size_t i) const {
+    return std::string_view(bytes).substr(lines[i].begin, lines[i].end - lines[i].begin);
+  }
+};
+
+/// read_last_n_lines's selection without copying the lines out.
+TailLines read_tail_lines(InputFile& file, std::int64_t n, std::int64_t chunk_size = 8192);
+
+/// Opens `file_path` (see InputFile::open) and returns read_tail_lines; n ==
+/// 0 returns no lines without opening the file.
+TailLines read_tail_lines(const std::string& file_path, std::int64_t n,
+                          std::int64_t chunk_size = 8192);
 
 /// Reads `file` backwards from its end in chunks of `chunk_size` bytes
 /// until more than `n` newline bytes were read or the start was reached,

@@ -13,7 +13,8 @@ namespace sky::core {
 
 /// CPython 3.11's os.cpu_count() on Linux: sysconf(_SC_NPROCESSORS_ONLN)
 /// (the host's online CPUs; no cgroup, no affinity), narrowed to int as
-/// CPython does; std::nullopt when that is below 1 (Python's None).
+/// CPython does; std::nullopt when that is below 1 (Python's None). Read
+/// through one process-wide OnlineCpuCounter (online_cpus.h). Thread-safe.
 std::optional<long> os_cpu_count();
 
 /// True when `ascii` lower-cased is "kubernetes". Only for ASCII text:

@@ -27,6 +27,10 @@ struct ResourceSources {
   std::string cgroup_root = "/sys/fs/cgroup";
   /// psutil.PROCFS_PATH.
   std::string procfs_root = "/proc";
+  /// Where online_processors() counts: glibc's sysconf(_SC_NPROCESSORS_ONLN)
+  /// reads <sysfs_root>/devices/system/cpu/online. When that file is the
+  /// kernel's own (see online_list_is_kernel) it is not read at all.
+  std::string sysfs_root = "/sys";
   /// os.sysconf("SC_NPROCESSORS_ONLN"); nullopt stands for psutil's
   /// ValueError (name unknown to the system), which makes psutil count the
   /// CPUs in <procfs>/cpuinfo, then <procfs>/stat.
@@ -69,6 +73,13 @@ CgroupCpuLimit get_cgroup_cpu_limit(const ResourceSources& sources);
 /// Any read or parse error gives nullopt. Never throws.
 std::optional<std::uint64_t> get_cgroup_memory_limit(const ResourceSources& sources);
 
+/// True when <sysfs_root>/devices/system/cpu/online is the kernel's sysfs
+/// file (statfs: SYSFS_MAGIC; not a FUSE file such as lxcfs's mounted over
+/// it): it then lists the kernel's online CPUs, a superset of the active
+/// CPUs to which sched_getaffinity(2) narrows every mask, so
+/// min(psutil.cpu_count(), affinity count) is the affinity count.
+bool online_list_is_kernel(const ResourceSources& sources);
+
 /// psutil.cpu_count() on Linux: online_processors(), or when that is nullopt
 /// the "processor" lines of <procfs>/cpuinfo, then the cpuN lines of
 /// <procfs>/stat. nullopt where psutil returns None (a count below 1).
@@ -90,15 +101,30 @@ struct CpuCount {
   double count = 0.0;
 };
 
-/// _cpu_count(): min(psutil.cpu_count(), affinity count, int(cgroup limit)).
-/// Throws OsError from the affinity query.
+/// _cpu_count(): min(psutil.cpu_count(), affinity count, int(cgroup limit)),
+/// without counting the online CPUs when online_list_is_kernel says the
+/// affinity count is the smaller. Throws OsError from the affinity query.
 CpuCount cpu_count(const ResourceSources& sources);
 
-/// psutil.virtual_memory().total on Linux: MemTotal of <procfs>/meminfo
-/// times 1024. nullopt whenever psutil would not simply return (a malformed
-/// line, a missing field that makes psutil raise or warn, MemAvailable
-/// missing or 0, overflow): the caller then asks psutil itself. Throws
-/// OsError when the file cannot be read.
+/// MemTotal of <procfs>/meminfo times 1024, as psutil reads it. nullopt
+/// whenever psutil would not simply return (a malformed line, a missing
+/// field that makes psutil raise or warn, MemAvailable missing or 0,
+/// overflow): the caller then asks psutil itself. Throws OsError when the
+/// file cannot be read.
+std::optional<std::uint64_t> meminfo_total(const ResourceSources& sources);
+
+/// sysinfo(2)'s totalram * mem_unit when <procfs>/meminfo is the kernel's
+/// procfs file (statfs: PROC_SUPER_MAGIC; not lxcfs's FUSE file): the
+/// kernel prints MemTotal from the same si_meminfo() page count, in kB
+/// (pages << (PAGE_SHIFT - 10)), so MemTotal * 1024 is the same byte count,
+/// and a kernel's meminfo has every field psutil needs. The one psutil side
+/// effect not reproduced: its RuntimeWarning when the kernel reports
+/// MemAvailable 0 and psutil's own estimate is negative (memory exhausted);
+/// the total is the same. nullopt otherwise.
+std::optional<std::uint64_t> kernel_memory_total(const ResourceSources& sources);
+
+/// psutil.virtual_memory().total on Linux: kernel_memory_total, else
+/// meminfo_total.
 std::optional<std::uint64_t> virtual_memory_total(const ResourceSources& sources);
 
 /// `bytes / 1024**3` as Python's int true division gives it (correctly
