@@ -12,8 +12,8 @@
 
 namespace sky::core {
 
-std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n,
-                                           std::int64_t chunk_size) {
+std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n, std::int64_t chunk_size,
+                                           const InterruptCheck& check) {
   if (n < 0) throw std::invalid_argument("n must be non-negative");
   if (chunk_size <= 0) throw std::invalid_argument("chunk_size must be positive");
   if (n == 0) return {};
@@ -30,6 +30,8 @@ std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n,
   std::int64_t pos = file_size;
   std::int64_t lines_found = 0;
   while (pos > 0 && lines_found <= n) {
+    // Python's loop runs the signal handlers between two chunks.
+    if (check && pos < file_size) check();
     std::int64_t read_size = std::min(chunk_size, pos);
     pos -= read_size;
     auto wanted = static_cast<std::size_t>(read_size);
@@ -43,7 +45,7 @@ std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n,
       begin = capacity - held;
     }
     char* chunk = buffer.data() + begin - wanted;
-    std::size_t got = file.read_at(pos, chunk, wanted);
+    std::size_t got = file.read_at(pos, chunk, wanted, check);
     if (got < wanted) {
       // The file shrank: keep only what was read, as f.read() returns it.
       std::copy_backward(chunk, chunk + got, buffer.data() + begin);
@@ -75,12 +77,12 @@ std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n,
 }
 
 std::vector<std::string> read_last_n_lines(const std::string& file_path, std::int64_t n,
-                                           std::int64_t chunk_size) {
+                                           std::int64_t chunk_size, const InterruptCheck& check) {
   if (n < 0) throw std::invalid_argument("n must be non-negative");
   if (chunk_size <= 0) throw std::invalid_argument("chunk_size must be positive");
   if (n == 0) return {};
-  InputFile file = InputFile::open(file_path);
-  return read_last_n_lines(file, n, chunk_size);
+  InputFile file = InputFile::open(file_path, check);
+  return read_last_n_lines(file, n, chunk_size, check);
 }
 
 }  // namespace sky::core

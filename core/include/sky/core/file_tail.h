@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sky/core/input_file.h"
+#include "sky/core/interrupt_check.h"
 
 namespace sky::core {
 
@@ -21,14 +22,18 @@ namespace sky::core {
 /// Throws std::invalid_argument for n < 0 or chunk_size <= 0, OsError for
 /// failed reads, and std::out_of_range("list index out of range") when the
 /// file had a size but nothing could be read (it shrank meanwhile), where
-/// SkyPilot's `result_bytes[-1]` raises IndexError.
+/// SkyPilot's `result_bytes[-1]` raises IndexError. `check` runs between
+/// two chunks and on EINTR (see InterruptCheck).
 std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n,
-                                           std::int64_t chunk_size = 8192);
+                                           std::int64_t chunk_size = 8192,
+                                           const InterruptCheck& check = {});
 
 /// Opens `file_path` (see InputFile::open, errors carry the path) and
 /// returns read_last_n_lines(file, n, chunk_size). As in SkyPilot, n == 0
-/// returns an empty vector without opening the file.
+/// returns an empty vector without opening the file. `check` also runs when
+/// open(2) is interrupted.
 std::vector<std::string> read_last_n_lines(const std::string& file_path, std::int64_t n,
-                                           std::int64_t chunk_size = 8192);
+                                           std::int64_t chunk_size = 8192,
+                                           const InterruptCheck& check = {});
 
 }  // namespace sky::core
