@@ -33,18 +33,33 @@ class Terminated(Exception):
     """What the SIGTERM handler raises."""
 
 
+# Threads of kill_later that have not sent their signal yet.
+_senders = []
+
+
 def outcome(call):
+    """What `call()` did; then waits for the pending senders, so that a
+    signal that comes only after the call shows as 'late' here instead of
+    striking later code."""
     try:
         result = call()
     except BaseException as e:  # pylint: disable=broad-except
         cause = e.__cause__
-        return ['raised', type(e).__name__] + ([type(cause).__name__] if cause else [])
-    if hasattr(result, 'hexdigest'):
-        return ['returned', result.hexdigest()]
-    if isinstance(result, list):
-        return ['returned', len(result),
-                hashlib.md5(''.join(result).encode('utf-8', 'surrogatepass')).hexdigest()]
-    return ['returned', repr(result)]
+        found = ['raised', type(e).__name__] + ([type(cause).__name__] if cause else [])
+    else:
+        if hasattr(result, 'hexdigest'):
+            found = ['returned', result.hexdigest()]
+        elif isinstance(result, list):
+            found = ['returned', len(result),
+                     hashlib.md5(''.join(result).encode('utf-8', 'surrogatepass')).hexdigest()]
+        else:
+            found = ['returned', repr(result)]
+    while _senders and threading.current_thread() is threading.main_thread():
+        try:
+            _senders.pop().join()
+        except BaseException as e:  # pylint: disable=broad-except
+            found.append(f'late {type(e).__name__}')
+    return found
 
 
 def main_thread_blocked():
@@ -57,21 +72,29 @@ def main_thread_blocked():
 
 def wait_until(predicate, timeout=5):
     deadline = time.monotonic() + timeout
-    while not predicate() and time.monotonic() < deadline:
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.0005)
+    return True
 
 
-def kill_later(delay, signum, blocking=False):
-    """Sends `signum` to this process `delay` s later (after the main thread
-    blocks, when `blocking`), from another thread: a process-directed
-    signal, the kernel picks the thread."""
+def kill_later(delay, signum, blocking=False, when=None):
+    """Sends `signum` to this process `delay` s after the main thread blocks
+    (`blocking`) or after `when()` is true -- the call is under way then,
+    however long starting this thread took on a loaded machine -- from
+    another thread: a process-directed signal, the kernel picks the
+    thread."""
     def send():
-        if blocking:
-            wait_until(main_thread_blocked)
+        if blocking and not wait_until(main_thread_blocked):
+            return  # the outcome then shows that no signal came
+        if when is not None and not wait_until(when):
+            return
         time.sleep(delay)
         os.kill(os.getpid(), signum)
     thread = threading.Thread(target=send, daemon=True)
     thread.start()
+    _senders.append(thread)
     return thread
 
 
@@ -151,7 +174,7 @@ def scenarios(scratch, rng):
                outcome(lambda: common_utils.hash_file('/dev/zero', 'md5')))
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for delay in delays(rng, 2, 0.005, 0.03):
-        kill_later(delay, signal.SIGINT)
+        kill_later(delay, signal.SIGINT, when=lambda: is_open('/dev/zero'))
         record('hash_file, /dev/zero, SIGINT',
                outcome(lambda: common_utils.hash_file('/dev/zero', 'md5')))
 
@@ -213,8 +236,11 @@ def scenarios(scratch, rng):
         wait_until(main_thread_blocked)
         signal.pthread_kill(threading.get_ident(), signal.SIGALRM)
         time.sleep(0.05)
-        with open(fifo, 'wb') as f:
-            f.write(b'x')
+        try:
+            with open(fifo, 'wb') as f:
+                f.write(b'x')
+        except BrokenPipeError:  # the reader raised as soon as it opened
+            pass
     for _ in range(2):
         helper = threading.Thread(target=signal_self_then_write, daemon=True)
         helper.start()
@@ -222,16 +248,51 @@ def scenarios(scratch, rng):
                outcome(lambda: common_utils.hash_file(fifo, 'md5')))
         helper.join()
 
+    # SA_RESTART (signal.siginterrupt(..., False)): the kernel restarts
+    # open(2), so neither CPython nor the native call sees EINTR; the handler
+    # runs once a writer lets the call go on.
+    signal.siginterrupt(signal.SIGALRM, False)
+
+    def write_once_blocked():
+        wait_until(main_thread_blocked)
+        time.sleep(0.1)  # the alarm fires meanwhile
+        try:
+            with open(fifo, 'wb') as f:
+                f.write(b'x')
+        except BrokenPipeError:  # the reader raised as soon as it opened
+            pass
+    writer = threading.Thread(target=write_once_blocked, daemon=True)
+    writer.start()
+    alarm_after(0.01)
+    record('hash_file, FIFO, SIGALRM handler raising, installed with SA_RESTART',
+           outcome(lambda: common_utils.hash_file(fifo, 'md5')))
+    writer.join()
+    signal.signal(signal.SIGALRM, raise_alarm)  # without SA_RESTART again
+
     # Long calls, signals at random points: the handler must run between two
     # reads (the file still open), not when the call is over.
     sparse = os.path.join(scratch, 'sparse')
     with open(sparse, 'wb') as f:
-        f.truncate(256 << 20)
+        f.truncate(128 << 20)
+
+    # A long call in a worker thread: only the main thread runs handlers (its
+    # join is interrupted); the worker's call completes with its result.
+    finished = []
+    worker = threading.Thread(
+        target=lambda: finished.append(outcome(lambda: common_utils.hash_file(sparse, 'md5'))),
+        daemon=True)
+    worker.start()
+    joining = threading.Event()
+    kill_later(0.02, signal.SIGINT, when=joining.is_set)
+    joining.set()
+    record('hash_file in a worker thread, SIGINT', outcome(worker.join))
+    wait_until(lambda: finished, timeout=60)
+    record('hash_file in a worker thread, SIGINT', finished)
     zeros = os.path.join(scratch, 'zeros.log')  # no newline: read to the start
     with open(zeros, 'wb') as f:
         f.truncate(32 << 20)
     for name, path, call, count in (
-            ('hash_file, 256 MiB sparse file', sparse,
+            ('hash_file, 128 MiB sparse file', sparse,
              lambda: common_utils.hash_file(sparse, 'md5'), 4),
             ('read_last_n_lines, 32 MiB without newline, 512-byte chunks', zeros,
              lambda: common_utils.read_last_n_lines(zeros, 10, 512), 4)):
@@ -254,8 +315,9 @@ def scenarios(scratch, rng):
             record(f'{name}, SIGALRM handler raising', outcome(call) + [seen[-1:]])
         signal.signal(signal.SIGINT, lambda s, f, seeing=seeing: (seeing(s, f),
                                                                  signal.default_int_handler(s, f)))
-        for delay in delays(rng, count, 0.002, 0.02):
-            kill_later(delay, signal.SIGINT)
+        for delay in delays(rng, count, 0.0, 0.01):
+            # Timed from the open: the sending thread may wait for the GIL.
+            kill_later(delay, signal.SIGINT, when=lambda path=path: is_open(path))
             record(f'{name}, SIGINT', outcome(call) + [seen[-1:]])
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
