@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -11,6 +13,21 @@
 #include "sky/core/errors.h"
 
 namespace sky::core {
+namespace {
+
+// Copies `size` bytes in steps of 1 MiB (well under a millisecond) with
+// `check` between them: growing a long tail's buffer then holds a signal
+// back about as long as a read does, as in Python's loop (which never
+// copies what it read).
+void move_in_steps(const char* from, std::size_t size, char* to, const InterruptCheck& check) {
+  constexpr std::size_t kStep = std::size_t{1} << 20;
+  for (std::size_t done = 0; done < size; done += kStep) {
+    if (check && done > 0) check();
+    std::memcpy(to + done, from + done, std::min(kStep, size - done));
+  }
+}
+
+}  // namespace
 
 std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n, std::int64_t chunk_size,
                                            const InterruptCheck& check) {
@@ -24,8 +41,10 @@ std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n, std:
   // while pos > 0 and at most n newlines were seen. The chunks are stored in
   // file order at the back of `buffer` (data is buffer[begin, size)), which
   // grows towards the front; reading follows chunk_size so the cost grows
-  // with n, not with the file size.
-  std::string buffer;
+  // with n, not with the file size. The buffer is left uninitialised (the
+  // reads fill it).
+  std::unique_ptr<char[]> buffer;
+  std::size_t size = 0;
   std::size_t begin = 0;
   std::int64_t pos = file_size;
   std::int64_t lines_found = 0;
@@ -36,25 +55,25 @@ std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n, std:
     pos -= read_size;
     auto wanted = static_cast<std::size_t>(read_size);
     if (begin < wanted) {
-      std::size_t held = buffer.size() - begin;
-      std::size_t capacity = std::max(held + wanted, 2 * buffer.size());
-      std::string grown(capacity, '\0');
-      std::copy(buffer.begin() + static_cast<std::ptrdiff_t>(begin), buffer.end(),
-                grown.end() - static_cast<std::ptrdiff_t>(held));
-      buffer.swap(grown);
+      std::size_t held = size - begin;
+      std::size_t capacity = std::max(held + wanted, 2 * size);
+      std::unique_ptr<char[]> grown(new char[capacity]);
+      move_in_steps(buffer.get() + begin, held, grown.get() + (capacity - held), check);
+      buffer = std::move(grown);
+      size = capacity;
       begin = capacity - held;
     }
-    char* chunk = buffer.data() + begin - wanted;
+    char* chunk = buffer.get() + begin - wanted;
     std::size_t got = file.read_at(pos, chunk, wanted, check);
     if (got < wanted) {
       // The file shrank: keep only what was read, as f.read() returns it.
-      std::copy_backward(chunk, chunk + got, buffer.data() + begin);
-      chunk = buffer.data() + begin - got;
+      std::copy_backward(chunk, chunk + got, buffer.get() + begin);
+      chunk = buffer.get() + begin - got;
     }
     begin -= got;
     lines_found += std::count(chunk, chunk + got, '\n');
   }
-  std::string_view tail(buffer.data() + begin, buffer.size() - begin);
+  std::string_view tail(buffer.get() + begin, size - begin);
 
   // full_bytes.split(b'\n'), then [-n-1:-1] when the last piece is empty,
   // else [-n:]: walk back over at most n pieces (+1 for the empty last one).
