@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -12,8 +14,43 @@
 #include "sky/core/errors.h"
 
 namespace sky::core {
+namespace {
 
-TailLines read_tail_lines(InputFile& file, std::int64_t n, std::int64_t chunk_size) {
+// Copies `size` bytes in steps of 1 MiB (well under a millisecond) with
+// `check` between them: growing a long tail's buffer then holds a signal
+// back about as long as a read does, as in Python's loop (which never
+// copies what it read).
+void move_in_steps(const char* from, std::size_t size, char* to, const InterruptCheck& check) {
+  constexpr std::size_t kStep = std::size_t{1} << 20;
+  for (std::size_t done = 0; done < size; done += kStep) {
+    if (check && done > 0) check();
+    std::memcpy(to + done, from + done, std::min(kStep, size - done));
+  }
+}
+
+// The number of '\n' in [data, data + size): memchr finds them many bytes
+// at a time (std::count steps byte by byte).
+std::int64_t count_newlines(const char* data, std::size_t size) {
+  std::int64_t count = 0;
+  const char* end = data + size;
+  while (const void* found = std::memchr(data, '\n', static_cast<std::size_t>(end - data))) {
+    ++count;
+    data = static_cast<const char*>(found) + 1;
+  }
+  return count;
+}
+
+std::vector<std::string> copy_lines(const TailLines& tail) {
+  std::vector<std::string> lines;
+  lines.reserve(tail.lines.size());
+  for (std::size_t i = 0; i < tail.lines.size(); ++i) lines.emplace_back(tail.line(i));
+  return lines;
+}
+
+}  // namespace
+
+TailLines read_tail_lines(InputFile& file, std::int64_t n, std::int64_t chunk_size,
+                          const InterruptCheck& check) {
   if (n < 0) throw std::invalid_argument("n must be non-negative");
   if (chunk_size <= 0) throw std::invalid_argument("chunk_size must be positive");
   if (n == 0) return {};
@@ -24,35 +61,39 @@ TailLines read_tail_lines(InputFile& file, std::int64_t n, std::int64_t chunk_si
   // while pos > 0 and at most n newlines were seen. The chunks are stored in
   // file order at the back of `buffer` (data is buffer[begin, size)), which
   // grows towards the front; reading follows chunk_size so the cost grows
-  // with n, not with the file size.
-  std::string buffer;
+  // with n, not with the file size. The buffer is left uninitialised (the
+  // reads fill it).
+  std::unique_ptr<char[]> buffer;
+  std::size_t size = 0;
   std::size_t begin = 0;
   std::int64_t pos = file_size;
   std::int64_t lines_found = 0;
   while (pos > 0 && lines_found <= n) {
+    // Python's loop runs the signal handlers between two chunks.
+    if (check && pos < file_size) check();
     std::int64_t read_size = std::min(chunk_size, pos);
     pos -= read_size;
     auto wanted = static_cast<std::size_t>(read_size);
     if (begin < wanted) {
-      std::size_t held = buffer.size() - begin;
-      std::size_t capacity = std::max(held + wanted, 2 * buffer.size());
-      std::string grown(capacity, '\0');
-      std::copy(buffer.begin() + static_cast<std::ptrdiff_t>(begin), buffer.end(),
-                grown.end() - static_cast<std::ptrdiff_t>(held));
-      buffer.swap(grown);
+      std::size_t held = size - begin;
+      std::size_t capacity = std::max(held + wanted, 2 * size);
+      std::unique_ptr<char[]> grown(new char[capacity]);
+      move_in_steps(buffer.get() + begin, held, grown.get() + (capacity - held), check);
+      buffer = std::move(grown);
+      size = capacity;
       begin = capacity - held;
     }
-    char* chunk = buffer.data() + begin - wanted;
-    std::size_t got = file.read_at(pos, chunk, wanted);
+    char* chunk = buffer.get() + begin - wanted;
+    std::size_t got = file.read_at(pos, chunk, wanted, check);
     if (got < wanted) {
       // The file shrank: keep only what was read, as f.read() returns it.
-      std::copy_backward(chunk, chunk + got, buffer.data() + begin);
-      chunk = buffer.data() + begin - got;
+      std::copy_backward(chunk, chunk + got, buffer.get() + begin);
+      chunk = buffer.get() + begin - got;
     }
     begin -= got;
-    lines_found += std::count(chunk, chunk + got, '\n');
+    lines_found += count_newlines(chunk, got);
   }
-  std::string_view tail(buffer.data() + begin, buffer.size() - begin);
+  std::string_view tail(buffer.get() + begin, size - begin);
 
   // full_bytes.split(b'\n'), then [-n-1:-1] when the last piece is empty,
   // else [-n:]: walk back over at most n pieces (+1 for the empty last one),
@@ -80,33 +121,23 @@ TailLines read_tail_lines(InputFile& file, std::int64_t n, std::int64_t chunk_si
   return result;
 }
 
-TailLines read_tail_lines(const std::string& file_path, std::int64_t n, std::int64_t chunk_size) {
+TailLines read_tail_lines(const std::string& file_path, std::int64_t n, std::int64_t chunk_size,
+                          const InterruptCheck& check) {
   if (n < 0) throw std::invalid_argument("n must be non-negative");
   if (chunk_size <= 0) throw std::invalid_argument("chunk_size must be positive");
   if (n == 0) return {};
-  InputFile file = InputFile::open(file_path);
-  return read_tail_lines(file, n, chunk_size);
+  InputFile file = InputFile::open(file_path, check);
+  return read_tail_lines(file, n, chunk_size, check);
 }
 
-namespace {
-
-std::vector<std::string> copy_lines(const TailLines& tail) {
-  std::vector<std::string> lines;
-  lines.reserve(tail.lines.size());
-  for (std::size_t i = 0; i < tail.lines.size(); ++i) lines.emplace_back(tail.line(i));
-  return lines;
-}
-
-}  // namespace
-
-std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n,
-                                           std::int64_t chunk_size) {
-  return copy_lines(read_tail_lines(file, n, chunk_size));
+std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n, std::int64_t chunk_size,
+                                           const InterruptCheck& check) {
+  return copy_lines(read_tail_lines(file, n, chunk_size, check));
 }
 
 std::vector<std::string> read_last_n_lines(const std::string& file_path, std::int64_t n,
-                                           std::int64_t chunk_size) {
-  return copy_lines(read_tail_lines(file_path, n, chunk_size));
+                                           std::int64_t chunk_size, const InterruptCheck& check) {
+  return copy_lines(read_tail_lines(file_path, n, chunk_size, check));
 }
 
 }  // namespace sky::core

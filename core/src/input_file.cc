@@ -13,19 +13,20 @@ namespace sky::core {
 
 namespace {
 
-// open(path, O_RDONLY | O_CLOEXEC), retried on EINTR; -1 with errno set.
-int open_for_reading(const std::string& path) {
-  int fd = -1;
-  do {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
-  return fd;
+// open(path, O_RDONLY | O_CLOEXEC), retried on EINTR after `check`; -1
+// with errno set.
+int open_for_reading(const std::string& path, const InterruptCheck& check = {}) {
+  for (;;) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 || errno != EINTR) return fd;
+    if (check) check();
+  }
 }
 
 }  // namespace
 
-InputFile InputFile::open(const std::string& path) {
-  int fd = open_for_reading(path);
+InputFile InputFile::open(const std::string& path, const InterruptCheck& check) {
+  int fd = open_for_reading(path, check);
   if (fd < 0) throw_os_error(path);
   InputFile file(fd);
   // FileIO: open(2) succeeds on a directory, then fstat refuses it. Only an
@@ -66,17 +67,18 @@ std::int64_t InputFile::seek_end() {
 
 namespace {
 
-// Loops over short reads (and EINTR) until `size` bytes or end of file, as
-// BufferedReader does; `read_some(done)` makes one read(2)/pread(2) call for
-// the bytes from `done` on.
+// Loops over short reads (and EINTR, after `check`) until `size` bytes or
+// end of file, as BufferedReader does; `read_some(done)` makes one
+// read(2)/pread(2) call for the bytes from `done` on.
 template <typename ReadSome>
-std::size_t read_fully(std::size_t size, ReadSome&& read_some) {
+std::size_t read_fully(std::size_t size, const InterruptCheck& check, ReadSome&& read_some) {
   std::size_t done = 0;
   while (done < size) {
     ssize_t got = read_some(done);
     if (got < 0) {
-      if (errno == EINTR) continue;
-      throw OsError(errno);
+      if (errno != EINTR) throw OsError(errno);
+      if (check) check();
+      continue;
     }
     if (got == 0) break;
     done += static_cast<std::size_t>(got);
@@ -86,15 +88,16 @@ std::size_t read_fully(std::size_t size, ReadSome&& read_some) {
 
 }  // namespace
 
-std::size_t InputFile::read_at(std::int64_t offset, char* buffer, std::size_t size) {
-  return read_fully(size, [&](std::size_t done) {
+std::size_t InputFile::read_at(std::int64_t offset, char* buffer, std::size_t size,
+                               const InterruptCheck& check) {
+  return read_fully(size, check, [&](std::size_t done) {
     return ::pread(fd_, buffer + done, size - done,
                    static_cast<off_t>(offset) + static_cast<off_t>(done));
   });
 }
 
-std::size_t InputFile::read(char* buffer, std::size_t size) {
-  return read_fully(size,
+std::size_t InputFile::read(char* buffer, std::size_t size, const InterruptCheck& check) {
+  return read_fully(size, check,
                     [&](std::size_t done) { return ::read(fd_, buffer + done, size - done); });
 }
 

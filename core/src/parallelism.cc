@@ -126,9 +126,11 @@ std::int64_t estimate_fd_for_directory(const std::string& path) {
   return static_cast<std::int64_t>(count) * 5;
 }
 
-std::int64_t fd_per_rsync(const std::vector<std::optional<std::string>>& sources) {
+std::int64_t fd_per_rsync(const std::vector<std::optional<std::string>>& sources,
+                          const InterruptCheck& check) {
   std::int64_t result = 5;
   for (const std::optional<std::string>& source : sources) {
+    if (check && &source != &sources.front()) check();
     if (!source || !is_directory(*source)) continue;
     result = std::max(result, static_cast<std::int64_t>(count_directory_entries(*source)) * 5);
   }

@@ -33,8 +33,10 @@ class Socket {
 }  // namespace
 
 std::optional<int> find_free_port(
-    long long start_port, const std::function<void(int port, int error_number)>& on_bind_error) {
+    long long start_port, const std::function<void(int port, int error_number)>& on_bind_error,
+    const InterruptCheck& check) {
   for (long long port = start_port; port < kRangeEnd; ++port) {
+    if (check && port > start_port) check();
     Socket socket;
     if (port < 0) {
       // CPython's address parser rejects it after the socket exists.

@@ -2,7 +2,9 @@
 // then hashlib.new(hash_alg) (hashlib's own validation and object), then the
 // whole file into that object in 262,144-byte blocks read into one reused
 // buffer with the GIL released around each read; hashlib's update releases
-// the GIL itself while it hashes a block.
+// the GIL itself while it hashes a block. Signal handlers run where
+// SkyPilot's loop runs them: after each block, and when open(2) or read(2)
+// is interrupted (a FIFO, a pipe, a slow device).
 #include <Python.h>
 
 #include <cerrno>
@@ -15,6 +17,7 @@
 #include "dispatch.h"
 #include "exceptions.h"
 #include "gil.h"
+#include "signal_check.h"
 #include "sky/core/errors.h"
 #include "sky/core/input_file.h"
 
@@ -26,13 +29,15 @@ constexpr std::size_t kBlockSize = 262144;
 
 // Feeds the rest of `file` to hashlib_object.update. Returns false with an
 // error set.
-bool feed(sky::core::InputFile& file, PyObject* hashlib_object) {
+bool feed(sky::core::InputFile& file, PyObject* hashlib_object,
+          const sky::core::InterruptCheck& check) {
   static PyObject* update_name = PyUnicode_InternFromString("update");
   if (update_name == nullptr) return false;
   std::unique_ptr<char[]> block(new char[kBlockSize]);
   while (true) {
     std::size_t size = 0;
-    std::exception_ptr failure = without_gil([&] { size = file.read(block.get(), kBlockSize); });
+    std::exception_ptr failure =
+        without_gil([&] { size = file.read(block.get(), kBlockSize, check); });
     if (failure) {
       set_python_error(failure);
       return false;
@@ -53,6 +58,8 @@ bool feed(sky::core::InputFile& file, PyObject* hashlib_object) {
       return false;
     }
     Py_DECREF(result);
+    // SkyPilot's `while True:` runs the handlers before the next read.
+    if (PyErr_CheckSignals() < 0) return false;
   }
 }
 
@@ -81,8 +88,10 @@ PyObject* hash_file(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
   Py_DECREF(encoded);
   if (path.find('\0') != std::string::npos) return call.defer();
 
+  sky::core::InterruptCheck check = SignalCheck().core_check();
   std::optional<sky::core::InputFile> file;
-  std::exception_ptr open_failure = without_gil([&] { file = sky::core::InputFile::open(path); });
+  std::exception_ptr open_failure =
+      without_gil([&] { file = sky::core::InputFile::open(path, check); });
   if (open_failure) {
     try {
       std::rethrow_exception(open_failure);
@@ -97,7 +106,7 @@ PyObject* hash_file(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
   }
   PyObject* hashlib_object = hashlib_new(call[1]);
   if (hashlib_object == nullptr) return nullptr;
-  if (!feed(*file, hashlib_object)) {
+  if (!feed(*file, hashlib_object, check)) {
     Py_DECREF(hashlib_object);
     return nullptr;
   }

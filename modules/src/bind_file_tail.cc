@@ -1,5 +1,6 @@
 // read_last_n_lines: SkyPilot's assert checks, the backwards read in the
-// core (GIL released), then Python's own codecs for every selected line.
+// core (GIL released; signal handlers run between chunks and on EINTR, as
+// in SkyPilot's loop), then Python's own codecs for every selected line.
 #include <sys/stat.h>
 
 #include <array>
@@ -15,6 +16,7 @@
 #include "dispatch.h"
 #include "exceptions.h"
 #include "gil.h"
+#include "signal_check.h"
 #include "sky/core/errors.h"
 #include "sky/core/file_tail.h"
 
@@ -263,7 +265,7 @@ bool is_builtin_utf8_handler(std::string_view errors) {
 PyObject* decode_utf8_line(sky::core::TailLines& tail, std::size_t i, const char* errors,
                            bool add_newline) {
   const sky::core::TailLines::Line& line = tail.lines[i];
-  char* bytes = tail.bytes.data();
+  char* bytes = tail.bytes.get();
   std::size_t end = line.end;
   while (end > line.begin && bytes[end - 1] == '\r') --end;
   if (!add_newline) {
@@ -336,11 +338,17 @@ PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_
   if (n == 0) return PyList_New(0);
 
   sky::core::TailLines tail;
+  sky::core::InterruptCheck check = SignalCheck().core_check();
   std::exception_ptr failure =
-      without_gil([&] { tail = sky::core::read_tail_lines(path, n, chunk_size); });
+      without_gil([&] { tail = sky::core::read_tail_lines(path, n, chunk_size, check); });
   if (failure) {
     try {
       std::rethrow_exception(failure);
+    } catch (const PythonErrorSet&) {
+      // A signal handler raised inside SkyPilot's try: an OSError (such as
+      // TimeoutError) is wrapped as the read's own errors are.
+      if (PyErr_ExceptionMatches(PyExc_OSError)) return raise_failed_to_read(n_object, file_path);
+      return nullptr;
     } catch (const sky::core::OsError& e) {
       errno = e.error_number();
       if (e.has_path()) {

@@ -17,6 +17,7 @@
 #include "dispatch.h"
 #include "exceptions.h"
 #include "gil.h"
+#include "signal_check.h"
 #include "sky/core/errors.h"
 #include "sky/core/parallelism.h"
 
@@ -177,7 +178,9 @@ PyObject* get_max_workers_for_file_mounts(PyObject* /*self*/, PyObject* const* a
   }
 
   std::int64_t fd_per_rsync = 0;
-  std::exception_ptr error = without_gil([&] { fd_per_rsync = sky::core::fd_per_rsync(sources); });
+  sky::core::InterruptCheck check = SignalCheck().core_check();
+  std::exception_ptr error =
+      without_gil([&] { fd_per_rsync = sky::core::fd_per_rsync(sources, check); });
   if (error) {
     try {
       std::rethrow_exception(error);

@@ -13,6 +13,7 @@
 #include "dispatch.h"
 #include "exceptions.h"
 #include "gil.h"
+#include "signal_check.h"
 #include "sky/core/errors.h"
 #include "sky/core/ports.h"
 
@@ -22,18 +23,28 @@ namespace {
 constexpr int kDebug = 10;  // logging.DEBUG
 
 // common_utils.logger when it is enabled for DEBUG (a new reference);
-// nullptr with no error when it is not (or SkyPilot cannot be imported);
-// nullptr with an error set when asking raised. *failed tells them apart.
+// nullptr with no error when it is not (or SkyPilot cannot be imported, or
+// has no logger); nullptr with an error set when the import or asking
+// raised anything else -- a KeyboardInterrupt during the first import
+// among them, which Python would not lose either. *failed tells them apart.
 PyObject* debug_logger(bool* failed) {
   *failed = false;
   PyObject* module = PyImport_ImportModule("sky.utils.common_utils");
   if (module == nullptr) {
+    if (!PyErr_ExceptionMatches(PyExc_ImportError)) {
+      *failed = true;
+      return nullptr;
+    }
     PyErr_Clear();
     return nullptr;
   }
   PyObject* logger = PyObject_GetAttrString(module, "logger");
   Py_DECREF(module);
   if (logger == nullptr) {
+    if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
+      *failed = true;
+      return nullptr;
+    }
     PyErr_Clear();
     return nullptr;
   }
@@ -68,28 +79,38 @@ PyObject* find_free_port(PyObject* /*self*/, PyObject* const* args, Py_ssize_t n
   PyObject* logger = debug_logger(&failed);
   if (failed) return nullptr;
   std::vector<std::pair<int, int>> bind_errors;
+  // Logs the failed binds so far; false with an error set.
+  auto log_bind_errors = [&] {
+    for (const auto& [failed_port, error_number] : bind_errors) {
+      // f'Error binding port {port}: {e}' with e the OSError from bind().
+      std::string message = "Error binding port " + std::to_string(failed_port) + ": " +
+                            sky::core::OsError(error_number).what();
+      PyObject* result = PyObject_CallMethod(logger, "debug", "s", message.c_str());
+      if (result == nullptr) return false;
+      Py_DECREF(result);
+    }
+    bind_errors.clear();
+    return true;
+  };
+  // Between two probes, as SkyPilot's loop: what it logged so far, then the
+  // signal handlers.
+  SignalCheck signals;
+  sky::core::InterruptCheck check;
+  if (signals.active()) check = [&] { signals.run(log_bind_errors); };
   std::optional<int> port;
   std::exception_ptr error = without_gil([&] {
     if (logger != nullptr) {
-      port = sky::core::find_free_port(start_port,
-                                       [&](int p, int e) { bind_errors.emplace_back(p, e); });
+      port = sky::core::find_free_port(
+          start_port, [&](int p, int e) { bind_errors.emplace_back(p, e); }, check);
     } else {
-      port = sky::core::find_free_port(start_port);
+      port = sky::core::find_free_port(start_port, {}, check);
     }
   });
 
-  for (const auto& [failed_port, error_number] : bind_errors) {
-    // f'Error binding port {port}: {e}' with e the OSError from bind().
-    std::string message = "Error binding port " + std::to_string(failed_port) + ": " +
-                          sky::core::OsError(error_number).what();
-    PyObject* result = PyObject_CallMethod(logger, "debug", "s", message.c_str());
-    if (result == nullptr) {
-      Py_DECREF(logger);
-      return nullptr;
-    }
-    Py_DECREF(result);
-  }
+  // (Not over the error a check left set: it logged everything before.)
+  bool logged = PyErr_Occurred() != nullptr || log_bind_errors();
   Py_XDECREF(logger);
+  if (!logged) return nullptr;
   if (error) {
     set_python_error(error);
     return nullptr;

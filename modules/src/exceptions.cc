@@ -28,6 +28,8 @@ void set_os_error(const sky::core::OsError& error) {
 void set_python_error(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
+  } catch (const PythonErrorSet&) {
+    // Already set.
   } catch (pybind11::error_already_set& e) {
     e.restore();
   } catch (const pybind11::builtin_exception& e) {

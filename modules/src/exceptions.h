@@ -10,7 +10,13 @@
 
 namespace sky_native {
 
-/// Sets the Python error for `error`: sky::core::OsError becomes OSError
+/// Thrown (by a SignalCheck, without the GIL) when a Python error is already
+/// set -- the exception a signal handler raised -- for the binding to return
+/// with.
+struct PythonErrorSet {};
+
+/// Sets the Python error for `error`: PythonErrorSet keeps the error that is
+/// set, sky::core::OsError becomes OSError
 /// (CPython picks the subclass from errno; the filename is set when the
 /// error has a path), std::invalid_argument ValueError, std::overflow_error
 /// OverflowError, std::bad_alloc MemoryError, pybind11::error_already_set

@@ -3,6 +3,8 @@
 
 #include <Python.h>
 
+#include <cxxabi.h>
+
 #include <exception>
 
 namespace sky_native {
@@ -22,6 +24,8 @@ std::exception_ptr without_gil(Body&& body) {
   PyThreadState* saved = PyEval_SaveThread();
   try {
     body();
+  } catch (abi::__forced_unwind&) {
+    throw;  // the thread ends in a check that took the GIL back (see above)
   } catch (...) {
     failure = std::current_exception();
   }

@@ -4,11 +4,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "sky/core/input_file.h"
+#include "sky/core/interrupt_check.h"
 
 namespace sky::core {
 
@@ -21,21 +23,22 @@ struct TailLines {
     std::size_t begin;
     std::size_t end;
   };
-  std::string bytes;
+  std::unique_ptr<char[]> bytes;
   std::vector<Line> lines;  // in file order
 
   std::string_view line(std::size_t i) const {
-    return std::string_view(bytes).substr(lines[i].begin, lines[i].end - lines[i].begin);
+    return std::string_view(bytes.get() + lines[i].begin, lines[i].end - lines[i].begin);
   }
 };
 
 /// read_last_n_lines's selection without copying the lines out.
-TailLines read_tail_lines(InputFile& file, std::int64_t n, std::int64_t chunk_size = 8192);
+TailLines read_tail_lines(InputFile& file, std::int64_t n, std::int64_t chunk_size = 8192,
+                          const InterruptCheck& check = {});
 
 /// Opens `file_path` (see InputFile::open) and returns read_tail_lines; n ==
 /// 0 returns no lines without opening the file.
 TailLines read_tail_lines(const std::string& file_path, std::int64_t n,
-                          std::int64_t chunk_size = 8192);
+                          std::int64_t chunk_size = 8192, const InterruptCheck& check = {});
 
 /// Reads `file` backwards from its end in chunks of `chunk_size` bytes
 /// until more than `n` newline bytes were read or the start was reached,
@@ -47,14 +50,18 @@ TailLines read_tail_lines(const std::string& file_path, std::int64_t n,
 /// Throws std::invalid_argument for n < 0 or chunk_size <= 0, OsError for
 /// failed reads, and std::out_of_range("list index out of range") when the
 /// file had a size but nothing could be read (it shrank meanwhile), where
-/// SkyPilot's `result_bytes[-1]` raises IndexError.
+/// SkyPilot's `result_bytes[-1]` raises IndexError. `check` runs between
+/// two chunks and on EINTR (see InterruptCheck).
 std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n,
-                                           std::int64_t chunk_size = 8192);
+                                           std::int64_t chunk_size = 8192,
+                                           const InterruptCheck& check = {});
 
 /// Opens `file_path` (see InputFile::open, errors carry the path) and
 /// returns read_last_n_lines(file, n, chunk_size). As in SkyPilot, n == 0
-/// returns an empty vector without opening the file.
+/// returns an empty vector without opening the file. `check` also runs when
+/// open(2) is interrupted.
 std::vector<std::string> read_last_n_lines(const std::string& file_path, std::int64_t n,
-                                           std::int64_t chunk_size = 8192);
+                                           std::int64_t chunk_size = 8192,
+                                           const InterruptCheck& check = {});
 
 }  // namespace sky::core

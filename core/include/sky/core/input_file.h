@@ -8,17 +8,24 @@
 #include <optional>
 #include <string>
 
+#include "sky/core/interrupt_check.h"
+
 namespace sky::core {
 
 /// A file opened for reading exactly as CPython's open(path, 'rb') opens
 /// it: open(2) with O_RDONLY | O_CLOEXEC (retried on EINTR), then fstat; a
 /// directory, which open(2) accepts, is refused with EISDIR as FileIO does.
 /// Move-only; closes the descriptor on destruction.
+///
+/// Where CPython runs the signal handlers (PyErr_CheckSignals) on EINTR
+/// before retrying open(2) or read(2), these calls run `check`: a FIFO with
+/// no writer, or one whose writer writes nothing, blocks until a signal
+/// interrupts it, and `check` decides whether to go on.
 class InputFile {
  public:
   /// Throws OsError(errno, path) when open(2) fails and
   /// OsError(EISDIR, path) for a directory.
-  static InputFile open(const std::string& path);
+  static InputFile open(const std::string& path, const InterruptCheck& check = {});
 
   InputFile(InputFile&& other) noexcept;
   InputFile& operator=(InputFile&& other) noexcept;
@@ -37,13 +44,14 @@ class InputFile {
   /// Reads up to `size` bytes at `offset`, looping over short reads until
   /// `size` bytes or end of file, as BufferedReader.read(size) after a
   /// seek. Returns the count read. Throws OsError(errno) (no path).
-  std::size_t read_at(std::int64_t offset, char* buffer, std::size_t size);
+  std::size_t read_at(std::int64_t offset, char* buffer, std::size_t size,
+                      const InterruptCheck& check = {});
 
   /// Reads up to `size` bytes from the current position, looping over
   /// short reads until `size` bytes or end of file, as
   /// BufferedReader.readinto. Returns 0 at end of file. Throws
   /// OsError(errno) (no path).
-  std::size_t read(char* buffer, std::size_t size);
+  std::size_t read(char* buffer, std::size_t size, const InterruptCheck& check = {});
 
  private:
   explicit InputFile(int fd) noexcept : fd_(fd) {}

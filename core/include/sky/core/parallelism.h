@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sky/core/interrupt_check.h"
+
 namespace sky::core {
 
 /// CPython 3.11's os.cpu_count() on Linux: sysconf(_SC_NPROCESSORS_ONLN)
@@ -54,7 +56,9 @@ std::int64_t estimate_fd_for_directory(const std::string& path);
 /// accepts. A source given as nullopt is one os.fsencode rejects, which
 /// os.path.isdir reports as no directory. Throws OsError(errno, source) for
 /// the first directory that cannot be listed, as os.listdir raises.
-std::int64_t fd_per_rsync(const std::vector<std::optional<std::string>>& sources);
+/// `check` runs between two sources (see InterruptCheck).
+std::int64_t fd_per_rsync(const std::vector<std::optional<std::string>>& sources,
+                          const InterruptCheck& check = {});
 
 /// The tail of get_max_workers_for_file_mounts:
 /// min(max((fd_limit - 100) // fd_per_rsync, 1), num_threads), with Python's

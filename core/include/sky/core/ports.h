@@ -4,6 +4,8 @@
 #include <functional>
 #include <optional>
 
+#include "sky/core/interrupt_check.h"
+
 namespace sky::core {
 
 /// The first port in [start_port, 65534] that a fresh IPv4 TCP socket with
@@ -15,9 +17,9 @@ namespace sky::core {
 /// Throws OsError(errno) (no path) when a socket cannot be created, and
 /// std::overflow_error("bind(): port must be 0-65535.") for a negative
 /// start_port (after creating, then closing, the first socket, as Python's
-/// socket.bind does).
+/// socket.bind does). `check` runs between two probes (see InterruptCheck).
 std::optional<int> find_free_port(
-    long long start_port,
-    const std::function<void(int port, int error_number)>& on_bind_error = {});
+    long long start_port, const std::function<void(int port, int error_number)>& on_bind_error = {},
+    const InterruptCheck& check = {});
 
 }  // namespace sky::core
