@@ -85,6 +85,14 @@ PyObject* load_global(PyObject* globals, const char* name) {
   return Py_XNewRef(value);
 }
 
+// Takes the current error out of the indicator, normalized, with its
+// traceback attached to the exception (new references).
+void fetch_normalized(PyObject*& type, PyObject*& value, PyObject*& traceback) {
+  PyErr_Fetch(&type, &value, &traceback);
+  PyErr_NormalizeException(&type, &value, &traceback);
+  if (traceback != nullptr) PyException_SetTraceback(value, traceback);
+}
+
 // The with statement's exit on an exception (the current error):
 // manager.__exit__(type, value, traceback) while the exception is handled.
 // nullptr with the error set, or None when __exit__ swallowed it (SkyPilot's
@@ -93,9 +101,7 @@ PyObject* exit_with_error(PyObject* exit, PyObject* manager) {
   PyObject* type = nullptr;
   PyObject* value = nullptr;
   PyObject* traceback = nullptr;
-  PyErr_Fetch(&type, &value, &traceback);
-  PyErr_NormalizeException(&type, &value, &traceback);
-  if (traceback != nullptr) PyException_SetTraceback(value, traceback);
+  fetch_normalized(type, value, traceback);
   PyObject* handled = PyErr_GetHandledException();
   PyErr_SetHandledException(value);
   PyObject* swallowed = PyObject_CallFunctionObjArgs(exit, manager, type, value,
@@ -114,6 +120,11 @@ PyObject* exit_with_error(PyObject* exit, PyObject* manager) {
   return nullptr;
 }
 
+// f'Failed to read last {n} lines from {file_path}: {e}' (a new reference).
+PyObject* failure_message(PyObject* n, PyObject* file_path, PyObject* e) {
+  return PyUnicode_FromFormat("Failed to read last %S lines from %U: %S", n, file_path, e);
+}
+
 // The body of SkyPilot's handler, `with
 // ux_utils.print_exception_no_traceback(): raise RuntimeError(f'Failed to
 // read last {n} lines from {file_path}: {e}') from e`, with the names looked
@@ -126,9 +137,9 @@ PyObject* failed_to_read(PyObject* n, PyObject* file_path, PyObject* e) {
   PyObject* original = function(FunctionId::kReadLastNLines).original_function();
   if (original == nullptr || !PyFunction_Check(original)) {
     PyErr_Clear();
-    PyObject* error = PyObject_CallFunction(
-        PyExc_RuntimeError, "N",
-        PyUnicode_FromFormat("Failed to read last %S lines from %U: %S", n, file_path, e));
+    PyObject* message = failure_message(n, file_path, e);
+    PyObject* error = message ? PyObject_CallOneArg(PyExc_RuntimeError, message) : nullptr;
+    Py_XDECREF(message);
     if (error == nullptr) return nullptr;
     PyException_SetCause(error, Py_NewRef(e));
     PyErr_SetObject(PyExc_RuntimeError, error);
@@ -152,8 +163,7 @@ PyObject* failed_to_read(PyObject* n, PyObject* file_path, PyObject* e) {
   PyObject* result = nullptr;
   if (entered != nullptr) {
     Py_DECREF(entered);
-    PyObject* message =
-        PyUnicode_FromFormat("Failed to read last %S lines from %U: %S", n, file_path, e);
+    PyObject* message = failure_message(n, file_path, e);
     PyObject* runtime_error = message ? load_global(globals, "RuntimeError") : nullptr;
     PyObject* error = runtime_error ? PyObject_CallOneArg(runtime_error, message) : nullptr;
     Py_XDECREF(runtime_error);
@@ -182,9 +192,7 @@ PyObject* raise_failed_to_read(PyObject* n, PyObject* file_path) {
   PyObject* type = nullptr;
   PyObject* value = nullptr;
   PyObject* traceback = nullptr;
-  PyErr_Fetch(&type, &value, &traceback);
-  PyErr_NormalizeException(&type, &value, &traceback);
-  if (traceback != nullptr) PyException_SetTraceback(value, traceback);
+  fetch_normalized(type, value, traceback);
   Py_XDECREF(type);
   Py_XDECREF(traceback);
   PyObject* handled = PyErr_GetHandledException();
