@@ -28,23 +28,27 @@ void move_in_steps(const char* from, std::size_t size, char* to, const Interrupt
   }
 }
 
-// The number of '\n' in [data, data + size): memchr finds them many bytes
-// at a time (std::count steps byte by byte).
-std::int64_t count_newlines(const char* data, std::size_t size) {
-  std::int64_t count = 0;
-  const char* end = data + size;
-  while (const void* found = std::memchr(data, '\n', static_cast<std::size_t>(end - data))) {
-    ++count;
-    data = static_cast<const char*>(found) + 1;
-  }
-  return count;
-}
+// Newline places reserved up front (more are added as found).
+constexpr std::size_t kReservedNewlines = 4096;
 
-std::vector<std::string> copy_lines(const TailLines& tail) {
-  std::vector<std::string> lines;
-  lines.reserve(tail.lines.size());
-  for (std::size_t i = 0; i < tail.lines.size(); ++i) lines.emplace_back(tail.line(i));
-  return lines;
+// The new size of a tail buffer that holds `held` bytes and must take
+// `wanted` more, with `unread` bytes of the file before them: twice what it
+// holds, or, when newlines were found, what their spacing says the wanted
+// ones need (plus an eighth and this chunk), so a long tail is copied about
+// once; never more than the rest of the file.
+std::size_t grown_capacity(std::size_t held, std::size_t wanted, std::size_t unread,
+                           std::size_t newlines_found, std::size_t newlines_wanted) {
+  const std::size_t most = held + wanted + unread;
+  std::size_t capacity = std::max(held + wanted, 2 * held);
+  if (newlines_found > 0) {
+    double estimate = static_cast<double>(held) / static_cast<double>(newlines_found) *
+                          static_cast<double>(newlines_wanted) * 1.125 +
+                      static_cast<double>(wanted);
+    if (estimate > static_cast<double>(capacity)) {
+      capacity = estimate < static_cast<double>(most) ? static_cast<std::size_t>(estimate) : most;
+    }
+  }
+  return std::min(capacity, most);
 }
 
 }  // namespace
@@ -60,15 +64,23 @@ TailLines read_tail_lines(InputFile& file, std::int64_t n, std::int64_t chunk_si
   // SkyPilot's loop: read `chunk_size` bytes ending at `pos`, stepping back,
   // while pos > 0 and at most n newlines were seen. The chunks are stored in
   // file order at the back of `buffer` (data is buffer[begin, size)), which
-  // grows towards the front; reading follows chunk_size so the cost grows
-  // with n, not with the file size. The buffer is left uninitialised (the
-  // reads fill it).
+  // grows towards the front, left uninitialised (the reads fill it).
+  //
+  // Only whether more than n newlines were seen decides anything, and the
+  // selection needs just the last n + 1 of them: each chunk is searched
+  // backwards for the newlines still wanted, kept as distances from the end
+  // of the data (which growing at the front leaves as they are), nearest
+  // first.
+  // (A file holds at most file_size newlines: n + 1 beyond that is never
+  // reached, and must not overflow.)
+  const std::size_t wanted_newlines = static_cast<std::size_t>(std::min(n, file_size)) + 1;
+  std::vector<std::size_t> newlines;
+  newlines.reserve(std::min<std::size_t>(wanted_newlines, kReservedNewlines));
   std::unique_ptr<char[]> buffer;
   std::size_t size = 0;
   std::size_t begin = 0;
   std::int64_t pos = file_size;
-  std::int64_t lines_found = 0;
-  while (pos > 0 && lines_found <= n) {
+  while (pos > 0 && newlines.size() < wanted_newlines) {
     // Python's loop runs the signal handlers between two chunks.
     if (check && pos < file_size) check();
     std::int64_t read_size = std::min(chunk_size, pos);
@@ -76,7 +88,8 @@ TailLines read_tail_lines(InputFile& file, std::int64_t n, std::int64_t chunk_si
     auto wanted = static_cast<std::size_t>(read_size);
     if (begin < wanted) {
       std::size_t held = size - begin;
-      std::size_t capacity = std::max(held + wanted, 2 * size);
+      std::size_t capacity = grown_capacity(held, wanted, static_cast<std::size_t>(pos),
+                                            newlines.size(), wanted_newlines);
       std::unique_ptr<char[]> grown(new char[capacity]);
       move_in_steps(buffer.get() + begin, held, grown.get() + (capacity - held), check);
       buffer = std::move(grown);
@@ -91,30 +104,33 @@ TailLines read_tail_lines(InputFile& file, std::int64_t n, std::int64_t chunk_si
       chunk = buffer.get() + begin - got;
     }
     begin -= got;
-    lines_found += count_newlines(chunk, got);
+    for (std::size_t searched = got; newlines.size() < wanted_newlines;) {
+      const void* found = ::memrchr(chunk, '\n', searched);
+      if (found == nullptr) break;
+      searched = static_cast<std::size_t>(static_cast<const char*>(found) - chunk);
+      newlines.push_back(size - (begin + searched));
+    }
   }
-  std::string_view tail(buffer.get() + begin, size - begin);
+  // Python's `result_bytes[-1]` on nothing read (the file shrank to empty).
+  if (begin == size) throw std::out_of_range("list index out of range");
 
   // full_bytes.split(b'\n'), then [-n-1:-1] when the last piece is empty,
-  // else [-n:]: walk back over at most n pieces (+1 for the empty last one),
-  // memrchr from one '\n' to the one before.
-  std::size_t end = tail.size();
-  if (!tail.empty() && tail.back() == '\n')
-    --end;
-  else if (tail.empty())
-    throw std::out_of_range("list index out of range");
+  // else [-n:]: from the end, each line ends where the one after it starts
+  // (first the data's end, or its final newline) and starts after the
+  // next newline found, or at the data's start, the last line taken.
+  const bool ends_with_newline = !newlines.empty() && newlines.front() == 1;
+  std::size_t line_end = ends_with_newline ? size - 1 : size;
+  std::size_t next_newline = ends_with_newline ? 1 : 0;
   TailLines result;
-  result.lines.reserve(static_cast<std::size_t>(std::min(n, lines_found + 1)));
-  std::size_t piece_end = end;
+  result.lines.reserve(std::min(static_cast<std::size_t>(n), newlines.size() + 1));
   while (static_cast<std::int64_t>(result.lines.size()) < n) {
-    const void* newline = piece_end == 0 ? nullptr : ::memrchr(tail.data(), '\n', piece_end);
-    std::size_t start =
-        newline == nullptr
-            ? 0
-            : static_cast<std::size_t>(static_cast<const char*>(newline) - tail.data()) + 1;
-    result.lines.push_back(TailLines::Line{begin + start, begin + piece_end});
-    if (newline == nullptr) break;
-    piece_end = start - 1;
+    if (next_newline == newlines.size()) {
+      result.lines.push_back(TailLines::Line{begin, line_end});
+      break;
+    }
+    std::size_t newline_at = size - newlines[next_newline++];
+    result.lines.push_back(TailLines::Line{newline_at + 1, line_end});
+    line_end = newline_at;
   }
   std::reverse(result.lines.begin(), result.lines.end());
   result.bytes = std::move(buffer);
@@ -128,16 +144,6 @@ TailLines read_tail_lines(const std::string& file_path, std::int64_t n, std::int
   if (n == 0) return {};
   InputFile file = InputFile::open(file_path, check);
   return read_tail_lines(file, n, chunk_size, check);
-}
-
-std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n, std::int64_t chunk_size,
-                                           const InterruptCheck& check) {
-  return copy_lines(read_tail_lines(file, n, chunk_size, check));
-}
-
-std::vector<std::string> read_last_n_lines(const std::string& file_path, std::int64_t n,
-                                           std::int64_t chunk_size, const InterruptCheck& check) {
-  return copy_lines(read_tail_lines(file_path, n, chunk_size, check));
 }
 
 }  // namespace sky::core

@@ -1,4 +1,4 @@
-// Benchmarks of read_last_n_lines: tailing must cost the same whatever the
+// Benchmarks of read_last_n_lines' core (read_tail_lines): tailing must cost the same whatever the
 // file size (it reads only the end). hash_file is hashlib's own hashing
 // (tests/bench/compare_python.py measures it).
 #include <benchmark/benchmark.h>
@@ -46,7 +46,7 @@ const std::string& log_file(std::int64_t bytes) {
 void BM_ReadLastNLines_FileSize(benchmark::State& state) {
   const std::string& path = log_file(state.range(0));
   for (auto _ : state) {
-    benchmark::DoNotOptimize(sky::core::read_last_n_lines(path, 10));
+    benchmark::DoNotOptimize(sky::core::read_tail_lines(path, 10));
   }
   state.SetLabel(std::to_string(state.range(0) >> 20) + " MB file, n=10");
 }
@@ -56,7 +56,7 @@ BENCHMARK(BM_ReadLastNLines_FileSize)->Arg(1 << 20)->Arg(10 << 20)->Arg(50 << 20
 void BM_ReadLastNLines_N(benchmark::State& state) {
   const std::string& path = log_file(50 << 20);
   for (auto _ : state) {
-    benchmark::DoNotOptimize(sky::core::read_last_n_lines(path, state.range(0)));
+    benchmark::DoNotOptimize(sky::core::read_tail_lines(path, state.range(0)));
   }
 }
 BENCHMARK(BM_ReadLastNLines_N)->Arg(1)->Arg(100)->Arg(10000);
@@ -65,7 +65,7 @@ BENCHMARK(BM_ReadLastNLines_N)->Arg(1)->Arg(100)->Arg(10000);
 void BM_ReadLastNLines_Chunk(benchmark::State& state) {
   const std::string& path = log_file(10 << 20);
   for (auto _ : state) {
-    benchmark::DoNotOptimize(sky::core::read_last_n_lines(path, 100, state.range(0)));
+    benchmark::DoNotOptimize(sky::core::read_tail_lines(path, 100, state.range(0)));
   }
 }
 BENCHMARK(BM_ReadLastNLines_Chunk)->Arg(64)->Arg(8192)->Arg(1 << 20);

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -16,8 +18,15 @@
 
 namespace {
 
-using sky::core::read_last_n_lines;
 using Lines = std::vector<std::string>;
+
+// read_tail_lines's lines, copied out to compare whole.
+Lines read_last_n_lines(const std::string& path, std::int64_t n, std::int64_t chunk_size = 8192) {
+  sky::core::TailLines tail = sky::core::read_tail_lines(path, n, chunk_size);
+  Lines lines;
+  for (std::size_t i = 0; i < tail.lines.size(); ++i) lines.emplace_back(tail.line(i));
+  return lines;
+}
 
 // A private temporary directory, removed with its files afterwards.
 class TempDir {

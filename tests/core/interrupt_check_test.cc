@@ -106,16 +106,16 @@ TEST_CASE("read_last_n_lines checks between two chunks, and a throwing check end
   std::ofstream(path, std::ios::binary) << std::string(1000, 'x');  // 10 chunks of 100
   int checks = 0;
   sky::core::InterruptCheck counting = [&] { ++checks; };
-  CHECK(sky::core::read_last_n_lines(path, 1, 100, counting).size() == 1);
+  CHECK(sky::core::read_tail_lines(path, 1, 100, counting).lines.size() == 1);
   CHECK(checks == 9);  // none before the first chunk
   checks = 0;
-  sky::core::read_last_n_lines(path, 1, 1000, counting);
+  sky::core::read_tail_lines(path, 1, 1000, counting);
   CHECK(checks == 0);  // one chunk: nothing between
   int left = 3;
   sky::core::InterruptCheck stopping = [&] {
     if (--left == 0) throw Stop();
   };
-  CHECK_THROWS_AS(sky::core::read_last_n_lines(path, 1, 100, stopping), Stop);
+  CHECK_THROWS_AS(sky::core::read_tail_lines(path, 1, 100, stopping), Stop);
   ::unlink(path.c_str());
   ::rmdir(dir.c_str());
 }

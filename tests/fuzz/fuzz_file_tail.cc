@@ -1,4 +1,4 @@
-// read_last_n_lines against a direct reference (split everything, take the
+// read_tail_lines (read_last_n_lines' core) against a direct reference (split everything, take the
 // same pieces) on arbitrary file contents, n and chunk sizes.
 #include <unistd.h>
 
@@ -45,7 +45,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::int64_t chunk_size = data[1] % 32 + 1;
   std::string content(reinterpret_cast<const char*>(data + 2), size - 2);
   std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
-  if (sky::core::read_last_n_lines(path, n, chunk_size) != reference(content, n)) {
+  sky::core::TailLines tail = sky::core::read_tail_lines(path, n, chunk_size);
+  std::vector<std::string> lines;
+  for (std::size_t i = 0; i < tail.lines.size(); ++i) lines.emplace_back(tail.line(i));
+  if (lines != reference(content, n)) {
     __builtin_trap();
   }
   return 0;

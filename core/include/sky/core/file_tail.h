@@ -31,37 +31,26 @@ struct TailLines {
   }
 };
 
-/// read_last_n_lines's selection without copying the lines out.
-TailLines read_tail_lines(InputFile& file, std::int64_t n, std::int64_t chunk_size = 8192,
-                          const InterruptCheck& check = {});
-
-/// Opens `file_path` (see InputFile::open) and returns read_tail_lines; n ==
-/// 0 returns no lines without opening the file.
-TailLines read_tail_lines(const std::string& file_path, std::int64_t n,
-                          std::int64_t chunk_size = 8192, const InterruptCheck& check = {});
-
 /// Reads `file` backwards from its end in chunks of `chunk_size` bytes
 /// until more than `n` newline bytes were read or the start was reached,
 /// splits what was read on '\n' and returns the pieces SkyPilot selects:
 /// when the data ends in '\n' the (at most) n pieces before the final empty
 /// one, otherwise the last (at most) n pieces. The pieces are raw bytes
 /// without their '\n' ('\r' is kept; the caller strips it after decoding).
-/// An empty file and n == 0 give an empty vector (n == 0 reads nothing).
+/// An empty file and n == 0 give no lines (n == 0 reads nothing).
 /// Throws std::invalid_argument for n < 0 or chunk_size <= 0, OsError for
 /// failed reads, and std::out_of_range("list index out of range") when the
 /// file had a size but nothing could be read (it shrank meanwhile), where
 /// SkyPilot's `result_bytes[-1]` raises IndexError. `check` runs between
 /// two chunks and on EINTR (see InterruptCheck).
-std::vector<std::string> read_last_n_lines(InputFile& file, std::int64_t n,
-                                           std::int64_t chunk_size = 8192,
-                                           const InterruptCheck& check = {});
+TailLines read_tail_lines(InputFile& file, std::int64_t n, std::int64_t chunk_size = 8192,
+                          const InterruptCheck& check = {});
 
 /// Opens `file_path` (see InputFile::open, errors carry the path) and
-/// returns read_last_n_lines(file, n, chunk_size). As in SkyPilot, n == 0
-/// returns an empty vector without opening the file. `check` also runs when
+/// returns read_tail_lines(file, n, chunk_size). As in SkyPilot, n == 0
+/// returns no lines without opening the file. `check` also runs when
 /// open(2) is interrupted.
-std::vector<std::string> read_last_n_lines(const std::string& file_path, std::int64_t n,
-                                           std::int64_t chunk_size = 8192,
-                                           const InterruptCheck& check = {});
+TailLines read_tail_lines(const std::string& file_path, std::int64_t n,
+                          std::int64_t chunk_size = 8192, const InterruptCheck& check = {});
 
 }  // namespace sky::core
