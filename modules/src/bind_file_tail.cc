@@ -316,7 +316,8 @@ PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_
   Py_DECREF(encoded);
   if (path.find('\0') != std::string::npos) return call.defer();
 
-  if (asserts_enabled()) {
+  const bool asserts = asserts_enabled();
+  if (asserts) {
     if (n < 0) {
       PyObject* message = PyUnicode_FromFormat("n must be non-negative. Got %S", n_object);
       if (message != nullptr) PyErr_SetObject(PyExc_AssertionError, message);
@@ -329,26 +330,29 @@ PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_
       Py_XDECREF(message);
       return nullptr;
     }
-    int status = 0;
-    without_gil([&] {
-      struct stat info {};
-      status = ::stat(path.c_str(), &info);  // os.path.exists: follows links
-    });
-    if (status != 0) {
-      PyObject* message = PyUnicode_FromFormat("File not found: %U", file_path);
-      if (message != nullptr) PyErr_SetObject(PyExc_AssertionError, message);
-      Py_XDECREF(message);
-      return nullptr;
-    }
   } else if (n < 0 || chunk_size <= 0) {
     return call.defer();  // without asserts: IndexError or an endless loop
   }
-  if (n == 0) return PyList_New(0);
 
+  // os.path.exists's stat (follows links) and the read, in one release of
+  // the GIL; n == 0 reads nothing.
+  bool exists = true;
   sky::core::TailLines tail;
   sky::core::InterruptCheck check = SignalCheck().core_check();
-  std::exception_ptr failure =
-      without_gil([&] { tail = sky::core::read_tail_lines(path, n, chunk_size, check); });
+  std::exception_ptr failure = without_gil([&] {
+    if (asserts) {
+      struct stat info {};
+      exists = ::stat(path.c_str(), &info) == 0;
+      if (!exists) return;
+    }
+    tail = sky::core::read_tail_lines(path, n, chunk_size, check);
+  });
+  if (!exists) {
+    PyObject* message = PyUnicode_FromFormat("File not found: %U", file_path);
+    if (message != nullptr) PyErr_SetObject(PyExc_AssertionError, message);
+    Py_XDECREF(message);
+    return nullptr;
+  }
   if (failure) {
     try {
       std::rethrow_exception(failure);

@@ -19,11 +19,19 @@ from sky.utils import subprocess_utils  # noqa: F401
 from sky_native import _hook
 
 
+LOG_LINES = 200_000
+
+
+def log_line(i):
+    """Line i of the log read_last_n_lines is timed on (bytes)."""
+    return f'{i:08d} INFO worker step finished in 0.{i % 997} s\n'.encode()
+
+
 def _cases(scratch):
     log = os.path.join(scratch, 'big.log')
     with open(log, 'wb') as f:
-        for i in range(200_000):
-            f.write(f'{i:08d} INFO worker step finished in 0.{i % 997} s\n'.encode())
+        for i in range(LOG_LINES):
+            f.write(log_line(i))
     blob = os.path.join(scratch, 'blob.bin')
     with open(blob, 'wb') as f:
         f.write(os.urandom(64 * 1024 * 1024))

@@ -20,10 +20,12 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -216,6 +218,48 @@ void floor_read_last_n_lines(benchmark::State& state) {
   state.counters["read_bytes"] = static_cast<double>(tail);
 }
 BENCHMARK(floor_read_last_n_lines)->Arg(10)->Arg(1000);
+
+// For the breakdown under the table: the system calls SkyPilot's
+// read_last_n_lines makes on a regular file (and so sky-native, to raise
+// what it raises: strace), without the Python -- os.path.exists's stat,
+// open, FileIO's fstat, BufferedReader's seekable/seek/tell lseeks, whole
+// chunk_size (8 KiB) reads back from the end until more than n newlines
+// were read, close -- and the newline search.
+void floor_read_last_n_lines_skypilot_reads(benchmark::State& state) {
+  const Fixtures& f = fixtures();
+  const auto n = static_cast<long>(state.range(0));
+  constexpr std::size_t kChunk = 8192;
+  std::vector<char> buffer(f.log_bytes);
+  for (auto _ : state) {
+    struct stat info {};
+    if (::stat(f.log.c_str(), &info) != 0) state.SkipWithError("stat failed");
+    int fd = ::open(f.log.c_str(), O_RDONLY | O_CLOEXEC);
+    ::fstat(fd, &info);
+    ::lseek(fd, 0, SEEK_CUR);
+    ::lseek(fd, 0, SEEK_END);
+    off_t pos = ::lseek(fd, 0, SEEK_CUR);
+    long newlines = 0;
+    char* end = buffer.data() + buffer.size();
+    while (pos > 0 && newlines <= n) {
+      std::size_t size = std::min<std::size_t>(kChunk, static_cast<std::size_t>(pos));
+      pos -= static_cast<off_t>(size);
+      char* chunk = end - size;
+      if (::pread(fd, chunk, size, pos) != static_cast<ssize_t>(size)) {
+        state.SkipWithError("short read");
+      }
+      for (std::size_t left = size; newlines <= n;) {
+        const void* found = ::memrchr(chunk, '\n', left);
+        if (found == nullptr) break;
+        left = static_cast<std::size_t>(static_cast<const char*>(found) - chunk);
+        ++newlines;
+      }
+      end = chunk;
+    }
+    ::close(fd);
+    benchmark::DoNotOptimize(newlines);
+  }
+}
+BENCHMARK(floor_read_last_n_lines_skypilot_reads)->Arg(10)->Arg(1000);
 
 // hash_file(blob, 'sha256'): OpenSSL's SHA-256 over 64 MiB already in memory
 // (no reads: the page-cache copy is the rest of what hash_file pays).
@@ -423,6 +467,15 @@ void floor_mem_total_sysinfo(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(sysinfo_total());
 }
 BENCHMARK(floor_mem_total_sysinfo);
+
+// statfs() of the file whose filesystem proves the cheaper source exact
+// (get_mem_size_gb, get_cpu_count: sky-native's one call beyond the floor).
+void floor_statfs(benchmark::State& state, const char* path) {
+  struct statfs info {};
+  for (auto _ : state) benchmark::DoNotOptimize(::statfs(path, &info));
+}
+BENCHMARK_CAPTURE(floor_statfs, proc_meminfo, "/proc/meminfo");
+BENCHMARK_CAPTURE(floor_statfs, sys_cpu_online, "/sys/devices/system/cpu/online");
 
 void floor_mem_total_meminfo(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(meminfo_total());

@@ -63,6 +63,23 @@ FLOOR_DETAILS = {
     'floor_online_sysconf': "glibc's sysconf(_SC_NPROCESSORS_ONLN): what os.cpu_count() pays",
     'floor_online_cached_fd': 'one pread of a kept-open /sys/devices/system/cpu/online',
     'floor_kill_only': 'kill(pid, 0) alone, without the zombie check',
+    'floor_read_last_n_lines_skypilot_reads/10':
+        "read_last_n_lines, 10 lines: SkyPilot's system calls (stat, open, fstat, 3 lseeks, "
+        'whole 8 KiB chunks, close) and the newline search, no Python',
+    'floor_read_last_n_lines_skypilot_reads/1000':
+        "read_last_n_lines, 1,000 lines: SkyPilot's system calls and the newline search, "
+        'no Python',
+    'floor_statfs/proc_meminfo': 'statfs() of /proc/meminfo (proves sysinfo() exact)',
+    'floor_statfs/sys_cpu_online':
+        'statfs() of /sys/devices/system/cpu/online (proves the affinity count exact)',
+}
+
+# Figures of noop_call.py shown with the floor details.
+NOOP_DETAILS = {
+    'str_lines_10_s': "read_last_n_lines' result alone, 10 lines: the str objects and their "
+                      'list made from bytes in memory (noop_module.cc str_lines)',
+    'str_lines_1000_s': "read_last_n_lines' result alone, 1,000 lines: the str objects and "
+                        'their list made from bytes in memory',
 }
 
 
@@ -116,8 +133,7 @@ def merge_rounds(compares, floors, noops):
                      'native_s': statistics.median(r['native_s'] for r in same)})
     floor = {name: (statistics.median(f[name][0] for f in floors), counters)
              for name, (_, counters) in floors[0].items()}
-    noop = {key: statistics.median(n[key] for n in noops)
-            for key in ('fastcall_noop_s', 'python_def_noop_s')}
+    noop = {key: statistics.median(n[key] for n in noops) for key in noops[0] if key != 'repeat'}
     return {'rows': rows}, floor, noop
 
 
@@ -150,6 +166,8 @@ def combine(compare, floors, noop, commands, meta):
     details = [{'name': name, 'seconds': floors[name][0],
                 'note': note.format(equal='yes' if equal else 'NO')}
                for name, note in FLOOR_DETAILS.items()]
+    details += [{'name': f'noop_call.py {key}', 'seconds': noop[key], 'note': note}
+                for key, note in NOOP_DETAILS.items()]
     return {'meta': meta, 'claim': CLAIM, 'noop': noop, 'rows': rows, 'commands': commands,
             'floor_details': details,
             'geometric_mean_speedup': statistics.geometric_mean(r['speedup'] for r in rows)}
@@ -174,6 +192,8 @@ def text_table(report):
                      f'{c["sky"]["peak_rss_mib"]:.1f} MiB, sky-native '
                      f'{fmt(c["sky-native"]["wall_s"])} {c["sky-native"]["peak_rss_mib"]:.1f} MiB, '
                      f'sky/sky-native {c["speedup"]:.2f}x')
+    for d in report['floor_details']:
+        lines.append(f'{fmt(d["seconds"]):>10}  {d["name"]}: {d["note"]}')
     return '\n'.join(lines)
 
 
@@ -198,6 +218,11 @@ def markdown_table(report):
                      f'{fmt(c["sky-native"]["wall_s"])} | {c["speedup"]:.2f}× | '
                      f'{c["sky"]["peak_rss_mib"]:.1f} MiB | '
                      f'{c["sky-native"]["peak_rss_mib"]:.1f} MiB |')
+    lines.append('')
+    lines.append('| benchmark | median | what it shows |')
+    lines.append('|---|--:|---|')
+    for d in report['floor_details']:
+        lines.append(f'| `{d["name"]}` | {fmt(d["seconds"])} | {d["note"]} |')
     return '\n'.join(lines) + '\n'
 
 
