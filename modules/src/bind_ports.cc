@@ -22,24 +22,35 @@ namespace {
 
 constexpr int kDebug = 10;  // logging.DEBUG
 
-// common_utils.logger when it is enabled for DEBUG (a new reference);
-// nullptr with no error when it is not (or SkyPilot cannot be imported, or
-// has no logger); nullptr with an error set when the import or asking
-// raised anything else -- a KeyboardInterrupt during the first import
-// among them, which Python would not lose either. *failed tells them apart.
-PyObject* debug_logger(bool* failed) {
+// SkyPilot's common_utils, whose function this is (a new reference):
+// imported on the first call, as using the function implies -- an error
+// during that import (a KeyboardInterrupt among them) propagates, as in
+// Python -- then found in sys.modules. nullptr with no error when SkyPilot
+// cannot be imported (ImportError), nullptr with the error set otherwise;
+// *failed tells them apart.
+PyObject* common_utils_module(bool* failed) {
   *failed = false;
-  PyObject* module = PyImport_ImportModule("sky.utils.common_utils");
+  static PyObject* name = PyUnicode_InternFromString("sky.utils.common_utils");
+  PyObject* module = name ? PyImport_GetModule(name) : nullptr;
+  if (module == nullptr && !PyErr_Occurred()) module = PyImport_Import(name);
   if (module == nullptr) {
     if (!PyErr_ExceptionMatches(PyExc_ImportError)) {
       *failed = true;
       return nullptr;
     }
     PyErr_Clear();
-    return nullptr;
   }
+  return module;
+}
+
+// The module's logger when it is enabled for DEBUG (a new reference);
+// nullptr with no error when it is not (or there is no module, or it has no
+// logger); nullptr with an error set when asking raised anything else.
+// *failed tells them apart.
+PyObject* debug_logger(PyObject* module, bool* failed) {
+  *failed = false;
+  if (module == nullptr) return nullptr;
   PyObject* logger = PyObject_GetAttrString(module, "logger");
-  Py_DECREF(module);
   if (logger == nullptr) {
     if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
       *failed = true;
@@ -76,19 +87,30 @@ PyObject* find_free_port(PyObject* /*self*/, PyObject* const* args, Py_ssize_t n
   if (overflow < 0) start_port = -1;
 
   bool failed = false;
-  PyObject* logger = debug_logger(&failed);
+  PyObject* module = common_utils_module(&failed);
   if (failed) return nullptr;
   std::vector<std::pair<int, int>> bind_errors;
-  // Logs the failed binds so far; false with an error set.
+  // Logs the failed binds so far; false with an error set. SkyPilot's loop
+  // looks its logger up only when a bind failed, and so does this: a call
+  // whose first port is free never touches logging.
   auto log_bind_errors = [&] {
+    if (bind_errors.empty()) return true;
+    bool lookup_failed = false;
+    PyObject* logger = debug_logger(module, &lookup_failed);
+    if (lookup_failed) return false;
     for (const auto& [failed_port, error_number] : bind_errors) {
+      if (logger == nullptr) break;
       // f'Error binding port {port}: {e}' with e the OSError from bind().
       std::string message = "Error binding port " + std::to_string(failed_port) + ": " +
                             sky::core::OsError(error_number).what();
       PyObject* result = PyObject_CallMethod(logger, "debug", "s", message.c_str());
-      if (result == nullptr) return false;
+      if (result == nullptr) {
+        Py_DECREF(logger);
+        return false;
+      }
       Py_DECREF(result);
     }
+    Py_XDECREF(logger);
     bind_errors.clear();
     return true;
   };
@@ -99,17 +121,13 @@ PyObject* find_free_port(PyObject* /*self*/, PyObject* const* args, Py_ssize_t n
   if (signals.active()) check = [&] { signals.run(log_bind_errors); };
   std::optional<int> port;
   std::exception_ptr error = without_gil([&] {
-    if (logger != nullptr) {
-      port = sky::core::find_free_port(
-          start_port, [&](int p, int e) { bind_errors.emplace_back(p, e); }, check);
-    } else {
-      port = sky::core::find_free_port(start_port, {}, check);
-    }
+    port = sky::core::find_free_port(
+        start_port, [&](int p, int e) { bind_errors.emplace_back(p, e); }, check);
   });
 
   // (Not over the error a check left set: it logged everything before.)
   bool logged = PyErr_Occurred() != nullptr || log_bind_errors();
-  Py_XDECREF(logger);
+  Py_XDECREF(module);
   if (!logged) return nullptr;
   if (error) {
     set_python_error(error);
