@@ -200,7 +200,14 @@ class _NotifyingLoader:
         return self._loader.create_module(spec)
 
     def exec_module(self, module):
-        self._loader.exec_module(module)
+        try:
+            self._loader.exec_module(module)
+        except BaseException:
+            # The import failed and the module leaves sys.modules: the
+            # callbacks wait for the next import of it.
+            waiting = _on_import.get(module.__name__, [])
+            _on_import[module.__name__] = list(self._callbacks) + waiting
+            raise
         module.__loader__ = module.__spec__.loader = self._loader
         for callback in self._callbacks:
             callback(module)

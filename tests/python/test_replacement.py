@@ -157,6 +157,34 @@ def test_a_mock_active_while_skypilot_is_imported_is_seen_as_a_mock():
     assert lines == ['True 999', 'True']
 
 
+# A module whose first import fails: the hook's callbacks run on the import
+# that succeeds.
+_FAILED_FIRST_IMPORT = '''
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from sky_native import _hook
+seen = []
+_hook._when_imported('flaky_module', seen.append)
+try:
+    import flaky_module
+except RuntimeError:
+    print('first import failed', 'flaky_module' in sys.modules)
+os.environ['FLAKY_OK'] = '1'
+import flaky_module
+print(len(seen), all(m is flaky_module for m in seen))
+'''
+
+
+def test_callbacks_wait_for_the_import_that_succeeds(tmp_path):
+    (tmp_path / 'flaky_module.py').write_text(
+        "import os\nif not os.environ.get('FLAKY_OK'):\n"
+        "    raise RuntimeError('first import fails')\n")
+    lines = subprocess.run([sys.executable, '-c', _FAILED_FIRST_IMPORT, str(tmp_path)],
+                           check=True, capture_output=True, text=True,
+                           timeout=60).stdout.splitlines()
+    assert lines == ['first import failed False', '1 True']
+
+
 _GUARD = '''
 import types
 import sky_native
