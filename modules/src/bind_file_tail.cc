@@ -266,25 +266,34 @@ bool is_builtin_utf8_handler(std::string_view errors) {
 // The UTF-8 fast path of decode_line: one decode, straight from the read
 // buffer, of the line without its trailing '\r' bytes and with its '\n' --
 // the same text, since '\r' and '\n' are single bytes that end any invalid
-// sequence before them and decode to themselves. A line that ends in '\r'
-// gets its '\n' written over the first of them for the decode, and the
-// byte put back after (the buffer is ours). nullptr with the decoder's error
-// set on failure.
+// sequence before them and decode to themselves, unless the decode itself
+// ends in '\r' (errors='ignore' dropped the bytes after one): that rare
+// line takes decode_line. A line that ends in '\r' gets its '\n' written
+// over the first of them for the decode, and the byte put back after (the
+// buffer is ours). nullptr with the decoder's error set on failure.
 PyObject* decode_utf8_line(sky::core::TailLines& tail, std::size_t i, const char* errors,
                            bool add_newline) {
   const sky::core::TailLines::Line& line = tail.lines[i];
   char* bytes = tail.bytes.get();
   std::size_t end = line.end;
   while (end > line.begin && bytes[end - 1] == '\r') --end;
-  if (!add_newline) {
-    return PyUnicode_DecodeUTF8(bytes + line.begin, static_cast<Py_ssize_t>(end - line.begin),
+  PyObject* text = nullptr;
+  if (add_newline) {
+    char replaced = bytes[end];  // the '\n' itself unless '\r' was stripped
+    bytes[end] = '\n';
+    text = PyUnicode_DecodeUTF8(bytes + line.begin, static_cast<Py_ssize_t>(end + 1 - line.begin),
                                 errors);
+    bytes[end] = replaced;
+  } else {
+    text =
+        PyUnicode_DecodeUTF8(bytes + line.begin, static_cast<Py_ssize_t>(end - line.begin), errors);
   }
-  char replaced = bytes[end];  // the '\n' itself unless '\r' was stripped
-  bytes[end] = '\n';
-  PyObject* text = PyUnicode_DecodeUTF8(bytes + line.begin,
-                                        static_cast<Py_ssize_t>(end + 1 - line.begin), errors);
-  bytes[end] = replaced;
+  if (text == nullptr) return nullptr;
+  Py_ssize_t last = PyUnicode_GET_LENGTH(text) - (add_newline ? 2 : 1);
+  if (last >= 0 && PyUnicode_READ_CHAR(text, last) == '\r') {
+    Py_DECREF(text);
+    return decode_line(tail.line(i), "utf-8", errors, add_newline);
+  }
   return text;
 }
 

@@ -95,6 +95,19 @@ def test_encodings_and_errors(encoding, errors):
         _same_tail(path, n, encoding=encoding, errors=errors)
 
 
+# '\r' before bytes the error handler drops: the line's decoded text ends in
+# '\r' only after the decode, and rstrip('\r') takes it too.
+@pytest.mark.parametrize('data', [
+    b'\r\xe2\x82\r', b'a\r\xe2\x82\r\r\nb', b'a\r\xff\n', b'x\n\r\r\xc3\r\n',
+    b'\r\xed\xa0\x80', b'\r\r\xff\xfe\n\r\xff',
+])
+@pytest.mark.parametrize('errors', ERRORS)
+def test_carriage_returns_before_dropped_bytes(data, errors):
+    path = _write('dropped', data)
+    for n in (1, 2, 3):
+        _same_tail(path, n, errors=errors)
+
+
 def test_small_and_special_files():
     cases = [b'', b'x', b'\n', b'\r', b'\r\n', b'abc', b'a\r\nb\r\n', b'\n' * 100,
              b'\xff' * 10000, b'x' * 20000 + b'\n', b'\r' * 9000]
