@@ -31,9 +31,13 @@ namespace {
 namespace server = sky::core::server;
 
 // The server process's program (modules/python/server.py): each command's
-// child runs the cold program (kSkyCliProgram in launcher.cc) there.
+// child runs the cold program (kSkyCliProgram in launcher.cc) there. It gets
+// the key material on fd 3 and the socket directory, opened and checked by
+// the client, on fd 4.
 constexpr const char* kServeProgram =
     "import sys\nimport sky_native._server as _server\n_server.serve(sys.argv[3])\n";
+constexpr int kMaterialFd = 3;
+constexpr int kDirectoryFd = 4;
 
 // Exit code of a client whose server went away mid-command.
 constexpr int kServerLostExit = 255;
@@ -189,19 +193,25 @@ std::string self_exe() {
 
 // What the client knows of the interpreter it would start: this binary's
 // identity (a rebuilt or replaced binary is another key), the paths CPython
-// computes prefixes and sys.path[0] from, the ids.
+// computes prefixes and sys.path[0] from, and the credentials a command
+// forked by the server would have instead of the client's (ids, groups,
+// capabilities, no_new_privs, seccomp, LSM label). Throws OsError when the
+// credentials cannot be read.
 std::vector<std::string> identity(const LaunchPlan& plan) {
   std::string exe = self_exe();
   struct stat st {};
   ::stat(exe.c_str(), &st);
-  return {"sky-native-server 1",
-          "exe=" + exe,
-          "exe-stat=" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
-              std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
-              std::to_string(st.st_mtim.tv_nsec),
-          "executable=" + plan.executable,
-          "path-config=" + plan.path_config_executable.value_or(""),
-          "uid=" + std::to_string(::geteuid()) + " gid=" + std::to_string(::getegid())};
+  std::vector<std::string> lines = {
+      "sky-native-server 2",
+      "exe=" + exe,
+      "exe-stat=" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+          std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+          std::to_string(st.st_mtim.tv_nsec),
+      "executable=" + plan.executable,
+      "path-config=" + plan.path_config_executable.value_or("")};
+  std::vector<std::string> credentials = server::read_credentials("/proc/self");
+  lines.insert(lines.end(), credentials.begin(), credentials.end());
+  return lines;
 }
 
 std::vector<std::string> environment_entries() {
@@ -210,27 +220,74 @@ std::vector<std::string> environment_entries() {
   return entries;
 }
 
+// The socket directory (checked and open), the key and its socket's name.
 struct Endpoint {
-  std::string directory;
-  std::string socket_path;
+  server::SocketDirectory directory;
+  std::string name;  // the key's name: NAME.sock, NAME.lock, NAME.log
   std::string material;
+
+  std::string socket_name() const { return name + ".sock"; }
+  std::string socket_path() const { return directory.path + "/" + socket_name(); }
 };
 
-std::optional<Endpoint> endpoint_for(const LaunchPlan& plan) {
-  Endpoint endpoint;
-  try {
-    endpoint.directory = server::private_directory(std::getenv("XDG_RUNTIME_DIR"), ::geteuid());
-  } catch (const sky::core::OsError& error) {
-    trace(std::string("off: socket directory: ") + error.what());
+// The endpoint of this invocation; nullopt and the reason in `why` when no
+// server may be used: the runtime or socket directory fails the trust rule,
+// or the credentials cannot be read.
+std::optional<Endpoint> endpoint_for(const LaunchPlan& plan, std::string* why) {
+  server::SocketDirectory directory =
+      server::socket_directory(std::getenv("XDG_RUNTIME_DIR"), ::geteuid());
+  if (!directory.directory.ok()) {
+    *why = "untrusted socket directory: " + directory.directory.reason();
     return std::nullopt;
   }
-  endpoint.material = server::key_material(identity(plan), environment_entries());
-  endpoint.socket_path = endpoint.directory + "/" + server::key_name(endpoint.material) + ".sock";
-  return endpoint;
+  std::string material;
+  try {
+    material = server::key_material(identity(plan), environment_entries());
+  } catch (const sky::core::OsError& error) {
+    *why = std::string("credentials: ") + error.what();
+    return std::nullopt;
+  }
+  std::string name = server::key_name(material);
+  return Endpoint{std::move(directory), std::move(name), std::move(material)};
 }
 
-// Starts a detached server for this key (its own session, stdio to a log
-// beside the socket) and returns at once; the key material goes on fd 3.
+// A connection to a server of this user, or why there is none.
+struct Connection {
+  int fd = -1;
+  bool foreign = false;  // something listens there, run by another user
+  std::string why;
+};
+
+// Connects to the socket `name` in `directory` and checks who listens
+// there (SO_PEERCRED) before a byte is sent.
+Connection connect_to_server(const server::SocketDirectory& directory, const std::string& name) {
+  Connection connection;
+  connection.fd = server::connect_unix_at(directory.directory.fd(), name);
+  if (connection.fd < 0) {
+    connection.why = std::string("no server (") + std::strerror(errno) + ")";
+    return connection;
+  }
+  std::optional<unsigned> uid = server::peer_uid(connection.fd);
+  if (!uid || *uid != ::geteuid()) {
+    ::close(connection.fd);
+    connection.fd = -1;
+    connection.foreign = true;
+    connection.why = "foreign server: " + name + " is served by uid " +
+                     (uid ? std::to_string(*uid) : "unknown");
+  }
+  return connection;
+}
+
+// Moves `fd` to exactly `target` without close-on-exec (in a child about to
+// exec, whose descriptors below `target` are in place already).
+bool move_descriptor(int fd, int target) {
+  if (fd == target) return ::fcntl(fd, F_SETFD, 0) == 0;  // dup2 onto itself keeps it
+  return ::dup2(fd, target) == target;
+}
+
+// Starts a detached server for this key (its own session, stdio to a fresh
+// log beside the socket) and returns at once; the key material goes on fd 3
+// and the socket directory on fd 4.
 void spawn_server(const LaunchPlan& plan, const Endpoint& endpoint) {
   int material_pipe[2];
   if (::pipe2(material_pipe, O_CLOEXEC) != 0) return;
@@ -238,19 +295,25 @@ void spawn_server(const LaunchPlan& plan, const Endpoint& endpoint) {
   if (middle == 0) {
     ::setsid();
     if (::fork() != 0) std::_Exit(0);
+    const sky::core::TrustedDirectory& directory = endpoint.directory.directory;
     int null_fd = ::open("/dev/null", O_RDONLY);
-    std::string log_path = endpoint.socket_path.substr(0, endpoint.socket_path.size() - 5) + ".log";
-    int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    // A fresh file: whatever has the log's name (a link included) is
+    // removed, not followed or truncated.
+    std::string log_name = endpoint.name + ".log";
+    ::unlinkat(directory.fd(), log_name.c_str(), 0);
+    int log_fd = directory.open_file(log_name, O_WRONLY | O_CREAT | O_EXCL);
     if (null_fd < 0 || log_fd < 0) std::_Exit(127);
     ::dup2(null_fd, 0);
     ::dup2(log_fd, 1);
     ::dup2(log_fd, 2);
-    if (material_pipe[0] == 3) {
-      ::fcntl(3, F_SETFD, 0);  // dup2 onto itself would keep close-on-exec
-    } else {
-      ::dup2(material_pipe[0], 3);
+    // Above every descriptor that could be one of them, then in place.
+    int material = ::fcntl(material_pipe[0], F_DUPFD_CLOEXEC, 10);
+    int socket_dir = ::fcntl(directory.fd(), F_DUPFD_CLOEXEC, 10);
+    if (material < 0 || socket_dir < 0 || !move_descriptor(material, kMaterialFd) ||
+        !move_descriptor(socket_dir, kDirectoryFd)) {
+      std::_Exit(127);
     }
-    for (int fd = 4; fd < 1024; ++fd) ::close(fd);
+    for (int fd = kDirectoryFd + 1; fd < 1024; ++fd) ::close(fd);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -259,7 +322,7 @@ void spawn_server(const LaunchPlan& plan, const Endpoint& endpoint) {
     }
     std::string exe = self_exe();
     std::vector<std::string> args = {plan.executable, kNativeServerFlag, "serve",
-                                     endpoint.socket_path};
+                                     endpoint.socket_path()};
     std::vector<char*> argv;
     argv.reserve(args.size() + 1);
     for (std::string& arg : args) argv.push_back(arg.data());
@@ -324,7 +387,7 @@ int niceness() {
   return errno == 0 ? value : 0;
 }
 
-enum class Attempt { kServed, kNoServer, kMismatchRespawn, kMismatch };
+enum class Attempt { kServed, kNoServer, kMismatchRespawn, kMismatch, kForeign };
 
 struct AttemptResult {
   Attempt attempt = Attempt::kNoServer;
@@ -334,11 +397,12 @@ struct AttemptResult {
 // Offers the command to the server at the endpoint and, when it takes it,
 // waits for its end, forwarding signals.
 AttemptResult offer(const Endpoint& endpoint, const std::vector<std::string>& argv) {
-  int connection = server::connect_unix(endpoint.socket_path);
-  if (connection < 0) {
-    trace(std::string("miss: no server (") + std::strerror(errno) + ")");
-    return {Attempt::kNoServer};
+  Connection connected = connect_to_server(endpoint.directory, endpoint.socket_name());
+  if (connected.fd < 0) {
+    trace("miss: " + connected.why);
+    return {connected.foreign ? Attempt::kForeign : Attempt::kNoServer};
   }
+  int connection = connected.fd;
   int cwd_fd = ::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   std::string cwd = current_directory();
   if (cwd_fd < 0 || cwd.empty()) {
@@ -425,45 +489,48 @@ AttemptResult offer(const Endpoint& endpoint, const std::vector<std::string>& ar
 
 // `--native-server status` and `stop`: every server of this user.
 int manage(const LaunchPlan& plan, const std::string& action) {
-  std::optional<Endpoint> own = endpoint_for(plan);
-  if (!own) {
-    std::fputs("sky-native: no private socket directory\n", stderr);
-    return 1;
-  }
   if (action != "status" && action != "stop") {
     std::fprintf(stderr, "usage: sky-native %s status|stop\n", kNativeServerFlag);
     return 2;
   }
-  DIR* directory = ::opendir(own->directory.c_str());
-  if (directory == nullptr) return 1;
+  std::string why;
+  std::optional<Endpoint> own = endpoint_for(plan, &why);
+  if (!own) {
+    std::fprintf(stderr, "sky-native: no command server: %s\n", why.c_str());
+    return 1;
+  }
+  int listing = ::fcntl(own->directory.directory.fd(), F_DUPFD_CLOEXEC, 0);
+  DIR* directory = listing < 0 ? nullptr : ::fdopendir(listing);
+  if (directory == nullptr) {
+    if (listing >= 0) ::close(listing);
+    return 1;
+  }
   std::vector<std::string> sockets;
   while (dirent* entry = ::readdir(directory)) {
     std::string name = entry->d_name;
-    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".sock") == 0) {
-      sockets.push_back(own->directory + "/" + name);
-    }
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".sock") == 0) sockets.push_back(name);
   }
   ::closedir(directory);
   bool own_running = false;
-  for (const std::string& path : sockets) {
-    int connection = server::connect_unix(path);
-    if (connection < 0) continue;
+  for (const std::string& name : sockets) {
+    Connection connection = connect_to_server(own->directory, name);
+    if (connection.fd < 0) continue;
     std::optional<server::Message> reply;
     try {
-      server::send_message(connection, {action == "stop" ? 'Q' : 'S', {}});
-      reply = server::receive_message(connection);
+      server::send_message(connection.fd, {action == "stop" ? 'Q' : 'S', {}});
+      reply = server::receive_message(connection.fd);
     } catch (const std::exception&) {
       reply.reset();
     }
-    ::close(connection);
+    ::close(connection.fd);
     if (!reply || reply->type != 'I' || reply->fields.empty()) continue;
-    bool own_key = path == own->socket_path;
+    bool own_key = name == own->socket_name();
     own_running = own_running || own_key;
-    std::printf("%s: %s%s\n", path.c_str(), reply->fields[0].c_str(),
-                own_key ? " (this environment)" : "");
+    std::printf("%s/%s: %s%s\n", own->directory.path.c_str(), name.c_str(),
+                reply->fields[0].c_str(), own_key ? " (this environment)" : "");
   }
   if (action == "status" && !own_running) {
-    std::printf("no server for this environment (%s)\n", own->socket_path.c_str());
+    std::printf("no server for this environment (%s)\n", own->socket_path().c_str());
   }
   return 0;
 }
@@ -512,8 +579,12 @@ std::optional<int> handle_with_server(LaunchPlan& plan, const std::vector<std::s
     trace("cold: needs the controlling terminal");
     return std::nullopt;
   }
-  std::optional<Endpoint> endpoint = endpoint_for(plan);
-  if (!endpoint) return std::nullopt;
+  std::string why;
+  std::optional<Endpoint> endpoint = endpoint_for(plan, &why);
+  if (!endpoint) {
+    trace("off: " + why);
+    return std::nullopt;
+  }
   AttemptResult result = offer(*endpoint, argv);
   restore_signals();
   switch (result.attempt) {
@@ -524,6 +595,7 @@ std::optional<int> handle_with_server(LaunchPlan& plan, const std::vector<std::s
       spawn_server(plan, *endpoint);
       return std::nullopt;
     case Attempt::kMismatch:
+    case Attempt::kForeign:  // whoever put it there keeps it; no server of ours
       return std::nullopt;
   }
   return std::nullopt;

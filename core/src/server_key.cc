@@ -2,24 +2,64 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdint>
+#include <optional>
 #include <string_view>
+
+#include "sky/core/errors.h"
+#include "sky/core/input_file.h"
 
 namespace sky::core::server {
 namespace {
 
-constexpr std::array<std::string_view, 5> kPrefixes = {"SKYPILOT_", "SKY_", "PYTHON", "LC_",
-                                                       "XDG_"};
-constexpr std::array<std::string_view, 28> kNames = {
+constexpr std::array<std::string_view, 7> kPrefixes = {
+    "SKYPILOT_", "SKY_", "PYTHON", "LC_", "XDG_",
+    // The dynamic loader's and malloc's: the server's process was loaded
+    // with them, and its commands are forks of it.
+    "LD_", "MALLOC_"};
+constexpr std::array<std::string_view, 39> kNames = {
     "VIRTUAL_ENV", "HOME",          "USER",         "LOGNAME",
     "PATH",        "LANG",          "LANGUAGE",     "TZ",
     "TMPDIR",      "TEMP",          "TMP",          "TERM",
     "COLORTERM",   "NO_COLOR",      "FORCE_COLOR",  "COLUMNS",
     "LINES",       "HTTP_PROXY",    "HTTPS_PROXY",  "NO_PROXY",
     "ALL_PROXY",   "http_proxy",    "https_proxy",  "no_proxy",
-    "all_proxy",   "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE"};
+    "all_proxy",   "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
+    // glibc's UNSECURE_ENVVARS (what it drops for setuid programs) beyond
+    // LD_* and MALLOC_*: what libc reads in the process before main.
+    "GLIBC_TUNABLES", "GCONV_PATH", "GETCONF_DIR", "HOSTALIASES", "LOCALDOMAIN", "LOCPATH",
+    "NIS_PATH", "NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS", "TZDIR"};
+
+constexpr std::array<std::string_view, 11> kCredentialFields = {
+    "Uid:",   "Gid:",   "Groups:",     "CapInh:",  "CapPrm:",         "CapEff:",
+    "CapBnd:", "CapAmb:", "NoNewPrivs:", "Seccomp:", "Seccomp_filters:"};
 
 }  // namespace
+
+std::vector<std::string> credential_lines(const std::string& proc_status) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < proc_status.size()) {
+    std::size_t end = proc_status.find('\n', start);
+    if (end == std::string::npos) end = proc_status.size();
+    std::string_view line(proc_status.data() + start, end - start);
+    for (std::string_view field : kCredentialFields) {
+      if (line.rfind(field, 0) == 0) lines.emplace_back(line);
+    }
+    start = end + 1;
+  }
+  return lines;
+}
+
+std::vector<std::string> read_credentials(const std::string& proc_self) {
+  std::optional<std::string> status = read_whole_file(proc_self + "/status");
+  if (!status) throw OsError(errno, proc_self + "/status");
+  std::vector<std::string> lines = credential_lines(*status);
+  std::optional<std::string> label = read_whole_file(proc_self + "/attr/current");
+  lines.push_back(label ? "lsm=" + *label : "lsm-errno=" + std::to_string(errno));
+  return lines;
+}
 
 bool is_key_variable(const std::string& entry) {
   auto equals = entry.find('=');

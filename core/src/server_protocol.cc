@@ -1,14 +1,13 @@
 #include "sky/core/server_protocol.h"
 
-#include <fcntl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "sky/core/errors.h"
 
@@ -139,19 +138,30 @@ int connect_unix(const std::string& path) {
   return fd;
 }
 
-bool is_private_directory(const std::string& path, unsigned uid) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid &&
-         (st.st_mode & 077U) == 0;
+int connect_unix_at(int directory_fd, const std::string& name) {
+  return connect_unix("/proc/self/fd/" + std::to_string(directory_fd) + "/" + name);
 }
 
-std::string private_directory(const char* xdg_runtime_dir, unsigned uid) {
-  std::string path = xdg_runtime_dir != nullptr && xdg_runtime_dir[0] == '/'
-                         ? std::string(xdg_runtime_dir) + "/sky-native"
-                         : "/tmp/sky-native-" + std::to_string(uid);
-  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) throw_os_error(path);
-  if (!is_private_directory(path, uid)) throw OsError(EPERM, path);
-  return path;
+std::optional<unsigned> peer_uid(int socket_fd) {
+  ucred credentials{};
+  socklen_t size = sizeof credentials;
+  if (::getsockopt(socket_fd, SOL_SOCKET, SO_PEERCRED, &credentials, &size) != 0 ||
+      size != sizeof credentials) {
+    return std::nullopt;
+  }
+  return credentials.uid;
+}
+
+SocketDirectory socket_directory(const char* xdg_runtime_dir, unsigned uid) {
+  if (xdg_runtime_dir != nullptr && xdg_runtime_dir[0] == '/') {
+    // The runtime directory is never made here: a missing one is refused.
+    TrustedDirectory runtime = TrustedDirectory::open(xdg_runtime_dir, uid, false);
+    std::string path = std::string(xdg_runtime_dir) + "/sky-native";
+    if (!runtime.ok()) return {path, std::move(runtime)};
+    return {path, TrustedDirectory::open(path, uid, true)};
+  }
+  std::string path = "/tmp/sky-native-" + std::to_string(uid);
+  return {path, TrustedDirectory::open(path, uid, true)};
 }
 
 }  // namespace sky::core::server

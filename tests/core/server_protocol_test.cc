@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -11,8 +12,9 @@
 #include <string>
 
 #include "sky/core/errors.h"
+#include "temp_dir.h"
 
-using sky::core::OsError;
+using sky_native_test::TempDir;
 namespace server = sky::core::server;
 
 TEST_CASE("server frames round-trip, empty and binary fields included") {
@@ -87,29 +89,87 @@ TEST_CASE("connect_unix reports a missing socket through errno") {
   CHECK(errno == ENAMETOOLONG);
 }
 
-TEST_CASE("the socket directory is private: created 0700, others refused") {
-  char base_template[] = "/tmp/sky-native-test-XXXXXX";
-  REQUIRE(::mkdtemp(base_template) != nullptr);
-  std::string base = base_template;
+TEST_CASE("peer_uid names the user at the other end of a socket") {
+  int pair[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
+  CHECK(server::peer_uid(pair[0]) == ::geteuid());
+  ::close(pair[0]);
+  ::close(pair[1]);
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+  CHECK_FALSE(server::peer_uid(pipe_fds[0]));  // not a socket
+  ::close(pipe_fds[0]);
+  ::close(pipe_fds[1]);
+}
+
+TEST_CASE("connect_unix_at reaches a socket through its directory's descriptor") {
+  TempDir temp;
+  std::string path = temp.path() + "/s.sock";
+  int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  REQUIRE(::bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::listen(listener, 1) == 0);
+  int directory = ::open(temp.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  REQUIRE(directory >= 0);
+  int connection = server::connect_unix_at(directory, "s.sock");
+  CHECK(connection >= 0);
+  CHECK(server::connect_unix_at(directory, "missing.sock") == -1);
+  CHECK(errno == ENOENT);
+  for (int fd : {connection, directory, listener}) ::close(fd);
+}
+
+TEST_CASE("the socket directory is made 0700 under a trusted runtime directory") {
+  TempDir temp;
   unsigned uid = ::geteuid();
-  std::string dir = server::private_directory(base.c_str(), uid);
-  CHECK(dir == base + "/sky-native");
+  server::SocketDirectory made = server::socket_directory(temp.path().c_str(), uid);
+  INFO(made.directory.reason());
+  REQUIRE(made.directory.ok());
+  CHECK(made.path == temp.path() + "/sky-native");
   struct stat st {};
-  REQUIRE(::stat(dir.c_str(), &st) == 0);
+  REQUIRE(::stat(made.path.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777U) == 0700U);
-  CHECK(server::private_directory(base.c_str(), uid) == dir);  // exists already: fine
-
-  REQUIRE(::chmod(dir.c_str(), 0755) == 0);
-  CHECK_THROWS_AS(server::private_directory(base.c_str(), uid), OsError);
-  REQUIRE(::chmod(dir.c_str(), 0700) == 0);
-  CHECK_FALSE(server::is_private_directory(dir, uid + 1));  // someone else's
-
-  REQUIRE(::rmdir(dir.c_str()) == 0);
-  REQUIRE(::symlink("/tmp", dir.c_str()) == 0);  // a link is never trusted
-  CHECK_THROWS_AS(server::private_directory(base.c_str(), uid), OsError);
-  ::unlink(dir.c_str());
-  ::rmdir(base.c_str());
+  CHECK(server::socket_directory(temp.path().c_str(), uid).directory.ok());  // exists: fine
   // No usable XDG_RUNTIME_DIR: the per-user directory under /tmp.
-  CHECK(server::private_directory(nullptr, uid) == "/tmp/sky-native-" + std::to_string(uid));
-  CHECK(server::private_directory("relative", uid) == "/tmp/sky-native-" + std::to_string(uid));
+  CHECK(server::socket_directory(nullptr, uid).path == "/tmp/sky-native-" + std::to_string(uid));
+  CHECK(server::socket_directory("relative", uid).path ==
+        "/tmp/sky-native-" + std::to_string(uid));
+}
+
+TEST_CASE("a runtime or socket directory others could change is refused, with the reason") {
+  TempDir temp;
+  unsigned uid = ::geteuid();
+  std::string runtime = temp.path() + "/run";
+  REQUIRE(::mkdir(runtime.c_str(), 0700) == 0);
+  REQUIRE(server::socket_directory(runtime.c_str(), uid).directory.ok());
+  std::string sockets = runtime + "/sky-native";
+
+  REQUIRE(::chmod(sockets.c_str(), 0770) == 0);
+  server::SocketDirectory open = server::socket_directory(runtime.c_str(), uid);
+  CHECK_FALSE(open.directory.ok());
+  CHECK(open.directory.reason() == sockets + ": writable by its group (mode 770)");
+  REQUIRE(::chmod(sockets.c_str(), 0700) == 0);
+
+  REQUIRE(::chmod(runtime.c_str(), 0777) == 0);  // the runtime directory itself
+  CHECK_FALSE(server::socket_directory(runtime.c_str(), uid).directory.ok());
+  REQUIRE(::chmod(runtime.c_str(), 0700) == 0);
+
+  // Another user's runtime directory (root after `su` keeps the user's).
+  if (uid == 0) {
+    REQUIRE(::chown(runtime.c_str(), 4242, 4242) == 0);
+    server::SocketDirectory foreign = server::socket_directory(runtime.c_str(), uid);
+    CHECK_FALSE(foreign.directory.ok());
+    CHECK(foreign.directory.reason() == runtime + ": owned by uid 4242, not by this user or root");
+    REQUIRE(::chown(runtime.c_str(), 0, 0) == 0);
+  }
+
+  // A missing runtime directory is not made.
+  std::string missing = temp.path() + "/missing";
+  CHECK_FALSE(server::socket_directory(missing.c_str(), uid).directory.ok());
+  CHECK(::access(missing.c_str(), F_OK) != 0);
+
+  REQUIRE(::rmdir(sockets.c_str()) == 0);
+  REQUIRE(::symlink("/tmp", sockets.c_str()) == 0);  // ends in a shared directory
+  CHECK_FALSE(server::socket_directory(runtime.c_str(), uid).directory.ok());
 }

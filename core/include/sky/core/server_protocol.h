@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "sky/core/trusted_directory.h"
+
 namespace sky::core::server {
 
 /// One decoded frame.
@@ -51,13 +53,26 @@ std::optional<Message> receive_message(int socket_fd, bool retry_on_eintr = true
 /// Connects to the Unix socket at `path`; -1 with errno set when it cannot.
 int connect_unix(const std::string& path);
 
-/// The private directory for this user's sockets: $XDG_RUNTIME_DIR/sky-native
-/// when XDG_RUNTIME_DIR is set (an absolute path), else /tmp/sky-native-UID;
-/// created with mode 0700. Throws OsError when it cannot be created or is
-/// not a real directory owned by `uid` with no group or other access.
-std::string private_directory(const char* xdg_runtime_dir, unsigned uid);
+/// Connects to the socket `name` inside the directory open as
+/// `directory_fd` (through /proc/self/fd, so the path is never looked up
+/// again from "/"); -1 with errno set when it cannot.
+int connect_unix_at(int directory_fd, const std::string& name);
 
-/// Checks what private_directory() requires of an existing path.
-bool is_private_directory(const std::string& path, unsigned uid);
+/// The uid of the process at the other end of a connected Unix socket
+/// (SO_PEERCRED: who listened, for a client); nullopt when unknown.
+std::optional<unsigned> peer_uid(int socket_fd);
+
+/// The directory of this user's sockets, locks and logs.
+struct SocketDirectory {
+  std::string path;
+  TrustedDirectory directory;
+};
+
+/// $XDG_RUNTIME_DIR/sky-native when XDG_RUNTIME_DIR is set (an absolute
+/// path), else /tmp/sky-native-UID, made 0700 when missing. The runtime
+/// directory and the socket directory must both pass the rule of
+/// trusted_directory.h for `uid`; else `directory.ok()` is false and its
+/// reason names the level at fault.
+SocketDirectory socket_directory(const char* xdg_runtime_dir, unsigned uid);
 
 }  // namespace sky::core::server
