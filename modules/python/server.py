@@ -1,9 +1,11 @@
 """The command server: SkyPilot's CLI imported once, one fork per command.
 
 Started by the launcher (`sky-native --native-server serve SOCKET`, the key
-material on fd 3) with the environment and interpreter paths of the client
-that missed it, so its import-time state is the one a cold `sky-native`
-would build. It listens on SOCKET (in the user's private directory) and, per
+material on fd 3, the socket directory on fd 4, which the client opened and
+checked) with the environment, credentials and interpreter paths of the
+client that missed it, so its import-time state is the one a cold
+`sky-native` would build. It listens on SOCKET (its lock and the socket are
+made through the directory's descriptor, never through a link) and, per
 request of a client of the same uid whose key material and state match,
 forks: the child takes over the client's stdin/stdout/stderr, working
 directory, umask, environment and argv, and returns from serve() to the
@@ -11,8 +13,15 @@ launcher's program, whose next line is the cold program's `_cli.main()`, so
 the command runs, exits, prints tracebacks, handles KeyboardInterrupt and
 finalises exactly as a cold process does. The wire format is the one of
 core/include/sky/core/server_protocol.h.
+
+No client can stall or stop it: requests are read without blocking, side by
+side, each with one deadline for the whole request; a malformed one is
+answered (or dropped when it never completes) with every descriptor it
+brought closed.
 """
 import atexit
+import collections
+import errno
 import fcntl
 import importlib.machinery
 import os
@@ -20,6 +29,7 @@ import resource
 import selectors
 import signal
 import socket
+import stat
 import struct
 import sys
 import threading
@@ -28,14 +38,20 @@ import types
 
 _IDLE_SECONDS = float(os.environ.get('SKY_NATIVE_SERVER_IDLE_SECONDS', '1800'))
 _TICK_SECONDS = 2.0
+# The whole request, from accept to its last byte: a slow or stalled client
+# is dropped then, whatever it trickles.
+_REQUEST_SECONDS = 10.0
 _MAX_PAYLOAD = 16 << 20
 _PEERCRED = struct.Struct('3i')  # pid, uid, gid
 _FD_COUNT = 4  # stdin, stdout, stderr, the working directory
+# Room for more descriptors than a request has, to see (and close) extras.
+_FD_ROOM = 16
 _BLAS_THREADS = 'OPENBLAS_NUM_THREADS'
 # A request's fields: key material, cwd, umask, resource limits, nice value,
 # argc, then argv and the environment.
 _ARGV_FIELD = 6
 _RLIM_INFINITY_UNSIGNED = (1 << 64) - 1
+_LAST_RESOURCE = 15  # RLIMIT_RTTIME: RLIM_NLIMITS is 16 on Linux
 
 
 def _encode(kind, *fields):
@@ -48,6 +64,8 @@ def _encode(kind, *fields):
 def _decode(payload):
     kind, fields, at = chr(payload[0]), [], 1
     while at < len(payload):
+        if at + 4 > len(payload):
+            raise ValueError('truncated field length')
         (size,) = struct.unpack_from('<I', payload, at)
         at += 4
         if at + size > len(payload):
@@ -57,22 +75,100 @@ def _decode(payload):
     return kind, fields
 
 
-def _receive_request(conn):
-    """One frame and the descriptors sent with it: (kind, fields, fds)."""
-    data, fds = b'', []
-    cmsg_space = socket.CMSG_SPACE(_FD_COUNT * 4)
-    while len(data) < 4 or len(data) < 4 + struct.unpack_from('<I', data)[0]:
-        chunk, ancillary, _, _ = conn.recvmsg(1 << 16, cmsg_space)
+def _close_all(fds):
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+class _PendingRequest:
+    """A request being read without blocking: its bytes and descriptors so
+    far, and the moment it must be complete."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.data = b''
+        self.fds = []
+        self.deadline = time.monotonic() + _REQUEST_SECONDS
+
+    def read(self):
+        """Takes what has arrived. Returns (kind, fields) once the frame is
+        complete, None while it is not; raises ValueError or EOFError for a
+        request that can never be served."""
+        try:
+            chunk, ancillary, _, _ = self.conn.recvmsg(
+                1 << 16, socket.CMSG_SPACE(_FD_ROOM * 4), socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return None
         for level, kind, payload in ancillary:
             if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                fds += list(struct.unpack(f'{len(payload) // 4}i',
-                                          payload[:len(payload) // 4 * 4]))
+                self.fds += struct.unpack(f'{len(payload) // 4}i',
+                                          payload[:len(payload) // 4 * 4])
         if not chunk:
             raise EOFError('the client went away')
-        data += chunk
-        if len(data) >= 4 and not 0 < struct.unpack_from('<I', data)[0] <= _MAX_PAYLOAD:
+        self.data += chunk
+        if len(self.data) < 4:
+            return None
+        (size,) = struct.unpack_from('<I', self.data)
+        if not 0 < size <= _MAX_PAYLOAD:
             raise ValueError('bad frame length')
-    return (*_decode(data[4:]), fds)
+        if len(self.data) < 4 + size:
+            return None
+        return _decode(self.data[4:4 + size])
+
+    def drop(self):
+        _close_all(self.fds)
+        self.fds = []
+        self.conn.close()
+
+
+class _BadRequest(ValueError):
+    """A request whose fields do not parse: answered 'malformed request'."""
+
+
+_Request = collections.namedtuple('_Request', 'cwd umask limits niceness argv env')
+
+
+def _decimal(field, what, low, high):
+    text = field.decode('ascii', 'replace')
+    if not text.lstrip('-').isdigit() or text.count('-') > 1 or not low <= int(text) <= high:
+        raise _BadRequest(f'{what} {text[:40]!r}')
+    return int(text)
+
+
+def _parse_request(fields, fds):
+    """The fields of an 'R' request after the key material, checked so that
+    nothing can fail once the command's process is forked."""
+    if len(fields) < _ARGV_FIELD:
+        raise _BadRequest(f'{len(fields)} fields')
+    if len(fds) != _FD_COUNT:
+        raise _BadRequest(f'{len(fds)} descriptors')
+    argc = _decimal(fields[_ARGV_FIELD - 1], 'argument count', 1, len(fields) - _ARGV_FIELD)
+    cwd = fields[1]
+    if not cwd.startswith(b'/') or b'\0' in cwd:
+        raise _BadRequest('working directory')
+    umask_text = fields[2].decode('ascii', 'replace')
+    if not umask_text or any(c not in '01234567' for c in umask_text) or int(umask_text, 8) > 0o777:
+        raise _BadRequest(f'umask {umask_text[:40]!r}')
+    limits = _parse_limits(fields[3])
+    niceness = _decimal(fields[4], 'nice value', -20, 19)
+    argv = fields[_ARGV_FIELD:_ARGV_FIELD + argc]
+    env = []
+    for entry in fields[_ARGV_FIELD + argc:]:
+        name, equals, value = entry.partition(b'=')
+        if not name or not equals or b'\0' in entry:
+            raise _BadRequest('environment entry')
+        env.append((name, value))
+    if any(b'\0' in arg for arg in argv):
+        raise _BadRequest('argument')
+    for fd in fds:
+        os.fstat(fd)  # a descriptor that came through
+    if not stat.S_ISDIR(os.fstat(fds[3]).st_mode):
+        raise _BadRequest('working directory descriptor')
+    return _Request(os.fsdecode(cwd), int(umask_text, 8), limits, niceness,
+                    [os.fsdecode(a) for a in argv], env)
 
 
 def _stat_line(path):
@@ -141,13 +237,20 @@ def _project_config_state(cwd):
 
 
 def _parse_limits(field):
-    """The client's resource limits: {resource: (soft, hard)}."""
+    """The client's resource limits: {resource: (soft, hard)}, each
+    "resource:soft:hard" with RLIM_INFINITY as its unsigned value."""
     limits = {}
-    for item in field.decode().split(','):
-        if item:
-            number, soft, hard = (int(x) for x in item.split(':'))
-            limits[number] = tuple(resource.RLIM_INFINITY if v == _RLIM_INFINITY_UNSIGNED
-                                   else v for v in (soft, hard))
+    for item in field.decode('ascii', 'replace').split(','):
+        if not item:
+            continue
+        parts = item.split(':')
+        if len(parts) != 3 or not all(p.isdigit() and p.isascii() for p in parts):
+            raise _BadRequest(f'resource limit {item[:40]!r}')
+        number, soft, hard = (int(x) for x in parts)
+        if number > _LAST_RESOURCE or hard > _RLIM_INFINITY_UNSIGNED or soft > hard:
+            raise _BadRequest(f'resource limit {item[:40]!r}')
+        limits[number] = tuple(resource.RLIM_INFINITY if v == _RLIM_INFINITY_UNSIGNED
+                               else v for v in (soft, hard))
     return limits
 
 
@@ -182,14 +285,17 @@ def _rss_kib():
 class _Server:
     """The accept loop. Single-threaded: it must stay so to fork safely."""
 
-    def __init__(self, socket_path, material):
-        self.socket_path = socket_path
+    def __init__(self, socket_path, material, directory_fd):
+        self.socket_path = socket_path  # what status shows
+        self.name = os.path.basename(socket_path)[:-len('.sock')]
+        self.directory_fd = directory_fd
         self.material = material
         self.started = time.time()
         self.served = 0
         self.last_activity = time.monotonic()
         self.selector = selectors.DefaultSelector()
         self.commands = {}  # pidfd -> (pid, conn)
+        self.pending = {}  # conn -> _PendingRequest
         self.lock = None
         self.listener = None
         self.inode = None
@@ -202,8 +308,17 @@ class _Server:
     # -- life --
 
     def take_lock(self):
-        """One server per key: the lock lives as long as the server."""
-        self.lock = open(self.socket_path[:-len('.sock')] + '.lock', 'ab')  # pylint: disable=consider-using-with
+        """One server per key: the lock lives as long as the server. The
+        lock file stays between servers; it is opened without following a
+        link and used only when it is a regular file of this user (or
+        root) that nobody else may write."""
+        self.lock = os.open(f'{self.name}.lock',
+                            os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
+                            dir_fd=self.directory_fd)
+        st = os.fstat(self.lock)
+        if (not stat.S_ISREG(st.st_mode) or st.st_uid not in (os.geteuid(), 0)
+                or st.st_mode & 0o022):
+            raise PermissionError(f'{self.name}.lock: not a private file of this user')
         try:
             fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -231,37 +346,55 @@ class _Server:
         self.startup_seconds = time.monotonic() - begin
 
     def listen(self):
-        temporary = f'{self.socket_path}.{os.getpid()}'
+        # bind() makes a new name (it fails on any existing entry, a link
+        # included); through /proc/self/fd it is made in the checked
+        # directory itself, never in whatever its path names now.
+        temporary = f'{self.name}.sock.{os.getpid()}'
+        try:
+            os.unlink(temporary, dir_fd=self.directory_fd)
+        except FileNotFoundError:
+            pass
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old_umask = os.umask(0o177)
         try:
-            self.listener.bind(temporary)
+            self.listener.bind(f'/proc/self/fd/{self.directory_fd}/{temporary}')
         finally:
             os.umask(old_umask)
         self.listener.listen(64)
-        os.rename(temporary, self.socket_path)  # atomic: a client sees old or new
-        self.inode = os.stat(self.socket_path).st_ino
+        self.listener.setblocking(False)
+        # Atomic: a client sees the old socket or the new one.
+        os.rename(temporary, f'{self.name}.sock', src_dir_fd=self.directory_fd,
+                  dst_dir_fd=self.directory_fd)
+        self.inode = self.socket_inode()
         self.selector.register(self.listener, selectors.EVENT_READ, 'accept')
+
+    def socket_inode(self):
+        return os.stat(f'{self.name}.sock', dir_fd=self.directory_fd,
+                       follow_symlinks=False).st_ino
 
     def owns_socket(self):
         try:
-            return os.stat(self.socket_path).st_ino == self.inode
+            return self.socket_inode() == self.inode
         except OSError:
             return False
 
     def retire(self):
-        """Stops taking commands: the socket (if still ours) and the lock go."""
+        """Stops taking commands: the socket (if still ours) and the lock go,
+        and requests not yet complete are hung up on (their clients run
+        cold)."""
+        for conn in list(self.pending):
+            self.drop_pending(conn)
         if self.listener is not None:
             if self.owns_socket():
                 try:
-                    os.unlink(self.socket_path)
+                    os.unlink(f'{self.name}.sock', dir_fd=self.directory_fd)
                 except OSError:
                     pass
             self.selector.unregister(self.listener)
             self.listener.close()
             self.listener = None
         if self.lock is not None:
-            self.lock.close()
+            os.close(self.lock)
             self.lock = None
 
     def run(self):
@@ -272,44 +405,91 @@ class _Server:
             idle = time.monotonic() - self.last_activity > _IDLE_SECONDS
             if self.listener is not None and idle and not self.commands:
                 self.retire()
-            if self.listener is None and not self.commands:
+            if self.listener is None and not self.commands and not self.pending:
                 return None
-            for key, _ in self.selector.select(_TICK_SECONDS):
+            self.drop_late_requests()
+            for key, _ in self.selector.select(self.wait_seconds()):
+                child = None
                 if key.data == 'accept':
-                    child = self.accept()
+                    self.accept()
                 elif key.data == 'command':
-                    child = None
                     self.command_finished(key.fileobj)
+                elif key.data == 'request':
+                    child = self.request_event(key.fileobj)
                 else:
-                    child = None
                     self.client_event(key.fileobj, key.data)
                 if child is not None:
                     return child
 
+    def wait_seconds(self):
+        """Until the next tick or the earliest request deadline."""
+        if not self.pending:
+            return _TICK_SECONDS
+        first = min(p.deadline for p in self.pending.values())
+        return max(0.0, min(_TICK_SECONDS, first - time.monotonic()))
+
+    def drop_late_requests(self):
+        now = time.monotonic()
+        for conn in [c for c, p in self.pending.items() if p.deadline <= now]:
+            self.drop_pending(conn)
+
+    def drop_pending(self, conn):
+        self.selector.unregister(conn)
+        self.pending.pop(conn).drop()
+
     # -- one connection --
 
     def accept(self):
+        """A new connection: kept, unread, until its request is complete;
+        anyone but this user is hung up on at once."""
         try:
             conn, _ = self.listener.accept()
-        except OSError:
-            return None
+        except OSError as e:
+            if e.errno in (errno.EMFILE, errno.ENFILE) and self.pending:
+                # Out of descriptors: the oldest request, the likeliest to
+                # be stalled, makes room.
+                self.drop_pending(min(self.pending, key=lambda c: self.pending[c].deadline))
+            return
         self.last_activity = time.monotonic()
         try:
             _, uid, _ = _PEERCRED.unpack(
                 conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEERCRED.size))
-            if uid != os.geteuid():
-                conn.close()  # anyone else: not a word
-                return None
-            conn.settimeout(10)
-            kind, fields, fds = _receive_request(conn)
-        except (OSError, ValueError, EOFError, struct.error):
-            conn.close()
-            return None
+        except OSError:
+            uid = -1
+        if uid != os.geteuid():
+            conn.close()  # anyone else: not a word
+            return
+        conn.setblocking(False)
+        self.pending[conn] = _PendingRequest(conn)
+        self.selector.register(conn, selectors.EVENT_READ, 'request')
+
+    def request_event(self, conn):
+        """Bytes of a pending request arrived: dispatched once complete.
+        Returns in a command's child, None in the server."""
+        pending = self.pending[conn]
         try:
-            return self.dispatch(conn, kind, fields, fds)
+            frame = pending.read()
+        except (OSError, ValueError, EOFError):
+            self.drop_pending(conn)
+            return None
+        if frame is None:
+            return None
+        self.selector.unregister(conn)
+        del self.pending[conn]
+        kind, fields = frame
+        conn.setblocking(True)
+        conn.settimeout(_REQUEST_SECONDS)  # for the replies
+        try:
+            return self.dispatch(conn, kind, fields, pending.fds)
+        except Exception:  # pylint: disable=broad-except
+            # A request that should have been refused as malformed: one
+            # client's fault never ends the server.
+            import traceback  # pylint: disable=import-outside-toplevel
+            traceback.print_exc()
+            self.mismatch(conn, 'server error', False)
+            return None
         finally:
-            for fd in fds:
-                os.close(fd)
+            _close_all(pending.fds)
 
     def dispatch(self, conn, kind, fields, fds):
         if kind == 'S':
@@ -339,12 +519,12 @@ class _Server:
         conn.close()
 
     def request(self, conn, fields, fds):
-        if len(fields) < _ARGV_FIELD or len(fds) != _FD_COUNT:
-            return self.mismatch(conn, 'malformed request', False)
-        material, argc = fields[0], int(fields[_ARGV_FIELD - 1])
-        if material != self.material:
+        if not fields or fields[0] != self.material:
             return self.mismatch(conn, 'key', True)
-        cwd = os.fsdecode(fields[1])
+        try:
+            request = _parse_request(fields, fds)
+        except (_BadRequest, OSError) as e:
+            return self.mismatch(conn, f'malformed request: {e}', False)
         changed = [name for name, now, then in (
             ('packages', _packages_state(self.path_entries), self.packages),
             ('config', _user_config_state(), self.user_config)) if now != then]
@@ -354,10 +534,9 @@ class _Server:
             # so that the fresh server the client starts can take them.
             self.retire()
             return self.mismatch(conn, f'stale {"+".join(changed)}', True)
-        if _project_config_state(cwd) != self.project_config:
+        if _project_config_state(request.cwd) != self.project_config:
             return self.mismatch(conn, 'project config', False)
-        limits, niceness = _parse_limits(fields[3]), int(fields[4])
-        if not _can_take(limits, niceness):
+        if not _can_take(request.limits, request.niceness):
             return self.mismatch(conn, 'resource limits', False)
         if not _is_single_threaded():
             return self.mismatch(conn, 'threads running', False)
@@ -365,9 +544,16 @@ class _Server:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            return self.become_command(conn, fields, fds, argc, limits, niceness)
+            return self.become_command(conn, request, fds)
+        try:
+            pidfd = os.pidfd_open(pid)
+        except OSError:
+            # Without a way to wait for it, the command may not run here;
+            # the client runs it cold.
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return self.mismatch(conn, 'server busy', False)
         self.served += 1
-        pidfd = os.pidfd_open(pid)
         self.commands[pidfd] = (pid, conn)
         self.selector.register(pidfd, selectors.EVENT_READ, 'command')
         conn.settimeout(None)
@@ -408,35 +594,48 @@ class _Server:
 
     # -- in the child --
 
-    def become_command(self, conn, fields, fds, argc, limits, niceness):
-        os.setpgid(0, 0)  # the client forwards terminal signals to this group
-        for pidfd, (_, other) in self.commands.items():
-            os.close(pidfd)
-            other.close()
-        self.selector.close()
-        self.listener.close()
-        self.lock.close()
-        conn.close()
-        for target, fd in enumerate(fds[:3]):
-            os.dup2(fd, target)
-        os.fchdir(fds[3])
-        os.umask(int(fields[2], 8))
-        for number, limit in limits.items():
-            resource.setrlimit(number, limit)
-        os.setpriority(os.PRIO_PROCESS, 0, niceness)
-        argv = [os.fsdecode(a) for a in fields[_ARGV_FIELD:_ARGV_FIELD + argc]]
-        os.environ.clear()
-        for entry in fields[_ARGV_FIELD + argc:]:
-            name, _, value = entry.partition(b'=')
-            os.environb[name] = value
+    def become_command(self, conn, request, fds):
+        try:
+            self.leave_server(conn)
+            for target, fd in enumerate(fds[:3]):
+                os.dup2(fd, target)
+            os.fchdir(fds[3])
+            _close_all(fds)
+            os.umask(request.umask)
+            for number, limit in request.limits.items():
+                resource.setrlimit(number, limit)
+            os.setpriority(os.PRIO_PROCESS, 0, request.niceness)
+            os.environ.clear()
+            for name, value in request.env:
+                os.environb[name] = value
+        except BaseException as e:  # pylint: disable=broad-except
+            # Never back into the server's loop: this process is a command.
+            os.write(2, f'sky-native: cannot start the command: {e}\n'.encode())
+            os._exit(1)
         # The stdio objects stay the ones SkyPilot's modules captured at
         # import (logging handlers hold them); their files are now the
         # client's, so buffering follows the client's files as at start-up.
         for stream in (sys.stdin, sys.stdout, sys.stderr):
             if stream is not None and not stream.write_through:
                 stream.reconfigure(line_buffering=stream is sys.stderr or stream.isatty())
-        sys.argv[:] = [sys.argv[0], *argv[1:]]
+        sys.argv[:] = [sys.argv[0], *request.argv[1:]]
         os._exit(_run_like_cold())
+
+    def leave_server(self, conn):
+        """In a command's child: everything of the server's goes."""
+        os.setpgid(0, 0)  # the client forwards terminal signals to this group
+        for pidfd, (_, other) in self.commands.items():
+            os.close(pidfd)
+            other.close()
+        for pending in self.pending.values():
+            pending.drop()
+        self.selector.close()
+        if self.listener is not None:
+            self.listener.close()
+        if self.lock is not None:
+            os.close(self.lock)
+        os.close(self.directory_fd)
+        conn.close()
 
 
 # The launcher's sky-mode program (kSkyCliProgram in launcher/launcher.cc).
@@ -522,13 +721,18 @@ def _run_like_cold():
     return code
 
 
-def serve(socket_path, material_fd=3):
+def serve(socket_path, material_fd=3, directory_fd=4):
     """The server process's program; each command's child ends in os._exit."""
     with os.fdopen(material_fd, 'rb') as source:
         material = source.read()
-    server = _Server(socket_path, material)
-    if not server.take_lock():
-        sys.exit(0)  # a server for this key is running or starting
+    os.set_inheritable(directory_fd, False)
+    server = _Server(socket_path, material, directory_fd)
+    try:
+        if not server.take_lock():
+            sys.exit(0)  # a server for this key is running or starting
+    except OSError as e:
+        sys.stderr.write(f'sky-native: no lock for {socket_path}: {e}\n')
+        sys.exit(1)
     try:
         server.preload()
     except BaseException:  # pylint: disable=broad-except
