@@ -11,6 +11,7 @@ client's trace (SKY_NATIVE_SERVER_LOG): 'hit', 'miss: ...', 'cold: ...'.
 import concurrent.futures
 import os
 import pathlib
+import pwd
 import re
 import resource
 import select
@@ -662,3 +663,258 @@ def test_window_resize_reaches_the_command(terminal_env):
 
     cold, hot = _both_ways(env, drive)
     assert hot == cold
+
+
+# -- trust on a shared host (the runtime directory, the peer, the files) --
+
+@pytest.fixture
+def other_user():
+    """A local user of the test's own (useradd), removed at the end."""
+    if os.geteuid() != 0:
+        pytest.skip('needs root to create a user')
+    name = f'skyns{os.getpid() % 100000}{time.time_ns() % 1000}'
+    subprocess.run(['useradd', '--no-create-home', '--no-log-init', '--shell',
+                    '/usr/sbin/nologin', '--user-group', name], check=True, timeout=60)
+    try:
+        yield pwd.getpwnam(name)
+    finally:
+        subprocess.run(['userdel', name], check=False, timeout=60)
+
+
+def _socket_dir(env):
+    return pathlib.Path(env['XDG_RUNTIME_DIR']) / 'sky-native'
+
+
+def _key_name(env):
+    """The name of env's key (NAME.sock, NAME.lock, NAME.log): a cold run
+    starts its server; the server is stopped again."""
+    cli_runner.ensure_server(env)
+    (socket_path,) = _socket_dir(env).glob('*.sock')
+    cli_runner.stop_servers(env)
+    assert _wait(lambda: not socket_path.exists())
+    return socket_path.name[:-len('.sock')]
+
+
+def test_runtime_directory_of_another_user_is_not_used(tmp_path, other_user):
+    """Root after `su` without `-` keeps the user's XDG_RUNTIME_DIR: that
+    user could swap what is in it, so no server is used; the command runs
+    cold and the trace says why."""
+    env = _env(tmp_path)
+    run_dir = pathlib.Path(env['XDG_RUNTIME_DIR'])
+    os.chown(run_dir, other_user.pw_uid, other_user.pw_gid)
+    result = _run(['--version'], env)
+    assert result.returncode == 0 and b'0.14.1' in result.stdout, result.describe()
+    assert result.server_trace == (
+        f'off: untrusted socket directory: {run_dir}: owned by uid {other_user.pw_uid}, '
+        'not by this user or root'), result.server_trace
+    assert not (run_dir / 'sky-native').exists()  # nothing made there, nothing started
+
+
+_FOREIGN_LISTENER = '''
+import os, socket, sys
+listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+listener.bind(sys.argv[1])
+os.setgid(int(sys.argv[3]))
+os.setuid(int(sys.argv[2]))
+listener.listen(1)  # SO_PEERCRED names who listened: the other user
+print('listening', flush=True)
+conn, _ = listener.accept()
+conn.settimeout(60)
+received = b''
+while True:
+    chunk = conn.recv(65536)
+    if not chunk:
+        break
+    received += chunk
+print(len(received), flush=True)
+'''
+
+
+def test_a_server_of_another_user_gets_nothing(tmp_path, other_user):
+    """Whatever listens on the socket path as another user gets no byte of
+    the request (nor the client's stdio): the client checks SO_PEERCRED
+    first and runs the command cold."""
+    env = _env(tmp_path)
+    socket_path = _socket_dir(env) / f'{_key_name(env)}.sock'
+    listener = subprocess.Popen(
+        [cli_runner.SYSTEM_PYTHON, '-c', _FOREIGN_LISTENER, str(socket_path),
+         str(other_user.pw_uid), str(other_user.pw_gid)], stdout=subprocess.PIPE)
+    try:
+        assert listener.stdout.readline() == b'listening\n'
+        result = _run(['--version'], env)
+        assert result.returncode == 0 and b'0.14.1' in result.stdout, result.describe()
+        assert result.server_trace == (f'miss: foreign server: {socket_path.name} is served by '
+                                       f'uid {other_user.pw_uid}'), result.server_trace
+        out, _ = listener.communicate(timeout=60)
+        assert out == b'0\n'  # connected, then closed without a byte
+    finally:
+        if listener.poll() is None:
+            listener.kill()
+            listener.wait()
+        listener.stdout.close()
+        cli_runner.stop_servers(env)
+
+
+def test_log_and_lock_links_are_not_followed(tmp_path):
+    """Links planted under the log's and the lock's names: the log is made
+    afresh beside them (the link's target is neither truncated nor
+    written), the lock is not opened through its link (that server does
+    not start, and says why)."""
+    env = _env(tmp_path)
+    name = _key_name(env)
+    directory = _socket_dir(env)
+    precious = tmp_path / 'precious'
+    precious.write_text('keep me\n')
+    (directory / f'{name}.log').unlink()
+    (directory / f'{name}.log').symlink_to(precious)
+    (directory / f'{name}.lock').unlink()
+    planted = tmp_path / 'planted-lock'
+    (directory / f'{name}.lock').symlink_to(planted)
+    try:
+        result = _run(['--version'], env)  # cold: starts a server
+        assert result.returncode == 0, result.describe()
+        log = directory / f'{name}.log'
+        assert _wait(lambda: planted.exists() or (
+            not log.is_symlink() and b'no lock' in log.read_bytes()), timeout=60)
+        assert precious.read_text() == 'keep me\n'
+        assert not log.is_symlink() and log.stat().st_mode & 0o777 == 0o600
+        assert not planted.exists()
+        assert log.read_text().startswith(f'sky-native: no lock for {directory / name}.sock: ')
+    finally:
+        cli_runner.stop_servers(env)
+
+
+# -- credentials and loader state --
+
+def _served_command_status(prefix, env):
+    """The Groups, Cap*, NoNewPrivs and Seccomp lines of the command that
+    `prefix sky-native api login` runs, and how the client went."""
+    trace = os.path.join(env['HOME'], f'trace-{time.time_ns()}')
+    client = subprocess.Popen([*prefix, SKY_NATIVE, *PROMPT_COMMAND], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env={**env, 'SKY_NATIVE_SERVER_LOG': trace})
+    try:
+        seen = b''
+        while PROMPT not in seen:
+            ready, _, _ = select.select([client.stdout], [], [], 120)
+            assert ready, seen
+            chunk = os.read(client.stdout.fileno(), 4096)
+            assert chunk, seen
+            seen += chunk
+        how = pathlib.Path(trace).read_text().strip() if os.path.exists(trace) else ''
+        if how == 'hit':
+            servers = [p for p in cli_runner.descendants(1) if _is_server_of(p, env)]
+            commands = [c for s in servers for c in cli_runner.children(s)]
+            assert len(commands) == 1, commands
+            pid = commands[0]
+        else:
+            pid = client.pid
+        lines = [line for line in pathlib.Path(f'/proc/{pid}/status').read_text().splitlines()
+                 if line.startswith(('Groups:', 'Cap', 'NoNewPrivs:', 'Seccomp'))]
+        maps = pathlib.Path(f'/proc/{pid}/maps').read_text()
+        return how, lines, maps
+    finally:
+        client.kill()
+        client.communicate(timeout=60)
+        pathlib.Path(trace).unlink(missing_ok=True)
+
+
+def _is_server_of(pid, env):
+    line = cli_runner.cmdline(pid)
+    return (len(line) == 4 and line[1:3] == ['--native-server', 'serve']
+            and line[3].startswith(str(_socket_dir(env))))
+
+
+def _with_prefix(prefix, env, args):
+    return cli_runner.run([*prefix, SKY_NATIVE, *args], env, trace_server=True)
+
+
+def _stop_servers_but(env, keep_pid):
+    for path in _socket_dir(env).glob('*.sock'):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(30)
+            try:
+                conn.connect(str(path))
+                conn.sendall(struct.pack('<I', 1) + b'S')
+                status = conn.recv(4096)
+            except OSError:
+                continue
+        found = re.search(rb'pid (\d+),', status)
+        if found and int(found.group(1)) != keep_pid:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                conn.settimeout(30)
+                conn.connect(str(path))
+                conn.sendall(struct.pack('<I', 1) + b'Q')
+                conn.recv(4096)
+
+
+def _serves(prefix, env):
+    return _with_prefix(prefix, env, ['--version']).server_trace == 'hit'
+
+
+def _check_served_with_own_credentials(env, prefix, base=()):
+    """A client run under `prefix` is not served by the server of a client
+    run under `base`; its own server serves it, and the command has the
+    client's credentials and loader state, as a cold run has them."""
+    _with_prefix(base, env, ['--version'])
+    assert _wait(lambda: _serves(base, env), timeout=120)
+    first = _with_prefix(prefix, env, ['--version'])
+    assert first.server_trace.startswith('miss: no server'), first.server_trace
+    assert first.returncode == 0
+    assert _wait(lambda: _serves(prefix, env), timeout=120)
+    cold = _served_command_status(prefix, {**env, 'SKY_NATIVE_SERVER': '0'})
+    hot = _served_command_status(prefix, env)
+    assert (cold[0], hot[0]) == ('', 'hit')
+    assert hot[1] == cold[1]
+    other = _served_command_status(list(base), env)
+    assert other[0] == 'hit'
+    return cold, hot, other
+
+
+def test_cleared_groups_pick_the_server(tmp_path):
+    """`setpriv --clear-groups` against a server with a supplementary group
+    (the server of `setpriv --groups 4242`: root may have none)."""
+    if os.geteuid() != 0:
+        pytest.skip('setpriv changes groups as root')
+    env = _env(tmp_path)
+    try:
+        _, hot, other = _check_served_with_own_credentials(
+            env, ['setpriv', '--clear-groups'], ['setpriv', '--groups', '4242'])
+        assert 'Groups:\t ' in hot[1] and 'Groups:\t4242 ' in other[1]
+    finally:
+        cli_runner.stop_servers(env)
+
+
+@pytest.mark.parametrize('setpriv', [['--no-new-privs'], ['--bounding-set', '-net_raw']])
+def test_credentials_pick_the_server(served, setpriv):
+    if os.geteuid() != 0:
+        pytest.skip('setpriv changes these as root')
+    plain_pid = _server_pid(served)
+    try:
+        _, hot, other = _check_served_with_own_credentials(served, ['setpriv', *setpriv])
+        assert hot[1] != other[1]
+    finally:
+        _stop_servers_but(served, plain_pid)
+
+
+PRELOAD_SOURCE = '''
+int sky_native_test_preloaded(void) { return 1; }
+'''
+
+
+def test_ld_preload_picks_the_server(served, tmp_path):
+    """A client run with LD_PRELOAD (torsocks, proxychains and faketime work
+    so) gets a command that has the library loaded, cold or served."""
+    source = tmp_path / 'preload.c'
+    source.write_text(PRELOAD_SOURCE)
+    library = tmp_path / 'libskynativepreload.so'
+    subprocess.run(['gcc', '-shared', '-fPIC', '-o', str(library), str(source)], check=True,
+                   timeout=120)
+    plain_pid = _server_pid(served)
+    try:
+        cold, hot, other = _check_served_with_own_credentials(
+            served, ['env', f'LD_PRELOAD={library}'])
+    finally:
+        _stop_servers_but(served, plain_pid)
+    assert str(library) in cold[2] and str(library) in hot[2]
+    assert str(library) not in other[2]
