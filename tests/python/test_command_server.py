@@ -23,7 +23,9 @@ import subprocess
 import sys
 import time
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 import cli_runner
 from cli_runner import SKY_NATIVE
@@ -918,3 +920,251 @@ def test_ld_preload_picks_the_server(served, tmp_path):
         _stop_servers_but(served, plain_pid)
     assert str(library) in cold[2] and str(library) in hot[2]
     assert str(library) not in other[2]
+
+
+# -- bad and slow clients --
+
+def _frame(kind, fields):
+    payload = kind + b''.join(struct.pack('<I', len(f)) + f for f in fields)
+    return struct.pack('<I', len(payload)) + payload
+
+
+def _unframe(data):
+    kind, fields, at = data[4:5], [], 5
+    while at < len(data):
+        (size,) = struct.unpack_from('<I', data, at)
+        fields.append(data[at + 4:at + 4 + size])
+        at += 4 + size
+    return kind, fields
+
+
+@pytest.fixture(scope='module')
+def captured(tmp_path_factory):
+    """A live server and a request its client really sent: the test listens
+    on the socket in the server's place once and records the request.
+    Yields (env, socket path, request fields, server pid)."""
+    env = _env(tmp_path_factory.mktemp('captured'))
+    path = _socket_dir(env) / f'{_key_name(env)}.sock'
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(1)
+    listener.settimeout(120)
+    client = subprocess.Popen([SKY_NATIVE, '--version'], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(60)
+            data = b''
+            while len(data) < 4 or len(data) < 4 + struct.unpack_from('<I', data)[0]:
+                chunk, fds, _, _ = socket.recv_fds(conn, 1 << 20, 8)
+                for fd in fds:
+                    os.close(fd)
+                assert chunk, data
+                data += chunk
+        client.wait(timeout=120)  # runs cold and starts the real server
+    finally:
+        listener.close()  # not unlinked: the real server's socket took the name
+    kind, fields = _unframe(data)
+    assert kind == b'R' and fields[6:8] == [SKY_NATIVE.encode(), b'--version']
+    cli_runner.ensure_server(env)
+    yield env, str(path), fields, _server_pid(env)
+    cli_runner.stop_servers(env)
+
+
+def _descriptors(pid):
+    return len(os.listdir(f'/proc/{pid}/fd'))
+
+
+def _request_fds(tmp, count=4):
+    """What a client sends with a request: stdin, stdout, stderr, its
+    working directory (the first `count` of them, then more of /dev/null)."""
+    fds = [os.open(os.devnull, os.O_RDONLY), os.open(os.devnull, os.O_WRONLY),
+           os.open(os.devnull, os.O_WRONLY), os.open(tmp, os.O_RDONLY | os.O_DIRECTORY)]
+    fds += [os.open(os.devnull, os.O_RDONLY) for _ in range(count - len(fds))]
+    for fd in fds[count:]:
+        os.close(fd)
+    return fds[:count]
+
+
+def _exchange(path, data, fds=(), wait=60.0):
+    """Sends data (fds with its first byte), then reads the replies until the
+    server hangs up; the replies' bytes."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.settimeout(wait)
+        conn.connect(path)
+        try:
+            if fds:
+                socket.send_fds(conn, [data[:1]], list(fds))
+                conn.sendall(data[1:])
+            else:
+                conn.sendall(data)
+            conn.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass  # hung up on before all was sent
+        received = b''
+        while True:
+            try:
+                chunk = conn.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            received += chunk
+        return received
+
+
+def _malformed(fields, index, value):
+    changed = list(fields)
+    changed[index] = value
+    return _frame(b'R', changed)
+
+
+def test_malformed_requests_are_answered_and_close_their_descriptors(captured, tmp_path):
+    """Requests whose fields do not parse are answered 'malformed request'
+    (cut-short frames dropped); the server lives on and keeps no descriptor
+    of theirs, even after hundreds of them."""
+    env, path, fields, server_pid = captured
+    baseline = _descriptors(server_pid)
+    cases = {
+        'argument count': _malformed(fields, 5, b'two'),
+        'argument count ': _malformed(fields, 5, b'9999'),
+        'resource limit': _malformed(fields, 3, b'7:x:1'),
+        'resource limit ': _malformed(fields, 3, b'7:9:1'),   # soft above hard
+        'nice value': _malformed(fields, 4, b'-'),
+        'working directory': _malformed(fields, 1, fields[1] + b'\0x'),
+        'umask': _malformed(fields, 2, b'9'),
+        'environment entry': _frame(b'R', fields + [b'NOEQUALS']),
+        '5 fields': _frame(b'R', fields[:5]),
+    }
+    for reason, data in cases.items():
+        fds = _request_fds(tmp_path)
+        try:
+            reply = _exchange(path, data, fds)
+        finally:
+            for fd in fds:
+                os.close(fd)
+        kind, reply_fields = _unframe(reply)
+        assert kind == b'M', (reason, reply)
+        assert reply_fields[0].startswith(b'malformed request: ' + reason.strip().encode()), (
+            reason, reply_fields)
+        assert _alive(server_pid)
+    # Frames cut short, bad lengths, no descriptors or too many: dropped.
+    whole = _frame(b'R', fields)
+    for data, count in [(whole[:len(whole) // 2], 4), (whole[:3], 4), (b'\0\0\0\0R', 4),
+                        (b'\xff\xff\xff\xff', 4), (whole, 0), (whole, 7)] * 50:
+        fds = _request_fds(tmp_path, count)
+        try:
+            _exchange(path, data, fds)
+        finally:
+            for fd in fds:
+                os.close(fd)
+        assert _alive(server_pid)
+    assert _wait(lambda: _descriptors(server_pid) == baseline, timeout=30), (
+        _descriptors(server_pid), baseline)
+    assert _run(['--version'], env).server_trace == 'hit'
+    assert _server_pid(env) == server_pid
+
+
+def test_a_stalled_client_delays_no_other(captured, tmp_path):
+    """A client that sends a byte (and its descriptors) and then nothing,
+    or trickles a byte at a time: other commands are served meanwhile, and
+    it is dropped at the request's deadline with its descriptors closed."""
+    env, path, fields, server_pid = captured
+    baseline = _descriptors(server_pid)
+    stalled = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    fds = _request_fds(tmp_path)
+    try:
+        stalled.connect(path)
+        data = _frame(b'R', fields)
+        socket.send_fds(stalled, [data[:1]], fds)
+        for _ in range(3):
+            result = _run(['--version'], env)
+            assert result.server_trace == 'hit', result.server_trace
+        # Still waiting for its request: nobody waited for it.
+        stalled.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            stalled.recv(1)
+        stalled.setblocking(True)
+        stalled.settimeout(2)
+        # A byte a second keeps no per-read timeout from firing; the whole
+        # request's deadline ends it.
+        dropped = False
+        for at in range(1, 60):
+            try:
+                stalled.sendall(data[at:at + 1])
+                if stalled.recv(1) == b'':
+                    dropped = True
+                    break
+            except socket.timeout:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                dropped = True
+                break
+        assert dropped
+    finally:
+        stalled.close()
+        for fd in fds:
+            os.close(fd)
+    assert _wait(lambda: _descriptors(server_pid) == baseline, timeout=30)
+    assert _server_pid(env) == server_pid
+
+
+# Field values that parsers trip on.
+_ODD_VALUES = [b'', b'0', b'-1', b'+1', b'1e3', b' 1', b'\xff', b'\0', b'18446744073709551616',
+               b'99999999999999999999', b'0:0:0', b'7:1', b'7:2:1', b'16:1:1', b'::', b'/\0',
+               b'777', b'1000', b'8', b'=', b'A=\0', b'/nonexistent', b'-21', b'20']
+
+
+@st.composite
+def _requests(draw, fields):
+    """A frame from a real request with some fields replaced, removed or
+    added, cut short or not; and how many descriptors go with it."""
+    changed = list(fields)
+    for _ in range(draw(st.integers(0, 3))):
+        index = draw(st.integers(0, len(changed)))
+        value = draw(st.one_of(st.sampled_from(_ODD_VALUES), st.binary(max_size=24)))
+        action = draw(st.sampled_from(['replace', 'insert', 'delete']))
+        if action == 'replace' and index < len(changed):
+            changed[index] = value
+        elif action == 'insert':
+            changed.insert(index, value)
+        elif changed and index < len(changed):
+            del changed[index]
+    kind = draw(st.sampled_from([b'R', b'R', b'R', b'S', b'Z', b'']))
+    data = _frame(kind, changed)
+    if draw(st.booleans()):
+        data = data[:draw(st.integers(0, len(data)))]
+    if draw(st.integers(0, 9)) == 0:
+        data = draw(st.binary(max_size=64))
+    return data, draw(st.sampled_from([4, 4, 4, 0, 1, 3, 5, 8]))
+
+
+def test_fuzzed_requests_never_end_or_leak_the_server(captured, tmp_path_factory):
+    """Hypothesis against the live server: requests derived from a real one
+    (fields replaced, removed, added, frames cut short, random bytes, any
+    number of descriptors). Each is answered or dropped; the server lives
+    on and keeps none of their descriptors."""
+    env, path, fields, server_pid = captured
+    directory = tmp_path_factory.mktemp('fuzz-cwd')
+    baseline = _descriptors(server_pid)
+
+    @hypothesis.settings(max_examples=int(os.environ.get('SKY_NATIVE_FUZZ_EXAMPLES', '150')),
+                         deadline=None, derandomize=True, database=None,
+                         suppress_health_check=list(hypothesis.HealthCheck))
+    @hypothesis.given(_requests(fields))
+    def check(request):
+        data, count = request
+        fds = _request_fds(directory, count)
+        try:
+            _exchange(path, data, fds)
+        finally:
+            for fd in fds:
+                os.close(fd)
+        assert _alive(server_pid)
+
+    check()  # pylint: disable=no-value-for-parameter
+    assert _wait(lambda: _descriptors(server_pid) == baseline, timeout=60), (
+        _descriptors(server_pid), baseline)
+    assert _server_pid(env) == server_pid
+    assert _run(['--version'], env).server_trace == 'hit'
