@@ -202,13 +202,11 @@ std::vector<std::string> identity(const LaunchPlan& plan) {
   struct stat st {};
   ::stat(exe.c_str(), &st);
   std::vector<std::string> lines = {
-      "sky-native-server 2",
-      "exe=" + exe,
+      "sky-native-server 2", "exe=" + exe,
       "exe-stat=" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
           std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
           std::to_string(st.st_mtim.tv_nsec),
-      "executable=" + plan.executable,
-      "path-config=" + plan.path_config_executable.value_or("")};
+      "executable=" + plan.executable, "path-config=" + plan.path_config_executable.value_or("")};
   std::vector<std::string> credentials = server::read_credentials("/proc/self");
   lines.insert(lines.end(), credentials.begin(), credentials.end());
   return lines;
@@ -272,8 +270,8 @@ Connection connect_to_server(const server::SocketDirectory& directory, const std
     ::close(connection.fd);
     connection.fd = -1;
     connection.foreign = true;
-    connection.why = "foreign server: " + name + " is served by uid " +
-                     (uid ? std::to_string(*uid) : "unknown");
+    connection.why =
+        "foreign server: " + name + " is served by uid " + (uid ? std::to_string(*uid) : "unknown");
   }
   return connection;
 }

@@ -19,20 +19,17 @@ constexpr std::array<std::string_view, 7> kPrefixes = {
     // with them, and its commands are forks of it.
     "LD_", "MALLOC_"};
 constexpr std::array<std::string_view, 39> kNames = {
-    "VIRTUAL_ENV", "HOME",          "USER",         "LOGNAME",
-    "PATH",        "LANG",          "LANGUAGE",     "TZ",
-    "TMPDIR",      "TEMP",          "TMP",          "TERM",
-    "COLORTERM",   "NO_COLOR",      "FORCE_COLOR",  "COLUMNS",
-    "LINES",       "HTTP_PROXY",    "HTTPS_PROXY",  "NO_PROXY",
-    "ALL_PROXY",   "http_proxy",    "https_proxy",  "no_proxy",
-    "all_proxy",   "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
+    "VIRTUAL_ENV", "HOME", "USER", "LOGNAME", "PATH", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TEMP",
+    "TMP", "TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "HTTP_PROXY",
+    "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "no_proxy", "all_proxy",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
     // glibc's UNSECURE_ENVVARS (what it drops for setuid programs) beyond
     // LD_* and MALLOC_*: what libc reads in the process before main.
     "GLIBC_TUNABLES", "GCONV_PATH", "GETCONF_DIR", "HOSTALIASES", "LOCALDOMAIN", "LOCPATH",
     "NIS_PATH", "NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS", "TZDIR"};
 
 constexpr std::array<std::string_view, 11> kCredentialFields = {
-    "Uid:",   "Gid:",   "Groups:",     "CapInh:",  "CapPrm:",         "CapEff:",
+    "Uid:",    "Gid:",    "Groups:",     "CapInh:",  "CapPrm:",         "CapEff:",
     "CapBnd:", "CapAmb:", "NoNewPrivs:", "Seccomp:", "Seccomp_filters:"};
 
 }  // namespace

@@ -7,14 +7,31 @@
 namespace server = sky::core::server;
 
 TEST_CASE("the key takes the variables import-time state depends on") {
-  for (const char* entry : {"SKYPILOT_USE_NATIVE=0", "SKYPILOT_USE_RUST=0", "SKYPILOT_CONFIG=x",
-                            "SKY_RUNTIME_DIR=/r", "PYTHONPATH=/p", "PYTHONHASHSEED=0",
-                            "VIRTUAL_ENV=/v", "HOME=/h", "LANG=C", "LC_ALL=C.UTF-8", "PATH=/bin",
-                            "XDG_CONFIG_HOME=/c", "https_proxy=x", "TERM=xterm", "HOME=",
-                            "LD_PRELOAD=/l.so", "LD_LIBRARY_PATH=/l", "LD_BIND_NOW=1",
-                            "LD_AUDIT=/a.so", "GLIBC_TUNABLES=glibc.malloc.check=3",
-                            "MALLOC_ARENA_MAX=2", "GCONV_PATH=/g", "LOCPATH=/l",
-                            "RES_OPTIONS=ndots:2", "TZDIR=/z"}) {
+  for (const char* entry : {"SKYPILOT_USE_NATIVE=0",
+                            "SKYPILOT_USE_RUST=0",
+                            "SKYPILOT_CONFIG=x",
+                            "SKY_RUNTIME_DIR=/r",
+                            "PYTHONPATH=/p",
+                            "PYTHONHASHSEED=0",
+                            "VIRTUAL_ENV=/v",
+                            "HOME=/h",
+                            "LANG=C",
+                            "LC_ALL=C.UTF-8",
+                            "PATH=/bin",
+                            "XDG_CONFIG_HOME=/c",
+                            "https_proxy=x",
+                            "TERM=xterm",
+                            "HOME=",
+                            "LD_PRELOAD=/l.so",
+                            "LD_LIBRARY_PATH=/l",
+                            "LD_BIND_NOW=1",
+                            "LD_AUDIT=/a.so",
+                            "GLIBC_TUNABLES=glibc.malloc.check=3",
+                            "MALLOC_ARENA_MAX=2",
+                            "GCONV_PATH=/g",
+                            "LOCPATH=/l",
+                            "RES_OPTIONS=ndots:2",
+                            "TZDIR=/z"}) {
     CHECK(server::is_key_variable(entry));
   }
   for (const char* entry : {"SKY_NATIVE_SERVER=1", "SKY_NATIVE_SERVER_LOG=/l", "PWD=/x",
@@ -50,11 +67,10 @@ TEST_CASE("credential lines: ids, groups, capabilities, no_new_privs, seccomp") 
       "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\nSpeculation_Store_Bypass:\tx\n"
       "Cpus_allowed:\t3\n";
   CHECK(server::credential_lines(status) ==
-        std::vector<std::string>{"Uid:\t0\t0\t0\t0", "Gid:\t0\t0\t0\t0", "Groups:\t0 27 ",
-                                 "CapInh:\t0000000000000000", "CapPrm:\t000001ffffffffff",
-                                 "CapEff:\t000001ffffffffff", "CapBnd:\t000001ffffffffff",
-                                 "CapAmb:\t0000000000000000", "NoNewPrivs:\t0", "Seccomp:\t0",
-                                 "Seccomp_filters:\t0"});
+        std::vector<std::string>{
+            "Uid:\t0\t0\t0\t0", "Gid:\t0\t0\t0\t0", "Groups:\t0 27 ", "CapInh:\t0000000000000000",
+            "CapPrm:\t000001ffffffffff", "CapEff:\t000001ffffffffff", "CapBnd:\t000001ffffffffff",
+            "CapAmb:\t0000000000000000", "NoNewPrivs:\t0", "Seccomp:\t0", "Seccomp_filters:\t0"});
   CHECK(server::credential_lines("").empty());
 }
 

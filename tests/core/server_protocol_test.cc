@@ -133,8 +133,7 @@ TEST_CASE("the socket directory is made 0700 under a trusted runtime directory")
   CHECK(server::socket_directory(temp.path().c_str(), uid).directory.ok());  // exists: fine
   // No usable XDG_RUNTIME_DIR: the per-user directory under /tmp.
   CHECK(server::socket_directory(nullptr, uid).path == "/tmp/sky-native-" + std::to_string(uid));
-  CHECK(server::socket_directory("relative", uid).path ==
-        "/tmp/sky-native-" + std::to_string(uid));
+  CHECK(server::socket_directory("relative", uid).path == "/tmp/sky-native-" + std::to_string(uid));
 }
 
 TEST_CASE("a runtime or socket directory others could change is refused, with the reason") {
