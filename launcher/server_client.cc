@@ -276,13 +276,6 @@ Connection connect_to_server(const server::SocketDirectory& directory, const std
   return connection;
 }
 
-// Moves `fd` to exactly `target` without close-on-exec (in a child about to
-// exec, whose descriptors below `target` are in place already).
-bool move_descriptor(int fd, int target) {
-  if (fd == target) return ::fcntl(fd, F_SETFD, 0) == 0;  // dup2 onto itself keeps it
-  return ::dup2(fd, target) == target;
-}
-
 // Starts a detached server for this key (its own session, stdio to a fresh
 // log beside the socket) and returns at once; the key material goes on fd 3
 // and the socket directory on fd 4.
@@ -304,11 +297,12 @@ void spawn_server(const LaunchPlan& plan, const Endpoint& endpoint) {
     ::dup2(null_fd, 0);
     ::dup2(log_fd, 1);
     ::dup2(log_fd, 2);
-    // Above every descriptor that could be one of them, then in place.
-    int material = ::fcntl(material_pipe[0], F_DUPFD_CLOEXEC, 10);
-    int socket_dir = ::fcntl(directory.fd(), F_DUPFD_CLOEXEC, 10);
-    if (material < 0 || socket_dir < 0 || !move_descriptor(material, kMaterialFd) ||
-        !move_descriptor(socket_dir, kDirectoryFd)) {
+    // Copied above 4 first, so that neither lands on the other's number;
+    // dup2 then clears close-on-exec.
+    int material = ::fcntl(material_pipe[0], F_DUPFD_CLOEXEC, kDirectoryFd + 1);
+    int socket_dir = ::fcntl(directory.fd(), F_DUPFD_CLOEXEC, kDirectoryFd + 1);
+    if (material < 0 || socket_dir < 0 || ::dup2(material, kMaterialFd) != kMaterialFd ||
+        ::dup2(socket_dir, kDirectoryFd) != kDirectoryFd) {
       std::_Exit(127);
     }
     for (int fd = kDirectoryFd + 1; fd < 1024; ++fd) ::close(fd);

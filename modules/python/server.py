@@ -163,8 +163,6 @@ def _parse_request(fields, fds):
         env.append((name, value))
     if any(b'\0' in arg for arg in argv):
         raise _BadRequest('argument')
-    for fd in fds:
-        os.fstat(fd)  # a descriptor that came through
     if not stat.S_ISDIR(os.fstat(fds[3]).st_mode):
         raise _BadRequest('working directory descriptor')
     return _Request(os.fsdecode(cwd), int(umask_text, 8), limits, niceness,
