@@ -310,13 +310,18 @@ class _Server:
         lock file stays between servers; it is opened without following a
         link and used only when it is a regular file of this user (or
         root) that nobody else may write."""
-        self.lock = os.open(f'{self.name}.lock',
-                            os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
-                            dir_fd=self.directory_fd)
+        name, flags = f'{self.name}.lock', os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC
+        try:
+            self.lock = os.open(name, flags | os.O_CREAT | os.O_EXCL, 0o600,
+                                dir_fd=self.directory_fd)
+        except FileExistsError:
+            self.lock = os.open(name, flags, dir_fd=self.directory_fd)
         st = os.fstat(self.lock)
         if (not stat.S_ISREG(st.st_mode) or st.st_uid not in (os.geteuid(), 0)
                 or st.st_mode & 0o022):
-            raise PermissionError(f'{self.name}.lock: not a private file of this user')
+            os.close(self.lock)
+            self.lock = None
+            raise PermissionError(f'{name}: not a private file of this user')
         try:
             fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
