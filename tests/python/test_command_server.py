@@ -1078,9 +1078,8 @@ def test_a_stalled_client_delays_no_other(captured, tmp_path):
         stalled.connect(path)
         data = _frame(b'R', fields)
         socket.send_fds(stalled, [data[:1]], fds)
-        for _ in range(3):
-            result = _run(['--version'], env)
-            assert result.server_trace == 'hit', result.server_trace
+        result = _run(['--version'], env)
+        assert result.server_trace == 'hit', result.server_trace
         # Still waiting for its request: nobody waited for it.
         stalled.setblocking(False)
         with pytest.raises(BlockingIOError):
