@@ -7,6 +7,8 @@
 #include <optional>
 #include <string_view>
 
+#include <unistd.h>
+
 #include "sky/core/errors.h"
 #include "sky/core/input_file.h"
 
@@ -32,6 +34,11 @@ constexpr std::array<std::string_view, 11> kCredentialFields = {
     "Uid:",    "Gid:",    "Groups:",     "CapInh:",  "CapPrm:",         "CapEff:",
     "CapBnd:", "CapAmb:", "NoNewPrivs:", "Seccomp:", "Seccomp_filters:"};
 
+// The namespaces a forked command would share with the server instead of
+// the client's: another network, mount or PID namespace is another world.
+constexpr std::array<const char*, 8> kNamespaces = {"cgroup", "ipc",  "mnt",  "net",
+                                                    "pid",    "time", "user", "uts"};
+
 }  // namespace
 
 std::vector<std::string> credential_lines(const std::string& proc_status) {
@@ -55,6 +62,13 @@ std::vector<std::string> read_credentials(const std::string& proc_self) {
   std::vector<std::string> lines = credential_lines(*status);
   std::optional<std::string> label = read_whole_file(proc_self + "/attr/current");
   lines.push_back(label ? "lsm=" + *label : "lsm-errno=" + std::to_string(errno));
+  for (const char* name : kNamespaces) {
+    std::string link = proc_self + "/ns/" + name;
+    std::array<char, 256> target{};
+    ssize_t length = ::readlink(link.c_str(), target.data(), target.size());
+    // A kernel without this kind of namespace has no link: nothing to differ.
+    if (length > 0) lines.push_back("ns=" + std::string(target.data(), length));
+  }
   return lines;
 }
 

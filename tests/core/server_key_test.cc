@@ -74,10 +74,12 @@ TEST_CASE("credential lines: ids, groups, capabilities, no_new_privs, seccomp") 
   CHECK(server::credential_lines("").empty());
 }
 
-TEST_CASE("this process's credentials are read, the LSM label last") {
+TEST_CASE("this process's credentials are read, then the LSM label and the namespaces") {
   std::vector<std::string> lines = server::read_credentials("/proc/self");
-  REQUIRE(lines.size() >= 10);
+  REQUIRE(lines.size() >= 18);
   CHECK(lines.front().rfind("Uid:", 0) == 0);
-  CHECK(lines.back().rfind("lsm", 0) == 0);
+  CHECK(lines[lines.size() - 9].rfind("lsm", 0) == 0);
+  CHECK(lines[lines.size() - 5].rfind("ns=net:[", 0) == 0);
+  CHECK(lines.back().rfind("ns=uts:[", 0) == 0);
   CHECK_THROWS_AS(server::read_credentials("/nonexistent"), sky::core::OsError);
 }

@@ -899,6 +899,22 @@ def test_credentials_pick_the_server(served, setpriv):
         _stop_servers_but(served, plain_pid)
 
 
+def test_another_network_namespace_picks_the_server(served):
+    """A client in another network namespace (entered with nsenter, so the
+    mount namespace stays) gets a server of its own: a command forked by the
+    host's server would reach the host's network instead of the client's."""
+    if os.geteuid() != 0:
+        pytest.skip('ip netns needs root')
+    name = f'sky-native-test-{os.getpid()}'
+    subprocess.run(['ip', 'netns', 'add', name], check=True, timeout=60)
+    plain_pid = _server_pid(served)
+    try:
+        _check_served_with_own_credentials(served, ['nsenter', f'--net=/run/netns/{name}'])
+    finally:
+        _stop_servers_but(served, plain_pid)
+        subprocess.run(['ip', 'netns', 'delete', name], check=False, timeout=60)
+
+
 PRELOAD_SOURCE = '''
 int sky_native_test_preloaded(void) { return 1; }
 '''

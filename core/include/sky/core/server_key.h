@@ -31,7 +31,8 @@ std::vector<std::string> credential_lines(const std::string& proc_status);
 
 /// credential_lines() of `proc_self` + "/status", then "lsm=" and the LSM
 /// label of `proc_self` + "/attr/current" (or "lsm-errno=N" when it cannot
-/// be read: no LSM). Throws OsError when the status file
+/// be read: no LSM), then "ns=" and each namespace of `proc_self` + "/ns"
+/// (cgroup, ipc, mnt, net, pid, time, user, uts). Throws OsError when the status file
 /// cannot be read: a client that cannot tell its credentials uses no
 /// server.
 std::vector<std::string> read_credentials(const std::string& proc_self);
