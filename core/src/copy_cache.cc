@@ -357,8 +357,10 @@ std::string ensure_copy(const std::vector<std::string>& roots, const std::string
         if (!failed.empty()) {
           record_failed_roots(dir, name, failed);
           if (notice) {
-            notice("sky-native: " + failed.front() + " could not hold the copy; " + root +
-                   " holds it for this build (remembered in " + kFailedRootsPrefix + name + ")");
+            std::string line = "sky-native: ";
+            line.append(failed.front()).append(" could not hold the copy; ").append(root);
+            line.append(" holds it for this build (remembered in ").append(kFailedRootsPrefix);
+            notice(line.append(name).append(")"));
           }
         }
         return target;

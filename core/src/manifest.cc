@@ -79,7 +79,9 @@ void find_unlisted(int fd, const std::string& prefix, const std::set<std::string
   while (const dirent* entry = ::readdir(dir)) {
     std::string name = entry->d_name;
     if (name == "." || name == "..") continue;
-    std::string path = prefix.empty() ? name : prefix + "/" + name;
+    std::string path = prefix;
+    if (!path.empty()) path += '/';
+    path += name;
     if (files.count(path) != 0 || (prefix.empty() && name == kManifestFileName)) continue;
     if (directories.count(path) == 0) {
       unlisted->push_back("unlisted: " + path);
