@@ -185,10 +185,11 @@ trust_checks() {
   copy=$(ls -d "$ROOT"/home/user/.cache/sky-native/[0-9]*-*)
   name=${copy##*/}
   squat=$ROOT/tmp/sky-native-0
-  # A copy of theirs, with a .pth that leaves a mark.
+  # A copy of theirs, with a .pth that leaves a mark (root's copy, moved
+  # there and given away for the test, then taken back: no 300 MB copying).
   rm -rf "$squat" "$ROOT/tmp/planted-ran"
   mkdir "$squat"
-  cp -a "$copy" "$squat/"
+  mv "$copy" "$squat/"
   echo 'import os; open("/tmp/planted-ran", "w").close()' > "$squat/$name/lib/python3/dist-packages/planted.pth"
   chown -R "$other:$other" "$squat"
   set +e
@@ -200,11 +201,7 @@ trust_checks() {
   grep -q "refused: /tmp/sky-native-0: owned by uid $other" <<<"$out" || fail "no refusal: $out"
   ok "a copy in a /tmp/sky-native-UID another user made is refused, with the reason"
   # The same copy behind a link they put in /tmp.
-  rm -rf "$squat"
-  mkdir -p "$ROOT/tmp/theirs"
-  cp -a "$copy" "$ROOT/tmp/theirs/"
-  echo 'import os; open("/tmp/planted-ran", "w").close()' > "$ROOT/tmp/theirs/$name/lib/python3/dist-packages/planted.pth"
-  chown -R "$other:$other" "$ROOT/tmp/theirs"
+  mv "$squat" "$ROOT/tmp/theirs"
   ln -s /tmp/theirs "$squat"
   chown -h "$other:$other" "$squat"
   set +e
@@ -214,6 +211,9 @@ trust_checks() {
   grep -q "refused: /tmp/sky-native-0: a symbolic link in a shared directory" <<<"$out" ||
     fail "no refusal of the link: $out"
   ok "a /tmp/sky-native-UID link to another user's copy is refused"
+  rm "$ROOT/tmp/theirs/$name/lib/python3/dist-packages/planted.pth"
+  chown -R 0:0 "$ROOT/tmp/theirs/$name"
+  mv "$ROOT/tmp/theirs/$name" "$copy"
   # --native-clean in a squatted root with .lock a link to a file of root's.
   rm -rf "$squat" "$ROOT/tmp/theirs" "$ROOT/home/user/clobbered"
   mkdir "$squat"
