@@ -129,8 +129,7 @@ LaunchPlan plan_launch(const std::vector<std::string>& argv, const LaunchEnviron
       break;
     case Mode::kSkyCli:
     case Mode::kNativeInfo:
-      // argv[0] is the binary's path so that sys.path[0] is its directory,
-      // as for a console script; the program renames it to `sky`.
+      // argv[0] is the binary's path; the program renames it to `sky`.
       plan.argv = {environment.self_path};
       plan.argv.insert(plan.argv.end(), args.begin(), args.end());
       plan.run_command = plan.mode == Mode::kSkyCli ? kSkyCliProgram : kNativeInfoProgram;
@@ -165,6 +164,11 @@ int run(const LaunchPlan& plan) {
   PyConfig config;
   PyConfig_InitPythonConfig(&config);
   config.parse_argv = plan.mode == Mode::kPython ? 1 : 0;
+  // Python mode keeps Python's sys.path[0] (the script's directory, or the
+  // current one for -c / -m). The CLI and the installation check prepend
+  // nothing: the binary's own directory (a download folder) is no module
+  // directory, so a yaml.py beside it must not be imported.
+  if (plan.mode != Mode::kPython) config.safe_path = 1;
 
   std::vector<char*> argv;
   for (const std::string& arg : plan.argv) argv.push_back(const_cast<char*>(arg.c_str()));

@@ -61,6 +61,8 @@ sky::core::CopyVerifier verifier_for(const Payload& payload) {
   };
 }
 
+void print_notice(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
+
 }  // namespace
 
 std::optional<PackagedCopy> prepare_packaged_copy() {
@@ -69,12 +71,9 @@ std::optional<PackagedCopy> prepare_packaged_copy() {
   std::string name = sky::core::copy_name(kVersion, payload->trailer.build_id);
   auto environment = sky::core::current_cache_environment();
   auto roots = sky::core::cache_roots(environment);
-  // The warm path: one stat() of the copy in the preferred root.
-  if (auto found = sky::core::find_complete_copy({roots.front()}, name)) {
-    return PackagedCopy{payload->self, payload->trailer.build_id, *found};
-  }
   bool terminal = ::isatty(STDERR_FILENO) == 1;
   try {
+    // The warm path: the preferred root and the copy pass the trust rule.
     std::string directory = sky::core::ensure_copy(
         roots, name, environment.uid, writer_for(*payload, terminal), verifier_for(*payload),
         [terminal](const std::string& target) {
@@ -82,7 +81,8 @@ std::optional<PackagedCopy> prepare_packaged_copy() {
             std::fprintf(stderr, "sky-native: unpacking into %s (first run only)\n",
                          target.c_str());
           }
-        });
+        },
+        print_notice);
     return PackagedCopy{payload->self, payload->trailer.build_id, directory};
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
@@ -103,7 +103,7 @@ std::optional<int> run_packaged_command(const std::vector<std::string>& args) {
     if (args[1] == "--native-repair") {
       // Where the copy is; else where a first run would put it.
       std::string root;
-      if (auto found = sky::core::find_complete_copy(roots, name)) {
+      if (auto found = sky::core::find_complete_copy(roots, name, environment.uid, print_notice)) {
         root = found->substr(0, found->size() - name.size() - 1);
       } else {
         for (const std::string& candidate : roots) {
@@ -114,17 +114,24 @@ std::optional<int> run_packaged_command(const std::vector<std::string>& args) {
         }
       }
       if (root.empty()) throw std::runtime_error("sky-native: no usable cache directory");
-      std::string directory =
-          sky::core::repair_copy(root, name, writer_for(*payload, false), verifier_for(*payload));
+      std::string directory = sky::core::repair_copy(
+          root, name, environment.uid, writer_for(*payload, false), verifier_for(*payload));
       std::printf("repaired: %s\n", directory.c_str());
       return 0;
     }
+    int code = 0;
     for (const std::string& root : roots) {
-      for (const std::string& path : sky::core::remove_unused_copies(root, name, "/proc")) {
-        std::printf("removed: %s\n", path.c_str());
+      auto report = sky::core::remove_unused_copies(root, name, "/proc", environment.uid);
+      if (!report.refused.empty()) {
+        std::fprintf(stderr, "not cleaned (refused): %s\n", report.refused.c_str());
+      }
+      for (const std::string& path : report.removed) std::printf("removed: %s\n", path.c_str());
+      for (const std::string& failure : report.not_removed) {
+        std::fprintf(stderr, "not removed: %s\n", failure.c_str());
+        code = 1;
       }
     }
-    return 0;
+    return code;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;

@@ -176,6 +176,91 @@ done
 unset EXTRA_ENV
 rm -rf "$ROOT/run"
 
+# -- 2b. trust on a shared machine ---------------------------------------------
+# Another local user (a uid of nobody's, 4242) squats /tmp/sky-native-0
+# before root's first use of it; the preferred root (under /proc) cannot
+# hold a copy, so that fallback is the candidate.
+trust_checks() {
+  local other=4242 copy squat out rc name
+  copy=$(ls -d "$ROOT"/home/user/.cache/sky-native/[0-9]*-*)
+  name=${copy##*/}
+  squat=$ROOT/tmp/sky-native-0
+  # A copy of theirs, with a .pth that leaves a mark (root's copy, moved
+  # there and given away for the test, then taken back: no 300 MB copying).
+  rm -rf "$squat" "$ROOT/tmp/planted-ran"
+  mkdir "$squat"
+  mv "$copy" "$squat/"
+  echo 'import os; open("/tmp/planted-ran", "w").close()' > "$squat/$name/lib/python3/dist-packages/planted.pth"
+  chown -R "$other:$other" "$squat"
+  set +e
+  out=$(EXTRA_ENV="SKY_NATIVE_CACHE_DIR=/proc/sky-native" in_root "$ROOT" /sky-native --version 2>&1)
+  rc=$?
+  set -e
+  [[ ! -e $ROOT/tmp/planted-ran ]] || fail "a squatted copy's .pth ran: $out"
+  [[ $rc != 0 ]] || fail "a squatted root was used: $out"
+  grep -q "refused: /tmp/sky-native-0: owned by uid $other" <<<"$out" || fail "no refusal: $out"
+  ok "a copy in a /tmp/sky-native-UID another user made is refused, with the reason"
+  # The same copy behind a link they put in /tmp.
+  mv "$squat" "$ROOT/tmp/theirs"
+  ln -s /tmp/theirs "$squat"
+  chown -h "$other:$other" "$squat"
+  set +e
+  out=$(EXTRA_ENV="SKY_NATIVE_CACHE_DIR=/proc/sky-native" in_root "$ROOT" /sky-native --version 2>&1)
+  set -e
+  [[ ! -e $ROOT/tmp/planted-ran ]] || fail "a linked copy's .pth ran: $out"
+  grep -q "refused: /tmp/sky-native-0: a symbolic link in a shared directory" <<<"$out" ||
+    fail "no refusal of the link: $out"
+  ok "a /tmp/sky-native-UID link to another user's copy is refused"
+  rm "$ROOT/tmp/theirs/$name/lib/python3/dist-packages/planted.pth"
+  chown -R 0:0 "$ROOT/tmp/theirs/$name"
+  mv "$ROOT/tmp/theirs/$name" "$copy"
+  # --native-clean in a squatted root with .lock a link to a file of root's.
+  rm -rf "$squat" "$ROOT/tmp/theirs" "$ROOT/home/user/clobbered"
+  mkdir "$squat"
+  ln -s /home/user/clobbered "$squat/.lock"
+  mkdir "$squat/0.0.0-0000000000000000"
+  chown -R -h "$other:$other" "$squat"
+  out=$(EXTRA_ENV="SKY_NATIVE_CACHE_DIR=$CACHE" in_root "$ROOT" /sky-native --native-clean 2>&1) ||
+    fail "--native-clean: $out"
+  [[ ! -e $ROOT/home/user/clobbered ]] || fail "--native-clean followed the squatted .lock: $out"
+  [[ -d $squat/0.0.0-0000000000000000 ]] || fail "--native-clean removed another user's file: $out"
+  grep -q "not cleaned (refused): /tmp/sky-native-0: owned by uid $other" <<<"$out" || fail "$out"
+  ok "--native-clean leaves a squatted root alone and says so"
+  rm -rf "$squat"
+  # A file added to the copy: --native-info names it and exits 1.
+  touch "$copy/lib/python3/dist-packages/added.pth"
+  set +e
+  out=$(in_root "$ROOT" /sky-native --native-info 2>&1)
+  rc=$?
+  set -e
+  rm "$copy/lib/python3/dist-packages/added.pth"
+  [[ $rc == 1 ]] || fail "--native-info exits $rc with a file added to the copy"
+  grep -q "unlisted: lib/python3/dist-packages/added.pth" <<<"$out" || fail "$out"
+  ok "--native-info reports a file the manifest does not list and exits 1"
+  # A yaml.py beside the single file never runs in sky mode.
+  echo 'open("/tmp/planted-ran", "w").close()' > "$ROOT/yaml.py"
+  out=$(in_root "$ROOT" /sky-native status --help 2>&1) || fail "status --help: $out"
+  rm "$ROOT/yaml.py"
+  [[ ! -e $ROOT/tmp/planted-ran ]] || fail "the yaml.py beside the single file ran"
+  ok "a yaml.py beside the single file does not run on status --help"
+  # A preferred root too small for the copy: the next root takes it, once.
+  mkdir -p "$ROOT/mnt/small" "$ROOT/run/user"
+  chmod 700 "$ROOT/run/user"
+  mount -t tmpfs -o size=1m tmpfs "$ROOT/mnt/small"
+  local env="SKY_NATIVE_CACHE_DIR=/mnt/small/cache XDG_RUNTIME_DIR=/run/user"
+  out=$(EXTRA_ENV=$env in_root "$ROOT" /sky-native --version 2>&1) || fail "full root: $out"
+  grep -q "/mnt/small/cache could not hold the copy; /run/user/sky-native holds it" <<<"$out" ||
+    fail "full root, first start: $out"
+  out=$(EXTRA_ENV=$env in_root "$ROOT" /sky-native --version 2>&1) || fail "full root: $out"
+  [[ $out != *sky-native:* ]] || fail "full root, second start: $out"
+  [[ -z $(ls -A "$ROOT/mnt/small/cache" | grep -v '^\.lock$') ]] || fail "left in the full root"
+  ls "$ROOT/run/user/sky-native/.failed-roots-$name" >/dev/null || fail "nothing remembered"
+  umount "$ROOT/mnt/small"
+  rm -rf "$ROOT/run"
+  ok "a full preferred root is remembered for the build; stderr says once which root took the copy"
+}
+trust_checks
+
 # -- 3. the OCI image, unpacked, read-only root --------------------------------
 if [[ -d $DIST/oci ]]; then
   BUNDLE=$WORK/bundle

@@ -1,5 +1,6 @@
 #include "sky/core/manifest.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -61,6 +63,59 @@ std::string check_entry(const std::string& directory, const ManifestEntry& entry
     return "changed: " + entry.path;
   }
   return "";
+}
+
+// Adds to `unlisted` ("unlisted: PATH") every entry under the directory
+// `fd` (the copy's `prefix`) that is neither a listed file nor a directory
+// holding one; links are reported, never followed. Closes `fd`.
+void find_unlisted(int fd, const std::string& prefix, const std::set<std::string>& files,
+                   const std::set<std::string>& directories, std::vector<std::string>* unlisted) {
+  DIR* dir = ::fdopendir(fd);
+  if (dir == nullptr) {
+    ::close(fd);
+    unlisted->push_back("unreadable: " + (prefix.empty() ? "." : prefix));
+    return;
+  }
+  while (const dirent* entry = ::readdir(dir)) {
+    std::string name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    std::string path = prefix;
+    if (!path.empty()) path += '/';
+    path += name;
+    if (files.count(path) != 0 || (prefix.empty() && name == kManifestFileName)) continue;
+    if (directories.count(path) == 0) {
+      unlisted->push_back("unlisted: " + path);
+      continue;
+    }
+    int child =
+        ::openat(::dirfd(dir), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (child < 0) {
+      unlisted->push_back("changed: " + path);  // a listed directory that is not one
+      continue;
+    }
+    find_unlisted(child, path, files, directories, unlisted);
+  }
+  ::closedir(dir);
+}
+
+// Every entry of the copy the manifest does not list, sorted.
+std::vector<std::string> unlisted_entries(const std::string& directory,
+                                          const std::vector<ManifestEntry>& entries) {
+  std::set<std::string> files;
+  std::set<std::string> directories;
+  for (const ManifestEntry& entry : entries) {
+    files.insert(entry.path);
+    for (std::size_t slash = entry.path.find('/'); slash != std::string::npos;
+         slash = entry.path.find('/', slash + 1)) {
+      directories.insert(entry.path.substr(0, slash));
+    }
+  }
+  std::vector<std::string> unlisted;
+  int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return {"unreadable: ."};
+  find_unlisted(fd, "", files, directories, &unlisted);
+  std::sort(unlisted.begin(), unlisted.end());
+  return unlisted;
 }
 
 }  // namespace
@@ -123,6 +178,9 @@ std::vector<std::string> verify_copy(const std::string& directory, const std::st
   std::vector<std::string> problems;
   for (std::string& result : results) {
     if (!result.empty()) problems.push_back(std::move(result));
+  }
+  for (std::string& extra : unlisted_entries(directory, entries)) {
+    problems.push_back(std::move(extra));
   }
   return problems;
 }

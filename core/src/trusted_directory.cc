@@ -32,17 +32,24 @@ std::string join(const std::string& directory, const std::string& name) {
 }
 
 // Why the directory behind `fd` (a level named `shown`) may not be trusted;
-// sets `shared` when it passes only as a sticky shared directory.
-std::string level_problem(int fd, const std::string& shown, unsigned uid, bool last, bool* shared) {
+// sets `shared` when it passes only as a sticky shared directory, and
+// `by_rule` when it breaks the rule (rather than cannot be examined).
+std::string level_problem(int fd, const std::string& shown, unsigned uid, bool last, bool* shared,
+                          bool* by_rule) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return shown + ": " + std::strerror(errno);
+  *by_rule = true;
   if (st.st_uid != uid && st.st_uid != 0) {
     return shown + ": owned by uid " + std::to_string(st.st_uid) + ", not by this user or root";
   }
   *shared = false;
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) == 0) return "";
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) == 0) {
+    *by_rule = false;
+    return "";
+  }
   if ((st.st_mode & S_ISVTX) != 0 && !last) {
     *shared = true;
+    *by_rule = false;
     return "";
   }
   return shown + ": writable by " + ((st.st_mode & S_IWOTH) != 0 ? "others" : "its group") +
@@ -64,9 +71,12 @@ bool trusted_owner_and_mode(unsigned owner, unsigned mode, unsigned uid) {
 }
 
 TrustedDirectory TrustedDirectory::open(const std::string& path, unsigned uid, bool create) {
-  auto refuse = [uid](int fd, std::string reason) {
+  bool by_rule = false;  // the refusal is the rule's, not an error's
+  auto refuse = [uid, &by_rule](int fd, std::string reason) {
     if (fd >= 0) ::close(fd);
-    return TrustedDirectory(-1, std::move(reason), uid);
+    TrustedDirectory refused(-1, std::move(reason), uid);
+    refused.refused_by_rule_ = by_rule;
+    return refused;
   };
   if (path.empty() || path[0] != '/') return refuse(-1, path + ": not an absolute path");
   std::deque<std::string> components = split_components(path);
@@ -80,7 +90,7 @@ TrustedDirectory TrustedDirectory::open(const std::string& path, unsigned uid, b
     fd = ::open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     shown = "/";
     if (fd < 0) return std::string("/: ") + std::strerror(errno);
-    return level_problem(fd, shown, uid, components.empty(), &shared);
+    return level_problem(fd, shown, uid, components.empty(), &shared, &by_rule);
   };
   if (std::string problem = start_at_root(); !problem.empty()) return refuse(fd, problem);
   int symlinks = 0;
@@ -106,6 +116,7 @@ TrustedDirectory TrustedDirectory::open(const std::string& path, unsigned uid, b
       return refuse(fd, entry + ": " + std::strerror(errno));
     }
     if (S_ISLNK(st.st_mode)) {
+      by_rule = shared || (st.st_uid != uid && st.st_uid != 0);
       if (shared) return refuse(fd, entry + ": a symbolic link in a shared directory");
       if (st.st_uid != uid && st.st_uid != 0) {
         return refuse(fd, entry + ": a symbolic link owned by uid " + std::to_string(st.st_uid));
@@ -126,7 +137,7 @@ TrustedDirectory TrustedDirectory::open(const std::string& path, unsigned uid, b
     ::close(fd);
     fd = child;
     shown = entry;
-    if (std::string problem = level_problem(fd, shown, uid, components.empty(), &shared);
+    if (std::string problem = level_problem(fd, shown, uid, components.empty(), &shared, &by_rule);
         !problem.empty()) {
       return refuse(fd, problem);
     }
@@ -135,7 +146,10 @@ TrustedDirectory TrustedDirectory::open(const std::string& path, unsigned uid, b
 }
 
 TrustedDirectory::TrustedDirectory(TrustedDirectory&& other) noexcept
-    : fd_(other.fd_), reason_(std::move(other.reason_)), uid_(other.uid_) {
+    : fd_(other.fd_),
+      reason_(std::move(other.reason_)),
+      uid_(other.uid_),
+      refused_by_rule_(other.refused_by_rule_) {
   other.fd_ = -1;
 }
 
@@ -145,6 +159,7 @@ TrustedDirectory& TrustedDirectory::operator=(TrustedDirectory&& other) noexcept
     fd_ = other.fd_;
     reason_ = std::move(other.reason_);
     uid_ = other.uid_;
+    refused_by_rule_ = other.refused_by_rule_;
     other.fd_ = -1;
   }
   return *this;

@@ -159,6 +159,24 @@ TEST_CASE("a payload unpacks and verifies; damage is reported", "[packaging]") {
         std::vector<std::string>{"changed: .sky-native-manifest"});
 }
 
+TEST_CASE("files added to a copy are reported, links not followed", "[packaging]") {
+  TempDir dir;
+  std::string single = dir.path() + "/sky-native";
+  PayloadTrailer trailer = write_single_file(single, sample_files());
+  std::string copy = dir.path() + "/copy";
+  REQUIRE(::mkdir(copy.c_str(), 0755) == 0);
+  unpack_payload(single, trailer, copy, nullptr);
+  REQUIRE(verify_copy(copy, trailer.build_id).empty());
+  write_file(copy + "/lib/python3.11/extra.pth", "import os\n");
+  REQUIRE(::mkdir((copy + "/lib/python3.11/__pycache__").c_str(), 0755) == 0);
+  write_file(copy + "/lib/python3.11/__pycache__/os.cpython-311.pyc", "");
+  REQUIRE(::symlink("/etc", (copy + "/bin/etc").c_str()) == 0);
+  write_file(copy + "/top.py", "");
+  CHECK(verify_copy(copy, trailer.build_id) ==
+        std::vector<std::string>{"unlisted: bin/etc", "unlisted: lib/python3.11/__pycache__",
+                                 "unlisted: lib/python3.11/extra.pth", "unlisted: top.py"});
+}
+
 TEST_CASE("a payload whose manifest is not the build id's is refused", "[packaging]") {
   TempDir dir;
   std::string single = dir.path() + "/sky-native";
@@ -223,19 +241,16 @@ TEST_CASE("ensure_copy: the preferred root wins over a fallback's copy when usab
   CHECK(writes == 1);
 }
 
-TEST_CASE("only the /tmp fallback must be private to the user", "[packaging]") {
-  // A uid nobody has: its fallback made by someone else, world-readable.
-  const unsigned stranger = 3999999999U;
-  std::string fallback = private_fallback_root(stranger);
-  CHECK(fallback == "/tmp/sky-native-3999999999");
-  ::rmdir(fallback.c_str());
-  REQUIRE(::mkdir(fallback.c_str(), 0755) == 0);
-  CHECK_FALSE(unusable_root_reason(fallback, stranger).empty());
-  ::rmdir(fallback.c_str());
+TEST_CASE("every root, the /tmp fallback included, follows one trust rule", "[packaging]") {
   TempDir dir;
+  // The user's own directory, made by someone's mkdir (mode 0755): usable.
   std::string chosen = dir.path() + "/shared";
   REQUIRE(::mkdir(chosen.c_str(), 0755) == 0);
   CHECK(unusable_root_reason(chosen, ::getuid()).empty());
+  // Writable by its group: refused, whoever owns it.
+  REQUIRE(::chmod(chosen.c_str(), 0775) == 0);
+  CHECK(unusable_root_reason(chosen, ::getuid()) == chosen + ": writable by its group (mode 775)");
+  CHECK(private_fallback_root(1000) == "/tmp/sky-native-1000");
 }
 
 TEST_CASE("ensure_copy: parallel first runs unpack once", "[packaging]") {
@@ -259,7 +274,7 @@ TEST_CASE("ensure_copy: parallel first runs unpack once", "[packaging]") {
   CHECK(first == root + "/v-1");
   CHECK(second == first);
   CHECK(writes == 1);
-  CHECK(find_complete_copy({dir.path() + "/none", root}, "v-1") == root + "/v-1");
+  CHECK(find_complete_copy({dir.path() + "/none", root}, "v-1", ::getuid()) == root + "/v-1");
 }
 
 TEST_CASE("ensure_copy: a failed unpack leaves nothing complete", "[packaging]") {
@@ -269,7 +284,7 @@ TEST_CASE("ensure_copy: a failed unpack leaves nothing complete", "[packaging]")
   auto broken = [](const std::string&) { return std::vector<std::string>{"changed: file"}; };
   CHECK_THROWS_AS(ensure_copy({root}, "v-1", ::getuid(), write, broken, nullptr),
                   std::runtime_error);
-  CHECK_FALSE(find_complete_copy({root}, "v-1"));
+  CHECK_FALSE(find_complete_copy({root}, "v-1", ::getuid()));
   // A read-only root is skipped for the next one.
   std::string readonly = dir.path() + "/ro";
   REQUIRE(::mkdir(readonly.c_str(), 0500) == 0);
@@ -289,22 +304,24 @@ TEST_CASE("repair swaps in a new copy; clean removes unused ones", "[packaging]"
   auto ok = [](const std::string&) { return std::vector<std::string>{}; };
   std::string copy = ensure_copy({root}, "v-1234567890abcdef", ::getuid(), write, ok, nullptr);
   generation = "two";
-  CHECK(repair_copy(root, "v-1234567890abcdef", write, ok) == copy);
+  CHECK(repair_copy(root, "v-1234567890abcdef", ::getuid(), write, ok) == copy);
   CHECK(read_file(copy + "/file") == "two");
   REQUIRE(::mkdir((root + "/v-fedcba0987654321").c_str(), 0755) == 0);
   REQUIRE(::mkdir((root + "/unrelated").c_str(), 0755) == 0);
   // An empty fake /proc: nothing is in use.
   std::string proc = dir.path() + "/proc";
   REQUIRE(::mkdir(proc.c_str(), 0755) == 0);
-  auto removed = remove_unused_copies(root, "v-1234567890abcdef", proc);
-  CHECK(removed.size() == 2);  // the .old-* copy and the other build
-  CHECK(find_complete_copy({root}, "v-1234567890abcdef"));
-  CHECK(find_complete_copy({root}, "unrelated"));
+  CleanReport report = remove_unused_copies(root, "v-1234567890abcdef", proc, ::getuid());
+  CHECK(report.refused.empty());
+  CHECK(report.removed.size() == 2);  // the .old-* copy and the other build
+  CHECK(report.not_removed.empty());
+  CHECK(find_complete_copy({root}, "v-1234567890abcdef", ::getuid()));
+  CHECK(find_complete_copy({root}, "unrelated", ::getuid()));
   // A process whose working directory is in a copy keeps it.
   REQUIRE(::mkdir((root + "/v-0000000000000000").c_str(), 0755) == 0);
   REQUIRE(::mkdir((proc + "/42").c_str(), 0755) == 0);
   REQUIRE(::symlink((root + "/v-0000000000000000").c_str(), (proc + "/42/cwd").c_str()) == 0);
-  CHECK(remove_unused_copies(root, "v-1234567890abcdef", proc).empty());
+  CHECK(remove_unused_copies(root, "v-1234567890abcdef", proc, ::getuid()).removed.empty());
   CHECK(copy_in_use(root + "/v-0000000000000000", "", proc));
 }
 

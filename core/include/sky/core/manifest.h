@@ -32,8 +32,11 @@ std::string sha256_hex(const std::string& bytes);
 
 /// Checks the copy in `directory`: its manifest must be the one whose hash
 /// is `build_id`, and every listed file present, a regular file of the
-/// listed size, mode and content. Returns one line per problem ("missing:
-/// PATH", "changed: PATH", ...); empty when the copy is intact.
+/// listed size, mode and content, and nothing else in it: every file,
+/// link or directory the manifest does not list (a .pth, a module, a .pyc
+/// added later) is a problem too. Returns one line per problem ("missing:
+/// PATH", "changed: PATH", then "unlisted: PATH"); empty when the copy is
+/// intact.
 std::vector<std::string> verify_copy(const std::string& directory, const std::string& build_id);
 
 }  // namespace sky::core

@@ -41,6 +41,10 @@ class TrustedDirectory {
   int fd() const noexcept { return fd_; }
   /// One line: "<level>: <what is wrong>"; empty when ok().
   const std::string& reason() const noexcept { return reason_; }
+  /// Whether the refusal is the rule's (a level owned by another user,
+  /// writable by others, a symbolic link where none may be), rather than a
+  /// level that is missing or cannot be read.
+  bool refused_by_rule() const noexcept { return refused_by_rule_; }
 
   /// Opens the entry `name` of this directory with `flags` | O_NOFOLLOW |
   /// O_CLOEXEC (a symbolic link fails with ELOOP). An entry that exists must
@@ -55,6 +59,7 @@ class TrustedDirectory {
   int fd_;
   std::string reason_;
   unsigned uid_;
+  bool refused_by_rule_ = false;
 };
 
 }  // namespace sky::core
