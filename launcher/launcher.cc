@@ -16,8 +16,11 @@ namespace sky_native::launcher {
 namespace {
 
 // The program of sky mode: what SkyPilot's `sky` console script does.
+// Both drop the binary's directory from sys.path before they import anything
+// (see _cli.drop_program_directory).
 constexpr const char* kSkyCliProgram = "import sky_native._cli as _cli\n_cli.main()\n";
 constexpr const char* kNativeInfoProgram =
+    "import sky_native._cli as _cli\n_cli.drop_program_directory()\n"
     "import sky_native._native_info as _info\n_info.main()\n";
 
 std::string dirname(const std::string& path) {
@@ -164,11 +167,6 @@ int run(const LaunchPlan& plan) {
   PyConfig config;
   PyConfig_InitPythonConfig(&config);
   config.parse_argv = plan.mode == Mode::kPython ? 1 : 0;
-  // Python mode keeps Python's sys.path[0] (the script's directory, or the
-  // current one for -c / -m). The CLI and the installation check prepend
-  // nothing: the binary's own directory (a download folder) is no module
-  // directory, so a yaml.py beside it must not be imported.
-  if (plan.mode != Mode::kPython) config.safe_path = 1;
 
   std::vector<char*> argv;
   for (const std::string& arg : plan.argv) argv.push_back(const_cast<char*>(arg.c_str()));

@@ -35,7 +35,8 @@ namespace server = sky::core::server;
 // the key material on fd 3 and the socket directory, opened and checked by
 // the client, on fd 4.
 constexpr const char* kServeProgram =
-    "import sys\nimport sky_native._server as _server\n_server.serve(sys.argv[3])\n";
+    "import sys\nimport sky_native._cli as _cli\n_cli.drop_program_directory()\n"
+    "import sky_native._server as _server\n_server.serve(sys.argv[3])\n";
 constexpr int kMaterialFd = 3;
 constexpr int kDirectoryFd = 4;
 

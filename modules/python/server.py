@@ -196,9 +196,9 @@ _METADATA_SUFFIXES = ('.pth', '.egg-link', '.dist-info', '.egg-info', '.egg')
 def _packages_state(path_entries):
     """What a package install, upgrade or removal changes in sys.path: the
     importable names of each directory and the records of its packages.
-    Not the directories' mtimes: files that no import can find (a build
-    tree's logs next to the binary, whose directory is sys.path[0]) come
-    and go there without changing anything the server imported."""
+    Not the directories' mtimes: files that no import can find (logs and
+    temporaries in a directory on sys.path) come and go there without
+    changing anything the server imported."""
     state = []
     for entry in path_entries:
         directory = os.path.abspath(entry or '.')

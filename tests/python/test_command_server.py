@@ -188,26 +188,31 @@ def test_package_upgrade_retires_the_server(tmp_path):
         cli_runner.stop_servers(env)
 
 
-def test_only_importable_names_beside_the_binary_count(tmp_path):
-    """The binary's directory is the server's sys.path[0]: a log or a
-    temporary file a build writes there leaves the server as it is; a
-    module that an import would find there retires it."""
+def test_only_importable_names_on_sys_path_count(tmp_path):
+    """A log or a temporary file written into a sys.path directory leaves the
+    server as it is; a module an import would find there retires it. The
+    binary's own directory is not on sys.path: even a module there changes
+    nothing."""
     binary_dir = tmp_path / 'bin'
     binary_dir.mkdir()
     binary = binary_dir / 'sky-native'
     shutil.copy2(SKY_NATIVE, binary)
-    env = _env(tmp_path)
+    modules = tmp_path / 'modules'
+    modules.mkdir()
+    env = {**_env(tmp_path), 'PYTHONPATH': str(modules)}
     run = lambda: cli_runner.run([str(binary), '--version'], env, trace_server=True)  # noqa: E731
     try:
         run()  # cold: starts the server of this binary
         assert _wait(lambda: b'(this environment)' in cli_runner.run(
             [str(binary), '--native-server', 'status'], env, trace_server=False).stdout)
         assert run().server_trace == 'hit'
-        (binary_dir / '.ninja_log').write_text('# ninja log v5\n')
-        (binary_dir / 'build.ninja.tmp').write_text('')
-        (binary_dir / 'CMakeCache.txt').write_text('')
-        assert run().server_trace == 'hit'
         (binary_dir / 'newmodule.py').write_text('')
+        for directory in (binary_dir, modules):
+            (directory / '.ninja_log').write_text('# ninja log v5\n')
+            (directory / 'build.ninja.tmp').write_text('')
+            (directory / 'CMakeCache.txt').write_text('')
+        assert run().server_trace == 'hit'
+        (modules / 'newmodule.py').write_text('')
         result = run()
         assert result.server_trace == 'miss: mismatch stale packages', result.server_trace
     finally:

@@ -36,6 +36,14 @@ def test_sky_mode_does_not_import_from_the_binary_directory(tmp_path):
         assert result.returncode == 0, (args, result.stderr)
 
 
+def test_installation_check_shows_no_program_directory(tmp_path):
+    binary = _binary_beside_planted_yaml(tmp_path)
+    env = cli_runner.environment(str(tmp_path), SKY_NATIVE_SERVER='0')
+    result = cli_runner.run([str(binary), '--native-info', '--json'], env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert str(binary.parent) not in json.loads(result.stdout)['sys_path']
+
+
 def test_python_mode_keeps_pythons_path0(tmp_path):
     binary = _binary_beside_planted_yaml(tmp_path)
     env = cli_runner.environment(str(tmp_path), SKY_NATIVE_SERVER='0')
