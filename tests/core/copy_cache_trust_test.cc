@@ -173,7 +173,7 @@ TEST_CASE("a root that could not hold the copy is remembered for this build",
   CHECK(attempts.size() == 5);
 }
 
-TEST_CASE("--native-clean leaves a squatted root alone and follows no link", "[packaging][trust]") {
+TEST_CASE("clean leaves a squatted root alone and follows no link", "[packaging][trust]") {
   if (::geteuid() != 0) {
     WARN("needs root to give directories away");
     return;
@@ -198,7 +198,7 @@ TEST_CASE("--native-clean leaves a squatted root alone and follows no link", "[p
   CHECK(remove_unused_copies(temp.path() + "/none", "v-1", proc, ::getuid()).refused.empty());
 }
 
-TEST_CASE("--native-clean reports what it could not remove", "[packaging][trust]") {
+TEST_CASE("clean reports what it could not remove", "[packaging][trust]") {
   if (::geteuid() != 0) {
     WARN("needs root to make a file the user cannot remove");
     return;
