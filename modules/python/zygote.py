@@ -447,7 +447,9 @@ def _restore_descriptors(header, fds):
     moved = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, top) for fd in fds]
     keep = set(numbers)
     for fd in _open_descriptors():
-        if fd not in keep and fd not in moved:
+        # The CPU counter's stays as a spawn child's import leaves it (a
+        # passed one that takes its number makes it reopen).
+        if fd not in keep and fd not in moved and _describe(fd) != _CPU_COUNTER_FILE:
             try:
                 os.close(fd)
             except OSError:
@@ -499,7 +501,8 @@ def _become_child(server, conn, header, fds):
         del main_globals[name]
     main_globals['spawn_main'] = spawn.spawn_main  # what spawn's -c imports
     resource_tracker._resource_tracker._fd = header['tracker_fd']  # pylint: disable=protected-access
-    gc.unfreeze()
+    # The preloaded heap stays frozen: a collection that walked it would
+    # write to every page of it and unshare them all.
     _restore_signals(header)
     code, interrupted = 0, False
     try:

@@ -7,6 +7,7 @@ spawn), in the same way, on one of the differences a fork could make."""
 import json
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 
@@ -58,9 +59,14 @@ def test_random_state_is_fresh(probes):
 
 
 def test_no_threads_inherited(probes):
+    """The parent's second thread reaches neither. (A spawned child's own
+    import of numpy starts OpenBLAS's pool, a native thread that a zygote
+    child lacks: the zygote imports it single-threaded; README.)"""
     zygote, spawn = probes
-    assert [(c['threads'], c['tasks']) for c in zygote['children']] == \
-        [(c['threads'], c['tasks']) for c in spawn['children']] == [(1, 1)] * 3
+    assert [c['threads'] for c in zygote['children']] == \
+        [c['threads'] for c in spawn['children']] == [1] * 3
+    assert [c['tasks'] for c in zygote['children']] == [1] * 3
+    assert all(c['tasks'] >= 1 for c in spawn['children'])
 
 
 def _shape(report, child):
@@ -86,9 +92,9 @@ def test_signal_dispositions_and_mask_of_a_fresh_process(probes):
         assert z_child['signals'] == s_child['signals']
         assert z_child['mask'] == s_child['mask']
     child = zygote['children'][0]
-    assert child['signals']['SIGUSR1'] == 'Handlers.SIG_IGN'
-    assert child['signals']['SIGUSR2'] == 'Handlers.SIG_DFL'
-    assert child['signals']['SIGINT'] == repr(__import__('signal').default_int_handler)
+    assert child['signals']['SIGUSR1'] == repr(signal.SIG_IGN)
+    assert child['signals']['SIGUSR2'] == repr(signal.SIG_DFL)
+    assert child['signals']['SIGINT'] == repr(signal.default_int_handler)
 
 
 def test_main_module_is_fresh(probes):
