@@ -28,7 +28,7 @@ joined, atexit callbacks, streams flushed, an unhandled KeyboardInterrupt
 killing it by SIGINT. Its exit code reaches the parent's Popen through the
 zygote, as multiprocessing's forkserver reports it.
 
-SKY_NATIVE_ZYGOTE=0 turns it off.
+SKY_NATIVE_ZYGOTE=1 turns it on (opt-in for now; README).
 """
 import atexit
 import fcntl
@@ -55,7 +55,9 @@ _CPU_COUNTER_FILE = '/sys/devices/system/cpu/online'
 
 
 def enabled():
-    return os.environ.get(_FLAG, '1').strip().lower() not in ('0', 'false', 'no', 'off')
+    """Opt-in (SKY_NATIVE_ZYGOTE=1) until the API server's own tests pass
+    through it; 0 (or unset) keeps multiprocessing's spawn."""
+    return os.environ.get(_FLAG, '').strip().lower() in ('1', 'true', 'yes', 'on')
 
 
 # -- what the zygote's imports depend on --
@@ -371,10 +373,14 @@ class _ZygoteServer:
         self.children = {}  # pidfd -> (pid, conn)
 
     def run(self):
-        """Serves until the parent goes away; returns a child's request in it."""
+        """Serves until the parent closes the control socket (it went away
+        or started a zygote for another state), then reports its children's
+        exits until the last one ends (their Popen objects wait on them);
+        returns a child's request in it."""
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.control, selectors.EVENT_READ, 'control')
-        while True:
+        accepting = True
+        while accepting or self.children:
             for key, _ in self.selector.select():
                 if key.data == 'control':
                     try:
@@ -382,13 +388,16 @@ class _ZygoteServer:
                     except OSError:
                         fds = []
                     if not fds:
-                        return None  # the parent is gone
+                        self.selector.unregister(self.control)
+                        accepting = False
+                        continue
                     conn = socket.socket(fileno=fds[0])
                     child = self.serve(conn)
                     if child is not None:
                         return child
                 else:
                     self.reap(key.fileobj)
+        return None
 
     def serve(self, conn):
         fds = []
