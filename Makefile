@@ -116,6 +116,7 @@ bench: setup build
 	$(VENV_ENV) $(PYTHON) tests/bench/report.py --build $(BUILD_DIR) --venv $(VENV)
 	$(VENV_ENV) $(PYTHON) tests/bench/startup.py $(SKY_NATIVE) $(VENV)/bin/sky
 	$(VENV_ENV) $(PYTHON) tests/bench/server.py $(SKY_NATIVE) $(VENV)/bin/sky
+	$(PYTHON) tests/bench/zygote.py $(SKY_NATIVE) $(VENV)
 
 # Shipping: the single file build/dist/sky-native (the launcher of the
 # `package` preset with its payload), the OCI image layout build/dist/oci,

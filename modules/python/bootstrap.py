@@ -57,3 +57,5 @@ def install():
     sys.meta_path.insert(0, EmbeddedImporter)
     from sky_native import _hook  # pylint: disable=import-outside-toplevel
     _hook.install()
+    from sky_native import _zygote  # pylint: disable=import-outside-toplevel
+    _zygote.install()

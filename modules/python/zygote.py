@@ -1,0 +1,583 @@
+"""The zygote: SkyPilot API server's `spawn` children forked from a preloaded
+process instead of each importing SkyPilot from scratch.
+
+SkyPilot's server forces multiprocessing's `spawn` start method; each request
+worker then starts `sys.executable` (sky-native) and imports SkyPilot again,
+about 150 MiB and a second or two of CPU apiece. In a sky-native process that
+has imported SkyPilot's request executor, a `spawn` child is instead forked
+from a zygote: a child of that process started once, with the interpreter
+flags, executable, environment and working directory a spawn child would get,
+that imports the SkyPilot modules its parent has imported, `gc.freeze()`s
+them and waits, single-threaded, on a socket pair (no file system name).
+
+Per child the parent pickles exactly what spawn pickles (the preparation
+data and the process object, the descriptors the pickle refers to keeping
+their numbers), and sends the zygote its standard descriptors, those
+descriptors, its umask, ignored signals and signal mask. The zygote compares
+what its imports depend on (environment, working directory, sys.path,
+executable and flags, the installed packages and SkyPilot's config, ids,
+process group and session, resource limits) with the parent's current ones;
+anything different, threads alive in it, or any failure, and the child is
+spawned cold as before. Its forked child then holds those descriptors at
+their numbers and nothing else, has the parent's stdio, umask, signal
+dispositions and mask as a freshly exec'd Python would, a __main__ cleaned of
+the zygote's names, reseeded `random`, and runs multiprocessing's own
+`spawn._main` (sys.argv, sys.path, cwd and the main module as spawn sets
+them), then ends as `spawn_main`'s `sys.exit()` would: non-daemon threads
+joined, atexit callbacks, streams flushed, an unhandled KeyboardInterrupt
+killing it by SIGINT. Its exit code reaches the parent's Popen through the
+zygote, as multiprocessing's forkserver reports it.
+
+SKY_NATIVE_ZYGOTE=1 turns it on (opt-in for now; README).
+"""
+import atexit
+import fcntl
+import gc
+import os
+import pickle
+import resource
+import selectors
+import signal
+import socket
+import struct
+import sys
+import threading
+
+_FLAG = 'SKY_NATIVE_ZYGOTE'
+# SkyPilot's module whose presence marks an API server process.
+_SERVER_MODULE = 'sky.server.requests.executor'
+_MAX_MESSAGE = 4 << 20
+_MAX_FDS = 250
+_READY_TIMEOUT_SECONDS = 120.0
+_RETURNCODE = struct.Struct('<i')
+_BLAS_THREADS = 'OPENBLAS_NUM_THREADS'
+_CPU_COUNTER_FILE = '/sys/devices/system/cpu/online'
+
+
+def enabled():
+    """Opt-in (SKY_NATIVE_ZYGOTE=1) until the API server's own tests pass
+    through it; 0 (or unset) keeps multiprocessing's spawn."""
+    return os.environ.get(_FLAG, '').strip().lower() in ('1', 'true', 'yes', 'on')
+
+
+# -- what the zygote's imports depend on --
+
+
+def _limits():
+    return sorted((name, resource.getrlimit(getattr(resource, name)))
+                  for name in dir(resource) if name.startswith('RLIMIT_'))
+
+
+def _process_key():
+    """What a child's start-up state depends on and the zygote cannot give
+    it afterwards: equal at the zygote's start and at each request."""
+    from multiprocessing import spawn, util  # pylint: disable=import-outside-toplevel
+    return {
+        'environ': dict(os.environb),
+        'cwd': os.getcwd(),
+        'executable': os.fsdecode(spawn.get_executable()),
+        'flags': util._args_from_interpreter_flags(),  # pylint: disable=protected-access
+        'ids': (os.getuid(), os.geteuid(), os.getgid(), os.getegid(), os.getgroups()),
+        'group': (os.getpgid(0), os.getsid(0)),
+        'limits': _limits(),
+        'nice': os.getpriority(os.PRIO_PROCESS, 0),
+    }
+
+
+def _installed_state(path_entries):
+    from sky_native import _server  # pylint: disable=import-outside-toplevel
+    return (_server._packages_state(path_entries),  # pylint: disable=protected-access
+            _server._user_config_state())  # pylint: disable=protected-access
+
+
+def _ignored_signals():
+    ignored = []
+    for number in signal.valid_signals():
+        try:
+            if signal.getsignal(number) == signal.SIG_IGN:
+                ignored.append(int(number))
+        except (OSError, ValueError):
+            pass
+    return ignored
+
+
+def _send(sock, obj, fds=()):
+    data = pickle.dumps(obj)
+    if len(data) > _MAX_MESSAGE:
+        raise ValueError('message too large')
+    socket.send_fds(sock, [data], list(fds))
+
+
+def _receive(sock):
+    data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, _MAX_FDS)
+    if not data:
+        for fd in fds:
+            os.close(fd)
+        raise EOFError('the other end went away')
+    return pickle.loads(data), fds
+
+
+# -- the parent's side --
+
+
+class _Zygote:
+    """The parent's handle on its zygote process."""
+
+    def __init__(self):
+        from multiprocessing import util  # pylint: disable=import-outside-toplevel
+        parent_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.key = _process_key()
+        args = [self.key['executable'], *self.key['flags'], '-c',
+                f'from sky_native._zygote import main; main({zygote_end.fileno()})']
+        try:
+            self.pid = util.spawnv_passfds(os.fsencode(self.key['executable']), args,
+                                           [zygote_end.fileno()])
+        finally:
+            zygote_end.close()
+        self.control = parent_end
+        self.lock = threading.Lock()
+        self.state = 'starting'  # then 'ready' or 'failed'
+        main_spec = getattr(sys.modules.get('__main__'), '__spec__', None)
+        main_name = main_spec.name if main_spec is not None else None
+        preload = sorted(n for n in list(sys.modules)
+                         if (n == 'sky' or n.startswith('sky.')) and n != main_name)
+        _send(self.control, {'key': self.key, 'sys_path': list(sys.path), 'preload': preload})
+
+    def usable(self, key):
+        from multiprocessing import util  # pylint: disable=import-outside-toplevel
+        with self.lock:
+            if self.state == 'starting':
+                self.control.settimeout(_READY_TIMEOUT_SECONDS)
+                try:
+                    reply, _ = _receive(self.control)
+                    self.state = 'ready' if reply == 'ready' else 'failed'
+                    if reply != 'ready':
+                        util.debug(f'sky-native zygote: {reply}')
+                except (OSError, EOFError, pickle.UnpicklingError):
+                    self.state = 'failed'
+                self.control.settimeout(None)
+            return self.state == 'ready' and key == self.key
+
+    def request(self, header, fds):
+        """A connection to the zygote for one child: (socket, pid)."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            with self.lock:
+                socket.send_fds(self.control, [b'N'], [theirs.fileno()])
+        finally:
+            theirs.close()
+        try:
+            _send(ours, header, fds)
+            reply, _ = _receive(ours)
+        except BaseException:
+            ours.close()
+            raise
+        if reply[0] != 'P':
+            ours.close()
+            return None, reply[1]
+        return ours, reply[1]
+
+
+_zygote = None
+_zygote_lock = threading.Lock()
+
+
+def _zygote_for(key):
+    """The zygote that can fork a child for a parent in this state, or None
+    (a fresh one replaces one started under another key)."""
+    global _zygote  # pylint: disable=global-statement
+    with _zygote_lock:
+        if _zygote is not None and _zygote.pid != 0 and _zygote.key != key:
+            _zygote.control.close()  # it ends when its control socket does
+            _zygote = None
+        if _zygote is None:
+            try:
+                _zygote = _Zygote()
+            except (OSError, ValueError):
+                return None
+        zygote = _zygote
+    return zygote if zygote.usable(key) else None
+
+
+def _make_popen_class():
+    from multiprocessing import popen_spawn_posix, reduction, spawn, util  # pylint: disable=import-outside-toplevel
+    from multiprocessing import resource_tracker  # pylint: disable=import-outside-toplevel
+    from multiprocessing.context import set_spawning_popen  # pylint: disable=import-outside-toplevel
+    import io  # pylint: disable=import-outside-toplevel
+
+    class ZygotePopen(popen_spawn_posix.Popen):
+        """spawn's Popen, its child forked from the zygote when it can be."""
+
+        def __init__(self, process_obj):
+            self._zygote_conn = None
+            super().__init__(process_obj)
+
+        def _launch(self, process_obj):
+            if not _applies():
+                return super()._launch(process_obj)
+            key = _process_key()
+            zygote = _zygote_for(key)
+            if zygote is None:
+                return super()._launch(process_obj)
+            # As popen_spawn_posix.Popen._launch, up to how the child starts.
+            initial_fds = list(self._fds)
+            tracker_fd = resource_tracker.getfd()
+            self._fds.append(tracker_fd)
+            prep_data = spawn.get_preparation_data(process_obj._name)  # pylint: disable=protected-access
+            fp = io.BytesIO()
+            set_spawning_popen(self)
+            try:
+                reduction.dump(prep_data, fp)
+                reduction.dump(process_obj, fp)
+            finally:
+                set_spawning_popen(None)
+            parent_r = child_w = child_r = parent_w = None
+            try:
+                # spawn's two pipes, in spawn's order: the child holds the
+                # write end of the first (here nobody reads it: the zygote
+                # reports the exit) and reads its pickle from the second.
+                parent_r, child_w = os.pipe()
+                child_r, parent_w = os.pipe()
+                numbers = list(dict.fromkeys([0, 1, 2, *self._fds, child_r, child_w]))
+                header = {'numbers': numbers, 'tracker_fd': tracker_fd, 'pipe': child_r,
+                          'umask': _current_umask(), 'ignored': _ignored_signals(),
+                          'mask': sorted(int(s) for s in signal.pthread_sigmask(
+                              signal.SIG_BLOCK, [])),
+                          'key': key}
+                try:
+                    conn, answer = zygote.request(header, numbers)
+                except (OSError, EOFError, ValueError, pickle.UnpicklingError):
+                    conn, answer = None, 'no zygote'
+                if conn is None:
+                    # Cold, exactly as spawn does (self._fds is as it was).
+                    self._fds = initial_fds
+                    for fd in (parent_r, child_w, child_r, parent_w):
+                        os.close(fd)
+                    parent_r = child_w = child_r = parent_w = None
+                    util.debug(f'sky-native zygote: spawning cold ({answer})')
+                    return super()._launch(process_obj)
+                self.pid = answer
+                self._zygote_conn = conn
+                self.sentinel = conn.fileno()
+                with open(parent_w, 'wb', closefd=False) as f:
+                    f.write(fp.getbuffer())
+            finally:
+                for fd in (parent_r, child_w, child_r, parent_w):
+                    if fd is not None:
+                        os.close(fd)
+            self.finalizer = util.Finalize(self, conn.close)
+            return None
+
+        def poll(self, flag=os.WNOHANG):
+            if self._zygote_conn is None:
+                return super().poll(flag)
+            if self.returncode is None:
+                from multiprocessing.connection import wait  # pylint: disable=import-outside-toplevel
+                if not wait([self.sentinel], 0 if flag == os.WNOHANG else None):
+                    return None
+                try:
+                    data = self._zygote_conn.recv(_RETURNCODE.size)
+                    self.returncode = _RETURNCODE.unpack(data)[0]
+                except (OSError, struct.error):
+                    self.returncode = 255  # the zygote went away, as forkserver says
+            return self.returncode
+
+    return ZygotePopen
+
+
+def _current_umask():
+    mask = os.umask(0o22)
+    os.umask(mask)
+    return mask
+
+
+def _applies():
+    """Only in an API server process (the one whose children import SkyPilot),
+    only while this interpreter is the one spawn starts, only when turned on."""
+    from multiprocessing import spawn  # pylint: disable=import-outside-toplevel
+    return (enabled() and _SERVER_MODULE in sys.modules and
+            os.fsdecode(spawn.get_executable()) == sys.executable)
+
+
+def _patch_spawn(context_module):
+    popen_class = None
+
+    def _popen(process_obj):
+        nonlocal popen_class
+        if popen_class is None:
+            popen_class = _make_popen_class()
+        return popen_class(process_obj)
+
+    context_module.SpawnProcess._Popen = staticmethod(_popen)  # pylint: disable=protected-access
+
+
+def install():
+    """Called at start-up in every sky-native process."""
+    if not enabled():
+        return
+    from sky_native import _hook  # pylint: disable=import-outside-toplevel
+    _hook._when_imported('multiprocessing.context', _patch_spawn)  # pylint: disable=protected-access
+
+
+# -- the zygote's side --
+
+
+def _open_descriptors():
+    listed = [int(entry) for entry in os.listdir('/proc/self/fd')]
+    open_now = []
+    for fd in listed:  # the listing's own descriptor is closed by now
+        try:
+            os.fstat(fd)
+            open_now.append(fd)
+        except OSError:
+            pass
+    return open_now
+
+
+def _describe(fd):
+    try:
+        return os.readlink(f'/proc/self/fd/{fd}')
+    except OSError:
+        return '?'
+
+
+def _is_single_threaded():
+    return threading.active_count() == 1 and len(os.listdir('/proc/self/task')) == 1
+
+
+def _preload(names):
+    added = _BLAS_THREADS not in os.environ
+    if added:
+        # numpy's OpenBLAS would start a thread pool at import: no fork then.
+        os.environ[_BLAS_THREADS] = '1'
+    try:
+        for name in names:
+            try:
+                __import__(name)
+            except Exception:  # pylint: disable=broad-except
+                pass  # the child imports it (and fails) as a spawned one would
+    finally:
+        if added:
+            del os.environ[_BLAS_THREADS]
+
+
+class _ZygoteServer:
+    """Single-threaded: forks only while no other thread exists."""
+
+    def __init__(self, control, key, sys_path):
+        self.control = control
+        self.key = key
+        self.sys_path = sys_path
+        self.installed = None
+        self.selector = None
+        self.children = {}  # pidfd -> (pid, conn)
+
+    def run(self):
+        """Serves until the parent closes the control socket (it went away
+        or started a zygote for another state), then reports its children's
+        exits until the last one ends (their Popen objects wait on them);
+        returns a child's request in it."""
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.control, selectors.EVENT_READ, 'control')
+        accepting = True
+        while accepting or self.children:
+            for key, _ in self.selector.select():
+                if key.data == 'control':
+                    try:
+                        _, fds, _, _ = socket.recv_fds(self.control, 1, 1)
+                    except OSError:
+                        fds = []
+                    if not fds:
+                        self.selector.unregister(self.control)
+                        accepting = False
+                        continue
+                    conn = socket.socket(fileno=fds[0])
+                    child = self.serve(conn)
+                    if child is not None:
+                        return child
+                else:
+                    self.reap(key.fileobj)
+        return None
+
+    def serve(self, conn):
+        fds = []
+        try:
+            header, fds = _receive(conn)
+            reason = self.mismatch(header, fds)
+            if reason is not None:
+                _send(conn, ('M', reason))
+                raise EOFError(reason)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:
+                return (conn, header, fds)
+            pidfd = os.pidfd_open(pid)
+            self.children[pidfd] = (pid, conn)
+            self.selector.register(pidfd, selectors.EVENT_READ, 'child')
+            _send(conn, ('P', pid))
+        except (OSError, EOFError, ValueError, pickle.UnpicklingError):
+            conn.close()
+        finally:
+            if not (fds and os.getpid() != self.pid):
+                for fd in fds:
+                    os.close(fd)
+        return None
+
+    def mismatch(self, header, fds):
+        if len(fds) != len(header['numbers']):
+            return 'descriptors'
+        if header['key'] != self.key or _process_key() != self.key:
+            return 'state'
+        if _installed_state(self.sys_path) != self.installed:
+            return 'installed packages or config'
+        if not _is_single_threaded():
+            return 'threads running'
+        return None
+
+    def reap(self, pidfd):
+        pid, conn = self.children.pop(pidfd)
+        self.selector.unregister(pidfd)
+        os.close(pidfd)
+        _, status = os.waitpid(pid, 0)
+        try:
+            conn.send(_RETURNCODE.pack(os.waitstatus_to_exitcode(status)))
+        except OSError:
+            pass
+        conn.close()
+
+    pid = os.getpid()
+
+
+def _restore_descriptors(header, fds):
+    """The child's descriptors: the parent's, at the parent's numbers."""
+    numbers = header['numbers']
+    top = max(numbers + fds) + 1  # above every number in play
+    moved = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, top) for fd in fds]
+    keep = set(numbers)
+    for fd in _open_descriptors():
+        # The CPU counter's stays as a spawn child's import leaves it (a
+        # passed one that takes its number makes it reopen).
+        if fd not in keep and fd not in moved and _describe(fd) != _CPU_COUNTER_FILE:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    # spawn's fork_exec passes them inheritable.
+    for number, fd in zip(numbers, moved):
+        os.dup2(fd, number, inheritable=True)
+    for fd in moved:
+        os.close(fd)
+
+
+def _restore_signals(header):
+    """Dispositions as after exec + Python's start-up: what the parent
+    ignores stays ignored, everything else is the default (SIGINT Python's
+    KeyboardInterrupt handler unless ignored); the parent's mask."""
+    ignored = set(header['ignored'])
+    for number in signal.valid_signals():
+        if number in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        if number in ignored:
+            wanted = signal.SIG_IGN
+        elif number == signal.SIGINT:
+            wanted = signal.default_int_handler
+        else:
+            wanted = signal.SIG_DFL
+        try:
+            signal.signal(number, wanted)
+        except (OSError, ValueError):
+            pass
+    signal.pthread_sigmask(signal.SIG_SETMASK, header['mask'])
+
+
+def _become_child(server, conn, header, fds):
+    from multiprocessing import resource_tracker, spawn  # pylint: disable=import-outside-toplevel
+    from sky_native import _server  # pylint: disable=import-outside-toplevel
+    for pidfd, (_, other) in server.children.items():
+        os.close(pidfd)
+        other.close()
+    server.selector.close()
+    server.control.close()
+    conn.close()
+    _restore_descriptors(header, fds)
+    os.umask(header['umask'])
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        if stream is not None and not stream.write_through:
+            stream.reconfigure(line_buffering=stream is sys.stderr or stream.isatty())
+    main_globals = sys.modules['__main__'].__dict__
+    for name in [n for n in main_globals if not n.startswith('__')]:
+        del main_globals[name]
+    main_globals['spawn_main'] = spawn.spawn_main  # what spawn's -c imports
+    resource_tracker._resource_tracker._fd = header['tracker_fd']  # pylint: disable=protected-access
+    # The preloaded heap stays frozen: a collection that walked it would
+    # write to every page of it and unshare them all.
+    _restore_signals(header)
+    code, interrupted = 0, False
+    try:
+        pipe = header['pipe']
+        code = spawn._main(pipe, os.dup(pipe))  # pylint: disable=protected-access
+    except SystemExit as exc:
+        code = _server._exit_code_of_system_exit(exc)  # pylint: disable=protected-access
+    except BaseException as exc:  # pylint: disable=broad-except
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+        code = 1
+    else:
+        code = _server._exit_code_of_system_exit(SystemExit(code))  # pylint: disable=protected-access
+    try:
+        threading._shutdown()  # pylint: disable=protected-access
+    except BaseException:  # pylint: disable=broad-except
+        pass
+    atexit._run_exitfuncs()  # pylint: disable=protected-access
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None and not stream.closed:
+                stream.flush()
+        except Exception:  # pylint: disable=broad-except
+            _server._unraisable(stream)  # pylint: disable=protected-access
+            code = 120
+    _server._disable_signal_handling()  # pylint: disable=protected-access
+    if interrupted:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    os._exit(code)
+
+
+def main(control_fd):
+    """The zygote process's program (started with spawn's flags)."""
+    # Terminal signals go to the parent's process group: the zygote outlives
+    # them as long as its parent does, and ends when the parent's end closes.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    control = socket.socket(fileno=control_fd)
+    try:
+        setup, _ = _receive(control)
+    except (OSError, EOFError, pickle.UnpicklingError):
+        sys.exit(1)
+    sys.path[:] = setup['sys_path']
+    _preload(setup['preload'])
+    server = _ZygoteServer(control, _process_key(), setup['sys_path'])
+    server.pid = os.getpid()
+    server.installed = _installed_state(setup['sys_path'])
+    # A descriptor the preload left open could collide with one the parent
+    # passes (a spawn child opens it after those): such a zygote serves none.
+    # sky_native's CPU counter checks its descriptor before each use and
+    # reopens it (core/include/sky/core/online_cpus.h): children close it.
+    extra = [fd for fd in _open_descriptors()
+             if fd not in (0, 1, 2, control.fileno()) and _describe(fd) != _CPU_COUNTER_FILE]
+    unsafe = [reason for reason, bad in (
+        ('state', server.key != setup['key']),
+        ('threads', not _is_single_threaded()),
+        ('descriptors ' + ' '.join(f'{fd}:{_describe(fd)}' for fd in extra), extra)) if bad]
+    gc.collect()
+    gc.freeze()  # the preloaded heap stays shared with every child
+    try:
+        _send(control, 'unsafe: ' + ', '.join(unsafe) if unsafe else 'ready')
+    except OSError:
+        sys.exit(0)
+    if unsafe:
+        sys.exit(0)
+    child = server.run()
+    if child is None:
+        sys.exit(0)
+    _become_child(server, *child)

@@ -1,0 +1,180 @@
+"""The zygote's figures: SkyPilot's API server under sky-native with the
+zygote (SKY_NATIVE_ZYGOTE=1), under sky-native with SKY_NATIVE_ZYGOTE=0, and under
+SkyPilot's own `sky`, in the same run.
+
+Per server (the local one `api start` starts, or `api start --deploy`), each
+in its own PID and network namespace with a private HOME: seconds from
+`api start` to healthy and the CPU seconds every process spent until then;
+PSS and RSS summed over the server's processes right after start, after
+--idle seconds, and after --requests `status` requests. Then each `spawn`
+child's start latency (Process.start() to the child running its target) in
+a process that has imported SkyPilot's request executor, as medians.
+
+Run with any Python, as root or where unprivileged user namespaces work:
+`python3 tests/bench/zygote.py build/sky-native .venv [--requests 100]`.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.abspath(__file__)
+
+if __name__ == '__mp_main__':
+    # A spawn child re-runs its parent's main module: as the API server's
+    # workers re-run sky.server.server, these import SkyPilot's executor.
+    import sky.server.requests.executor  # pylint: disable=unused-import
+
+
+def _processes():
+    """pid -> (cmdline, pss KiB, rss KiB, cpu seconds) of every process in
+    this namespace but this one and its shell tools."""
+    ticks = os.sysconf('SC_CLK_TCK')
+    found = {}
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f'/proc/{entry}/cmdline', 'rb') as f:
+                cmdline = f.read().replace(b'\0', b' ').decode(errors='replace').strip()
+            with open(f'/proc/{entry}/smaps_rollup', encoding='ascii') as f:
+                fields = dict((line.split()[0].rstrip(':'), line.split()[1]) for line in f
+                              if line.split() and line.split()[0] in ('Pss:', 'Rss:'))
+            with open(f'/proc/{entry}/stat', encoding='ascii') as f:
+                stat = f.read().rsplit(')', 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if not cmdline:
+            continue
+        found[int(entry)] = (cmdline, int(fields.get('Pss', 0)), int(fields.get('Rss', 0)),
+                             (int(stat[11]) + int(stat[12])) / ticks)
+    return found
+
+
+def _memory():
+    procs = _processes()
+    return {'processes': len(procs),
+            'pss_mib': round(sum(p[1] for p in procs.values()) / 1024, 1),
+            'rss_mib': round(sum(p[2] for p in procs.values()) / 1024, 1)}
+
+
+def _cli(sky, *args):
+    return subprocess.run([sky, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          check=False, timeout=600).returncode
+
+
+def inside(sky, deploy, idle, requests):
+    """In the namespace (this process is its PID 1): one server's figures."""
+    subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
+    begin = time.monotonic()
+    before = os.times()
+    code = _cli(sky, 'api', 'start', *(['--deploy'] if deploy else []))
+    healthy = time.monotonic() - begin
+    after = os.times()
+    children_cpu = (after.children_user - before.children_user +
+                    after.children_system - before.children_system)
+    result = {'start_exit': code, 'seconds_to_healthy': round(healthy, 2),
+              'cpu_seconds_to_healthy': round(
+                  children_cpu + sum(p[3] for p in _processes().values()), 2),
+              'after_start': _memory()}
+    time.sleep(idle)
+    result['idle'] = _memory()
+    failures = sum(1 for _ in range(requests) if _cli(sky, 'status') != 0)
+    result['after_requests'] = _memory()
+    result['failed_requests'] = failures
+    _cli(sky, 'api', 'stop')
+    print(json.dumps(result))
+
+
+def child_latency(count):
+    """In a process that imported SkyPilot's request executor: medians of
+    Process.start() to the child running its target, and to its exit."""
+    import multiprocessing  # pylint: disable=import-outside-toplevel
+    import sky.server.requests.executor  # pylint: disable=import-outside-toplevel,unused-import
+    multiprocessing.set_start_method('spawn', force=True)
+    running, exited = [], []
+    for _ in range(count):
+        queue = multiprocessing.Queue()
+        child = multiprocessing.Process(target=_report_time, args=(queue,))
+        begin = time.time()
+        child.start()
+        running.append(queue.get(timeout=300) - begin)
+        child.join()
+        exited.append(time.time() - begin)
+    print(json.dumps({'child_running_ms': round(statistics.median(running) * 1000, 1),
+                      'child_exited_ms': round(statistics.median(exited) * 1000, 1),
+                      'first_child_ms': round(running[0] * 1000, 1)}))
+
+
+def _report_time(queue):
+    queue.put(time.time())
+
+
+def _variants(binary, venv):
+    base = {k: v for k, v in os.environ.items() if k != 'SKY_NATIVE_ZYGOTE'}
+    base.update(VIRTUAL_ENV=venv, PATH=f'{venv}/bin:{base.get("PATH", "")}')
+    return [('sky-native (zygote)', binary, binary, dict(base, SKY_NATIVE_ZYGOTE='1')),
+            ('sky-native (SKY_NATIVE_ZYGOTE=0)', binary, binary, dict(base, SKY_NATIVE_ZYGOTE='0')),
+            ('SkyPilot (sky)', f'{venv}/bin/sky', f'{venv}/bin/python', dict(base))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
+    parser.add_argument('binary')
+    parser.add_argument('venv')
+    parser.add_argument('--requests', type=int, default=100)
+    parser.add_argument('--idle', type=float, default=30)
+    parser.add_argument('--children', type=int, default=10)
+    parser.add_argument('--modes', default='local,deploy')
+    parser.add_argument('--inside', nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument('--child-latency', action='store_true', help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.inside:
+        inside(args.inside[0], args.inside[1] == 'deploy', args.idle, args.requests)
+        return
+    if args.child_latency:
+        child_latency(args.children)
+        return
+    binary, venv = os.path.abspath(args.binary), os.path.abspath(args.venv)
+    rows = []
+    for mode in args.modes.split(','):
+        for name, sky, _, env in _variants(binary, venv):
+            home = subprocess.run(['mktemp', '-d'], capture_output=True, text=True,
+                                  check=True).stdout.strip()
+            env['HOME'] = home
+            out = subprocess.run(
+                ['unshare', '--net', '--pid', '--fork', '--mount-proc', sys.executable, HERE,
+                 binary, venv, '--idle', str(args.idle), '--requests', str(args.requests),
+                 '--inside', sky, mode], env=env, capture_output=True, text=True, check=False)
+            subprocess.run(['rm', '-rf', home], check=False)
+            lines = out.stdout.strip().splitlines()
+            row = json.loads(lines[-1]) if lines else {'error': out.stderr[-2000:]}
+            rows.append((mode, name, row))
+            print(f'{mode:7} {name:34} {json.dumps(row)}', flush=True)
+    for name, _, python, env in _variants(binary, venv):
+        env['HOME'] = subprocess.run(['mktemp', '-d'], capture_output=True, text=True,
+                                     check=True).stdout.strip()
+        out = subprocess.run([python, HERE, binary, venv, '--child-latency', '--children',
+                              str(args.children)], env=env, capture_output=True, text=True,
+                             check=False)
+        subprocess.run(['rm', '-rf', env['HOME']], check=False)
+        lines = out.stdout.strip().splitlines()
+        print(f'spawn child {name:34} '
+              f'{lines[-1] if lines else out.stderr[-2000:]}', flush=True)
+    for mode in args.modes.split(','):
+        ours = next((r for m, n, r in rows if m == mode and 'zygote)' in n), {})
+        theirs = next((r for m, n, r in rows if m == mode and n.startswith('SkyPilot')), {})
+        if 'idle' in ours and 'idle' in theirs:
+            print(f'{mode}: PSS idle {ours["idle"]["pss_mib"] / theirs["idle"]["pss_mib"]:.2f}x '
+                  f'of SkyPilot\'s, after requests '
+                  f'{ours["after_requests"]["pss_mib"] / theirs["after_requests"]["pss_mib"]:.2f}x; '
+                  f'to healthy {theirs["seconds_to_healthy"] / ours["seconds_to_healthy"]:.2f}x '
+                  f'faster, CPU to healthy '
+                  f'{theirs["cpu_seconds_to_healthy"] / ours["cpu_seconds_to_healthy"]:.2f}x less')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,148 @@
+"""A parent that starts multiprocessing `spawn` children the way SkyPilot's
+API server does, and prints as JSON what each child sees of the differences
+a fork could make (tests/python/test_zygote.py runs it with and without the
+zygote).
+
+Usage: sky-native zygote_probe.py
+"""
+import json
+import multiprocessing
+import os
+import random
+import signal
+import stat
+import sys
+import threading
+
+# An API server process: what makes sky-native fork its spawn children from
+# the zygote.
+import sky.server.requests.executor  # pylint: disable=unused-import
+
+
+def _descriptors():
+    fds = {}
+    for entry in os.listdir('/proc/self/fd'):
+        fd = int(entry)
+        try:
+            st = os.fstat(fd)
+        except OSError:
+            continue  # the listing's own
+        fds[fd] = {'type': stat.S_IFMT(st.st_mode), 'inheritable': os.get_inheritable(fd),
+                   'inode': st.st_ino if fd <= 2 else None}
+    return fds
+
+
+def _signals():
+    result = {}
+    for number in signal.valid_signals():
+        try:
+            handler = signal.getsignal(number)
+        except (OSError, ValueError):
+            continue
+        result[signal.Signals(number).name if number in signal.Signals.__members__.values()
+               else str(int(number))] = repr(handler)
+    return result
+
+
+def report(queue):
+    umask = os.umask(0)
+    os.umask(umask)
+    main = sys.modules['__main__']
+    queue.put({
+        'pid': os.getpid(),
+        'ppid': os.getppid(),
+        'parent_process': multiprocessing.parent_process().pid,
+        'random': random.random(),
+        'urandom': os.urandom(8).hex(),
+        'threads': threading.active_count(),
+        'tasks': len(os.listdir('/proc/self/task')),
+        'descriptors': _descriptors(),
+        'signals': _signals(),
+        'mask': sorted(int(s) for s in signal.pthread_sigmask(signal.SIG_BLOCK, [])),
+        'main_name': main.__name__,
+        'main_names': sorted(n for n in vars(main) if not n.startswith('__')),
+        'environ': dict(os.environ),
+        'cwd': os.getcwd(),
+        'argv': sys.argv,
+        'umask': umask,
+        'executable': sys.executable,
+        'flags': str(sys.flags),
+        'path': sys.path,
+    })
+
+
+def exit_with(code):
+    sys.exit(code)
+
+
+def exit_hard(code):
+    os._exit(code)  # pylint: disable=protected-access
+
+
+def raise_error():
+    raise RuntimeError('raised in the child')
+
+
+def wait_forever():
+    threading.Event().wait()
+
+
+def exit_at_exit(path):
+    import atexit  # pylint: disable=import-outside-toplevel
+
+    def write():
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write('ran')
+
+    atexit.register(write)
+
+
+def _run(target, *args):
+    child = multiprocessing.Process(target=target, args=args)
+    child.start()
+    child.join(60)
+    return child.exitcode
+
+
+def main():
+    multiprocessing.set_start_method('spawn', force=True)
+    # What the children must not inherit and must inherit.
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+    signal.signal(signal.SIGUSR2, lambda *_: None)
+    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGWINCH])
+    random.seed(1234)
+    stop = threading.Event()
+    busy = threading.Thread(target=stop.wait, daemon=True)
+    busy.start()
+    os.umask(0o027)
+    results = {'parent_pid': os.getpid(), 'parent_descriptors': _descriptors()}
+    children = []
+    for step in range(3):
+        # An environment change after the first child reaches the next ones.
+        os.environ['ZYGOTE_PROBE_STEP'] = str(step)
+        queue = multiprocessing.Queue()
+        child = multiprocessing.Process(target=report, args=(queue,))
+        child.start()
+        children.append(queue.get(timeout=120))
+        child.join(60)
+    results['children'] = children
+    results['exit_codes'] = {
+        'sys.exit(3)': _run(exit_with, 3),
+        'sys.exit(None)': _run(exit_with, None),
+        'os._exit(7)': _run(exit_hard, 7),
+        'raise': _run(raise_error),
+    }
+    victim = multiprocessing.Process(target=wait_forever)
+    victim.start()
+    victim.terminate()
+    victim.join(60)
+    results['exit_codes']['terminate'] = victim.exitcode
+    at_exit = os.path.join(os.getcwd(), 'atexit-ran')
+    results['exit_codes']['atexit'] = _run(exit_at_exit, at_exit)
+    results['atexit_ran'] = os.path.exists(at_exit)
+    stop.set()
+    json.dump(results, sys.stdout)
+
+
+if __name__ == '__main__':
+    main()
