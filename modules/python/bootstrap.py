@@ -57,5 +57,15 @@ def install():
     sys.meta_path.insert(0, EmbeddedImporter)
     from sky_native import _hook  # pylint: disable=import-outside-toplevel
     _hook.install()
-    from sky_native import _zygote  # pylint: disable=import-outside-toplevel
-    _zygote.install()
+    if zygote_requested():
+        # Only then: the zygote's module brings sockets, selectors and pickle
+        # into a process that may never start a child.
+        from sky_native import _zygote  # pylint: disable=import-outside-toplevel
+        _zygote.install()
+
+
+def zygote_requested():
+    """The API server zygote is opt-in: SKY_NATIVE_ZYGOTE=1 (true, yes, on)."""
+    import os  # pylint: disable=import-outside-toplevel
+    value = os.environ.get('SKY_NATIVE_ZYGOTE', '')
+    return value.strip().lower() in ('1', 'true', 'yes', 'on')

@@ -43,7 +43,6 @@ import struct
 import sys
 import threading
 
-_FLAG = 'SKY_NATIVE_ZYGOTE'
 # SkyPilot's module whose presence marks an API server process.
 _SERVER_MODULE = 'sky.server.requests.executor'
 _MAX_MESSAGE = 4 << 20
@@ -57,7 +56,8 @@ _CPU_COUNTER_FILE = '/sys/devices/system/cpu/online'
 def enabled():
     """Opt-in (SKY_NATIVE_ZYGOTE=1) until the API server's own tests pass
     through it; 0 (or unset) keeps multiprocessing's spawn."""
-    return os.environ.get(_FLAG, '').strip().lower() in ('1', 'true', 'yes', 'on')
+    from sky_native import _bootstrap  # pylint: disable=import-outside-toplevel
+    return _bootstrap.zygote_requested()
 
 
 # -- what the zygote's imports depend on --
