@@ -9,7 +9,7 @@ using sky_native::launcher::venv_mismatch;
 
 namespace {
 
-const EmbeddedPython kEmbedded{"3.11.2", "/usr/bin"};
+EmbeddedPython embedded() { return {"3.11.2", "/usr/bin"}; }
 
 bool same_text(const std::string& a, const std::string& b) { return a == b; }
 
@@ -19,29 +19,29 @@ TEST_CASE("a venv of the embedded interpreter fits", "[venv]") {
   CHECK_FALSE(venv_mismatch("/v",
                             "home = /usr/bin\ninclude-system-site-packages = false\n"
                             "version = 3.11.2\n",
-                            kEmbedded, same_text));
+                            embedded(), same_text));
   // uv and virtualenv write version_info.
-  CHECK_FALSE(venv_mismatch("/v", "home = /usr/bin\nversion_info = 3.11.2.final.0\n", kEmbedded,
+  CHECK_FALSE(venv_mismatch("/v", "home = /usr/bin\nversion_info = 3.11.2.final.0\n", embedded(),
                             same_text));
   // No version: the home decides; nothing at all: CPython decides.
-  CHECK_FALSE(venv_mismatch("/v", "home=/usr/bin\n", kEmbedded, same_text));
-  CHECK_FALSE(venv_mismatch("/v", "", kEmbedded, same_text));
+  CHECK_FALSE(venv_mismatch("/v", "home=/usr/bin\n", embedded(), same_text));
+  CHECK_FALSE(venv_mismatch("/v", "", embedded(), same_text));
 }
 
 TEST_CASE("a venv of another CPython names the Python to make it from", "[venv]") {
   auto message = venv_mismatch("/w/.venv",
                                "home = /root/.pyenv/versions/3.11.7/bin\r\n"
                                "include-system-site-packages = false\r\nversion = 3.11.7\r\n",
-                               kEmbedded, same_text);
+                               embedded(), same_text);
   REQUIRE(message);
   CHECK(*message ==
         "sky-native: the venv /w/.venv was made from Python 3.11.7 in "
         "/root/.pyenv/versions/3.11.7/bin; sky-native embeds CPython 3.11.2: make the venv from "
         "/usr/bin/python3.11 (/usr/bin/python3.11 -m venv /w/.venv)");
   CHECK(message->find('\n') == std::string::npos);
-  CHECK(venv_mismatch("/v", "home = /usr/bin\nversion_info = 3.12.1.final.0\n", kEmbedded,
+  CHECK(venv_mismatch("/v", "home = /usr/bin\nversion_info = 3.12.1.final.0\n", embedded(),
                       same_text));
-  CHECK(venv_mismatch("/v", "home = /opt/python/bin\n", kEmbedded, same_text));
+  CHECK(venv_mismatch("/v", "home = /opt/python/bin\n", embedded(), same_text));
 }
 
 TEST_CASE("the home is compared as a directory, not as text", "[venv]") {
@@ -49,7 +49,7 @@ TEST_CASE("the home is compared as a directory, not as text", "[venv]") {
     auto canonical = [](const std::string& dir) { return dir == "/bin" ? "/usr/bin" : dir; };
     return canonical(a) == canonical(b);
   };
-  CHECK_FALSE(venv_mismatch("/v", "home = /bin\n", kEmbedded, usr_merged));
+  CHECK_FALSE(venv_mismatch("/v", "home = /bin\n", embedded(), usr_merged));
 }
 
 TEST_CASE("the venv checked is the binary's own, else the active one", "[venv]") {

@@ -1,0 +1,38 @@
+"""One client session on the test cluster, run inside tests/slurm/client.sh:
+the steps of the end-to-end tests through one CLI (SkyPilot's `sky` or
+sky-native), each step's exit code, stdout and stderr saved as
+OUT/NN-name.{rc,out,err}. The local API server is stopped at the end.
+
+    session.py CLI OUT CLUSTER TASK_YAML
+"""
+import pathlib
+import subprocess
+import sys
+
+
+def main() -> int:
+    cli, out, cluster, task = sys.argv[1:5]
+    out_dir = pathlib.Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    steps = [
+        ('launch', ['launch', '-y', '-c', cluster, '--infra', 'slurm', task]),
+        ('logs', ['logs', cluster, '1']),
+        ('logs-tail', ['logs', '--tail', '2', cluster, '1']),
+        ('exec', ['exec', cluster, 'echo "exec: $(ls ~/many | wc -l) files in ~/many"']),
+        ('queue', ['queue', cluster]),
+        ('down', ['down', '-y', cluster]),
+        ('api-stop', ['api', 'stop']),
+    ]
+    for number, (name, args) in enumerate(steps):
+        done = subprocess.run([cli, *args], stdin=subprocess.DEVNULL, capture_output=True,
+                              cwd=pathlib.Path(task).parent, check=False)
+        stem = out_dir / f'{number:02d}-{name}'
+        stem.with_suffix('.rc').write_text(str(done.returncode))
+        stem.with_suffix('.out').write_bytes(done.stdout)
+        stem.with_suffix('.err').write_bytes(done.stderr)
+        print(f'{name}: {done.returncode}', flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
