@@ -53,12 +53,26 @@ def write_task(directory: pathlib.Path) -> pathlib.Path:
     return task
 
 
-def session(cli: str, tmp_path: pathlib.Path, name: str) -> dict:
+# The jobs controller runs in the local API server (consolidation mode):
+# its default resources (4+ CPUs) do not fit the one 2-CPU node.
+CONFIG = textwrap.dedent('''\
+    allowed_clouds:
+      - slurm
+    jobs:
+      controller:
+        consolidation_mode: true
+    ''')
+
+
+def session(cli: str, tmp_path: pathlib.Path, name: str, *extra: str) -> dict:
     """Runs session.py for one CLI; returns {step: (rc, stdout, stderr)}."""
     task = write_task(tmp_path / name / 'task')
     out = tmp_path / name / 'out'
-    done = client(tmp_path / name / 'home', SKY_NATIVE, str(HERE / 'session.py'), cli, str(out),
-                  'e2e', str(task))
+    home = tmp_path / name / 'home'
+    (home / '.sky').mkdir(parents=True)
+    (home / '.sky' / 'config.yaml').write_text(CONFIG)
+    done = client(home, SKY_NATIVE, str(HERE / 'session.py'), cli, str(out), 'e2e', str(task),
+                  *extra)
     assert done.returncode == 0, done.stdout + done.stderr
     steps = {}
     for rc_file in sorted(out.glob('*.rc')):
@@ -89,8 +103,12 @@ def normalise(text: str, home: str) -> str:
 @pytest.fixture(scope='module')
 def sessions(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp('slurm')
-    return {name: (session(cli, tmp_path, name), str(tmp_path / name))
-            for name, cli in (('sky', SKY), ('sky-native', SKY_NATIVE))}
+    # The managed job through sky-native only (CI time).
+    return {
+        'sky': (session(SKY, tmp_path, 'sky'), str(tmp_path / 'sky')),
+        'sky-native': (session(SKY_NATIVE, tmp_path, 'sky-native', '--jobs'),
+                       str(tmp_path / 'sky-native')),
+    }
 
 
 @pytest.mark.parametrize('cli', ['sky', 'sky-native'])
@@ -120,7 +138,16 @@ def test_logs_tail_prints_the_last_lines(sessions, cli):
     assert 'from the workdir' not in out
 
 
-@pytest.mark.parametrize('step', ['launch', 'logs', 'logs-tail', 'exec', 'queue', 'down'])
+def test_a_managed_job_runs_on_slurm(sessions):
+    steps, _ = sessions['sky-native']
+    rc, out, err = steps['jobs-launch']
+    assert rc == 0, out + err
+    assert 'managed job on' in out
+    rc, out, err = steps['jobs-queue']
+    assert rc == 0 and re.search(r'\bmanaged\b.*SUCCEEDED', out), out + err
+
+
+@pytest.mark.parametrize('step', ['check', 'launch', 'logs', 'logs-tail', 'exec', 'queue', 'down'])
 def test_sky_native_prints_what_sky_prints(sessions, step):
     (sky_steps, sky_home), (native_steps, native_home) = sessions['sky'], sessions['sky-native']
     sky_rc, sky_out, sky_err = sky_steps[step]
