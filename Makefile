@@ -58,7 +58,7 @@ build-launcher: apt
 
 # The local Slurm cluster of `make run` and the end-to-end tests (one node:
 # this machine; tests/slurm/cluster.sh says what it starts). Idempotent.
-slurm-up:
+slurm-up: venv
 	$(SLURM_CLUSTER) up
 
 slurm-down:
@@ -78,9 +78,10 @@ test-python:
 # test-python).
 # End-to-end on the local Slurm cluster (tests/slurm/test_slurm.py): the
 # same launch / logs / exec / queue / down through `sky` and sky-native.
-test-slurm: setup build
+test-slurm: setup build-launcher
 	$(SLURM_CLUSTER) up
-	@status=0; $(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider tests/slurm || \
+	@status=0; $(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider \
+	  --basetemp=$(BUILD_DIR)/slurm-test tests/slurm || \
 	  status=$$?; $(SLURM_CLUSTER) down; exit $$status
 
 test-python-server:
@@ -160,7 +161,7 @@ package: apt
 	cd $(PACKAGE_DIR) && cpack -B $(DIST_DIR) >/dev/null && rm -rf $(DIST_DIR)/_CPack_Packages
 	packaging/build_image.sh $(DIST_DIR)/sky-native $(PACKAGE_DIR) $(DIST_DIR)/oci
 
-package-test: package
+package-test: package venv
 	$(SLURM_CLUSTER) up
 	@status=0; packaging/test_package.sh $(DIST_DIR) $(PACKAGE_DIR)/test || status=$$?; \
 	  $(SLURM_CLUSTER) down; exit $$status

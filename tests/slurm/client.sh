@@ -21,7 +21,7 @@ NETNS=${SKY_SLURM_NETNS:-sky-slurm-client}
 home=$1
 shift
 
-if [[ ! -s $STATE/client/slurm-config ]] || ! ip netns list | grep -qw "$NETNS"; then
+if [[ ! -s $STATE/client/slurm-config ]] || ! ip netns list 2>/dev/null | grep -qw "$NETNS"; then
   echo "client.sh: the test cluster is not up (make slurm-up)" >&2
   exit 1
 fi

@@ -127,7 +127,9 @@ node_stand_ins() {
     log "node stand-in: uv from PyPI's wheel"
     local wheels
     wheels=$(mktemp -d)
-    python3.11 -m pip download --quiet --no-deps --only-binary=:all: --dest "$wheels" uv
+    # The project's venv (make setup) has pip; Debian's python3.11 may not.
+    "$here/../../.venv/bin/python" -m pip download --quiet --no-deps --only-binary=:all: \
+      --dest "$wheels" uv
     rm -rf "$node/uv.tmp" && mkdir -p "$node/uv.tmp"
     unzip -q -j "$wheels"/uv-*.whl '*/scripts/uv' '*/scripts/uvx' -d "$node/uv.tmp"
     chmod 755 "$node/uv.tmp/uv" "$node/uv.tmp/uvx"
@@ -243,7 +245,7 @@ slurm_up() {
 }
 
 client_netns() {
-  if ! ip netns list | grep -qw "$NETNS"; then
+  if ! ip netns list 2>/dev/null | grep -qw "$NETNS"; then
     ip netns add "$NETNS"
   fi
   if ! ip link show "$HOST_IF" >/dev/null 2>&1; then
@@ -368,7 +370,7 @@ down() {
   if ip link show "$HOST_IF" >/dev/null 2>&1; then
     ip link del "$HOST_IF"
   fi
-  if ip netns list | grep -qw "$NETNS"; then
+  if ip netns list 2>/dev/null | grep -qw "$NETNS"; then
     log "deleting network namespace $NETNS"
     ip netns del "$NETNS"
   fi

@@ -93,8 +93,12 @@ _NORMALISE = [
 ]
 
 
+# Progress lines printed or not by the timing of a poll.
+_TIMING_LINES = re.compile(r'^.*Waiting for task resources on \d+ nodes?\.\S*\n', re.M)
+
+
 def normalise(text: str, home: str) -> str:
-    text = text.replace(home, '<home>')
+    text = _TIMING_LINES.sub('', text.replace(home, '<home>'))
     for pattern, replacement in _NORMALISE:
         text = pattern.sub(replacement, text)
     return cli_runner.normalise_request_table(text.encode()).decode()
