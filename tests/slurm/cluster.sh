@@ -160,7 +160,9 @@ node_stand_ins() {
 }
 
 munge_up() {
-  owned_dir "$STATE/munge" 700
+  # Slurm's clients run as the cluster user: the socket's directory lets
+  # them reach it (711: not list it); the key stays root's (400).
+  owned_dir "$STATE/munge" 711
   if [[ ! -s $STATE/munge/munge.key ]]; then
     mungekey --create --keyfile="$STATE/munge/munge.key"
     chmod 400 "$STATE/munge/munge.key"
@@ -170,9 +172,6 @@ munge_up() {
   munged --force --key-file="$STATE/munge/munge.key" --socket="$STATE/munge/munge.socket" \
     --pid-file="$STATE/munge/munged.pid" --log-file="$STATE/munge/munged.log" \
     --seed-file="$STATE/munge/munged.seed"
-  # Slurm's clients run as the cluster user: the socket's directory must let
-  # them reach it (the key stays root's).
-  chmod 711 "$STATE/munge"
 }
 
 slurm_conf() {
