@@ -21,8 +21,8 @@ def main() -> int:
     steps = [
         ('check', ['check', 'slurm']),
         ('launch', ['launch', '-y', '-c', cluster, '--infra', 'slurm', task]),
-        ('logs', ['logs', cluster, '1']),
-        ('logs-tail', ['logs', '--tail', '2', cluster, '1']),
+        ('logs', ['logs', cluster]),
+        ('logs-tail', ['logs', '--tail', '2', cluster]),
         ('exec', ['exec', cluster, 'echo "exec: $(ls ~/many | wc -l) files in ~/many"']),
         ('queue', ['queue', cluster]),
         ('down', ['down', '-y', cluster]),

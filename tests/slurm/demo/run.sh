@@ -31,7 +31,7 @@ trap cleanup EXIT
 step "check access to the local Slurm cluster" check slurm
 step "launch the task (workdir ./workdir, file_mounts ~/data)" \
   launch -y -c "$cluster" --infra slurm task.yaml
-step "the task's logs" logs "$cluster" 1
+step "the task's logs" logs "$cluster"
 step "exec a command on the cluster" exec "$cluster" 'echo "exec on $(hostname): $(ls ~/data)"'
 step "the cluster's job queue" queue "$cluster"
 step "the clusters" status
