@@ -75,7 +75,10 @@ _NORMALISE = [
     (re.compile(r'\b(pid|PID)=\d+'), r'\1=<pid>'),
     (re.compile(r'\be2e-[0-9a-f]{8}\b'), 'e2e-<hash>'),
     (re.compile(r'/tmp/[\w./-]+'), '<path>'),
-    (re.compile(r'\b\d+(?:\.\d+)?\s?(?:ms|s|m|h|d|sec|secs|min|mins)\b(?: \d+s)?'), '<dur>'),
+    (re.compile(r'\ba few secs? ago\b'), '<dur> ago'),
+    (re.compile(r'(?:< )?\b\d+(?:\.\d+)?\s?(?:ms|s|m|h|d|sec|secs|min|mins)\b(?: \d+s)?'),
+     '<dur>'),
+    (re.compile(r'\b\d+:\d\d:\d\d\b'), '<elapsed>'),
 ]
 
 
