@@ -83,7 +83,9 @@ _NORMALISE = [
 
 
 # Progress lines printed or not by the timing of a poll.
-_TIMING_LINES = re.compile(r'^.*Waiting for task resources on \d+ nodes?\.\S*\n', re.M)
+_TIMING_LINES = re.compile(
+    r'^.*(?:Waiting for task resources on \d+ nodes?\.|'
+    r'Waiting \d+s for the logs to be written\.\.\.)\S*\n', re.M)
 
 
 def normalise(text: str, home: str) -> str:
