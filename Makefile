@@ -16,7 +16,7 @@ APT_PACKAGES := build-essential cmake ninja-build python3.11 python3.11-dev \
   ca-certificates procps patchelf zstd umoci debootstrap iproute2 jq chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup apt venv build run test test-cpp test-python test-python-server test-matrix-cheap \
+.PHONY: setup apt venv build build-launcher slurm-up slurm-down run test test-slurm test-cpp test-python test-python-server test-matrix-cheap \
   test-matrix test-asan test-fuzz test-bench-report test-package bench fmt lint clean package package-test \
   package-figures
 
@@ -39,16 +39,33 @@ build: apt
 	cmake --preset $(PRESET) >/dev/null
 	cmake --build --preset $(PRESET)
 
-# The main job: sky-native starts a real local SkyPilot API server, answers
-# `status` through it, and stops it.
-run: setup build
-	$(VENV_ENV) $(SKY_NATIVE) --native-info
-	$(VENV_ENV) $(SKY_NATIVE) status
-	$(VENV_ENV) $(SKY_NATIVE) api status
-	$(VENV_ENV) $(SKY_NATIVE) api stop
+# The main job: a real task launched on a local one-node Slurm cluster
+# through sky-native (tests/slurm/demo/run.sh: launch with a workdir and a
+# file mount, logs, exec, queue, status, down, api stop), then the cluster
+# stopped. Builds only the launcher.
+SLURM_CLUSTER := tests/slurm/cluster.sh
+SLURM_CLIENT  := tests/slurm/client.sh
+run: setup build-launcher slurm-up
+	@echo "==> sky-native: $$($(VENV_ENV) $(SKY_NATIVE) --native-info | head -1)"
+	@rm -rf $(BUILD_DIR)/slurm-run-home
+	@status=0; $(VENV_ENV) $(SLURM_CLIENT) $(BUILD_DIR)/slurm-run-home \
+	  tests/slurm/demo/run.sh $(SKY_NATIVE) || status=$$?; \
+	  $(SLURM_CLUSTER) down; exit $$status
+
+build-launcher: apt
+	cmake --preset $(PRESET) >/dev/null
+	cmake --build --preset $(PRESET) --target sky-native
+
+# The local Slurm cluster of `make run` and the end-to-end tests (one node:
+# this machine; tests/slurm/cluster.sh says what it starts). Idempotent.
+slurm-up: venv
+	$(SLURM_CLUSTER) up
+
+slurm-down:
+	$(SLURM_CLUSTER) down
 
 test: setup build test-cpp test-python test-python-server test-matrix-cheap test-asan test-fuzz \
-  test-bench-report test-package
+  test-bench-report test-package test-slurm
 
 test-cpp:
 	ctest --preset $(PRESET)
@@ -59,6 +76,14 @@ test-python:
 # The CLI parity suite again (in `make test`), every sky-native command
 # through a command server (tests/python/test_command_server.py runs in
 # test-python).
+# End-to-end on the local Slurm cluster (tests/slurm/test_slurm.py): the
+# same launch / logs / exec / queue / down through `sky` and sky-native.
+test-slurm: setup build-launcher
+	$(SLURM_CLUSTER) up
+	@status=0; $(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider \
+	  --basetemp=$(BUILD_DIR)/slurm-test tests/slurm || \
+	  status=$$?; $(SLURM_CLUSTER) down; exit $$status
+
 test-python-server:
 	SKY_NATIVE_TEST_SERVER=1 $(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider \
 	  tests/python/test_cli_parity.py
@@ -137,8 +162,10 @@ package: apt
 	cd $(PACKAGE_DIR) && cpack -B $(DIST_DIR) >/dev/null && rm -rf $(DIST_DIR)/_CPack_Packages
 	packaging/build_image.sh $(DIST_DIR)/sky-native $(PACKAGE_DIR) $(DIST_DIR)/oci
 
-package-test: package
-	packaging/test_package.sh $(DIST_DIR) $(PACKAGE_DIR)/test
+package-test: package venv
+	$(SLURM_CLUSTER) up
+	@status=0; packaging/test_package.sh $(DIST_DIR) $(PACKAGE_DIR)/test || status=$$?; \
+	  $(SLURM_CLUSTER) down; exit $$status
 
 # In `make test`: package-test with a payload that compresses in seconds.
 test-package:

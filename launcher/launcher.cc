@@ -11,6 +11,7 @@
 
 #include "server_client.h"
 #include "sky_native/module.h"
+#include "venv_check.h"
 
 namespace sky_native::launcher {
 namespace {
@@ -221,6 +222,13 @@ int run_main(int argc, char** argv) {
   LaunchEnvironment environment = current_environment(argc > 0 ? argv[0] : nullptr);
   if (packaged) environment.virtual_env.reset();  // a host venv never leaks in
   LaunchPlan plan = plan_launch(args, environment);
+  if (!packaged) {
+    auto venv = launch_venv(environment.self_path, plan.path_config_executable, environment.exists);
+    if (auto mismatch = venv ? check_venv(*venv) : std::nullopt) {
+      std::fprintf(stderr, "%s\n", mismatch->c_str());
+      return 1;
+    }
+  }
   if (packaged) {
     configure_tls(*packaged);
     plan.path_config_executable.reset();

@@ -301,4 +301,21 @@ ok ".deb: dpkg -x into an empty root runs --version: $out"
 deps=$(dpkg-deb -f "$DEB" Depends)
 [[ $deps == libc6* && $deps != *,* ]] || fail ".deb depends on: $deps"
 ok ".deb depends on: $deps"
+# -- the single file runs a real task on the local Slurm cluster --------------
+# (tests/slurm; `make package-test` brings the cluster up and down): launch
+# with a workdir and a file mount, logs, exec, queue, status, down, api stop,
+# as the cluster's client (its own network and PID namespace, a test HOME).
+slurm_launch_check() {
+  local repo home out
+  repo=$(cd "$(dirname "$0")/.." && pwd)
+  home=$WORK/slurm-home
+  rm -rf "$home"
+  out=$(env -u VIRTUAL_ENV "$repo/tests/slurm/client.sh" "$home" \
+    "$repo/tests/slurm/demo/run.sh" "$FILE" 2>&1) || fail "Slurm: $out"
+  grep -q 'Hello from' <<<"$out" && grep -q 'Job finished (status: SUCCEEDED)' <<<"$out" &&
+    grep -q 'exec on' <<<"$out" || fail "Slurm: $out"
+  ok "the single file launches a task on the local Slurm cluster, logs, exec, queue, down"
+}
+slurm_launch_check
+
 echo "package-test: $passed passed"
