@@ -76,6 +76,10 @@ test-python:
 # The CLI parity suite again (in `make test`), every sky-native command
 # through a command server (tests/python/test_command_server.py runs in
 # test-python).
+test-python-server:
+	SKY_NATIVE_TEST_SERVER=1 $(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider \
+	  tests/python/test_cli_parity.py
+
 # End-to-end on the local Slurm cluster (tests/slurm/test_slurm.py): the
 # same launch / logs / exec / queue / down through `sky` and sky-native.
 test-slurm: setup build-launcher
@@ -83,10 +87,6 @@ test-slurm: setup build-launcher
 	@status=0; $(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider \
 	  --basetemp=$(BUILD_DIR)/slurm-test tests/slurm || \
 	  status=$$?; $(SLURM_CLUSTER) down; exit $$status
-
-test-python-server:
-	SKY_NATIVE_TEST_SERVER=1 $(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider \
-	  tests/python/test_cli_parity.py
 
 # Every SkyPilot release of the matrix (tests/matrix/run.py): replaced
 # exactly where the code is verified, the differential tests against the
