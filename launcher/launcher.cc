@@ -24,12 +24,6 @@ constexpr const char* kNativeInfoProgram =
     "import sky_native._cli as _cli\n_cli.drop_program_directory()\n"
     "import sky_native._native_info as _info\n_info.main()\n";
 
-std::string dirname(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 std::string basename(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -141,9 +135,7 @@ LaunchPlan plan_launch(const std::vector<std::string>& argv, const LaunchEnviron
   }
   // A binary inside a venv's bin/ is found by CPython itself. Otherwise an
   // active venv is used as its own `python` would use it.
-  std::string bin_dir = dirname(environment.self_path);
-  bool inside_venv = environment.exists(bin_dir + "/pyvenv.cfg") ||
-                     environment.exists(dirname(bin_dir) + "/pyvenv.cfg");
+  bool inside_venv = binary_venv_config(environment.self_path, environment.exists).has_value();
   if (!inside_venv && environment.virtual_env && !environment.virtual_env->empty() &&
       environment.exists(*environment.virtual_env + "/pyvenv.cfg")) {
     plan.path_config_executable =
