@@ -705,6 +705,15 @@ def _run_like_cold():
         sys.last_type, sys.last_value, sys.last_traceback = type(exc), exc, exc.__traceback__
         sys.excepthook(type(exc), exc, exc.__traceback__)
         code = 1
+    return finalize(code, interrupted)
+
+
+def finalize(code, interrupted):
+    """What Py_FinalizeEx does that a user can see, for a forked child about
+    to os._exit: non-daemon threads joined, atexit callbacks, the standard
+    streams flushed (a failure there makes the code 120), signal handling
+    off; an unhandled KeyboardInterrupt (`interrupted`) ends by SIGINT.
+    Returns the exit code."""
     try:
         threading._shutdown()  # pylint: disable=protected-access
     except BaseException:  # pylint: disable=broad-except

@@ -30,7 +30,6 @@ zygote, as multiprocessing's forkserver reports it.
 
 SKY_NATIVE_ZYGOTE=1 turns it on (opt-in for now; README).
 """
-import atexit
 import fcntl
 import gc
 import os
@@ -525,23 +524,7 @@ def _become_child(server, conn, header, fds):
         code = 1
     else:
         code = _server._exit_code_of_system_exit(SystemExit(code))  # pylint: disable=protected-access
-    try:
-        threading._shutdown()  # pylint: disable=protected-access
-    except BaseException:  # pylint: disable=broad-except
-        pass
-    atexit._run_exitfuncs()  # pylint: disable=protected-access
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            if stream is not None and not stream.closed:
-                stream.flush()
-        except Exception:  # pylint: disable=broad-except
-            _server._unraisable(stream)  # pylint: disable=protected-access
-            code = 120
-    _server._disable_signal_handling()  # pylint: disable=protected-access
-    if interrupted:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGINT)
-    os._exit(code)
+    os._exit(_server.finalize(code, interrupted))
 
 
 def main(control_fd):
