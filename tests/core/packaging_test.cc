@@ -20,26 +20,12 @@
 #include "sky/core/manifest.h"
 #include "sky/core/payload_trailer.h"
 #include "sky/core/payload_unpack.h"
+#include "temp_dir.h"
 
 namespace {
 
 using namespace sky::core;  // NOLINT(google-build-using-namespace)
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/sky_packaging_XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }  // NOLINT(cert-env33-c)
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using sky_native_test::TempDir;
 
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;

@@ -1008,6 +1008,16 @@ def _request_fds(tmp, count=4):
     return fds[:count]
 
 
+def _exchange_with_fds(path, data, tmp, count=4):
+    """_exchange with the `count` descriptors of _request_fds, closed after."""
+    fds = _request_fds(tmp, count)
+    try:
+        return _exchange(path, data, fds)
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
 def _exchange(path, data, fds=(), wait=60.0):
     """Sends data (fds with its first byte), then reads the replies until the
     server hangs up; the replies' bytes."""
@@ -1059,12 +1069,7 @@ def test_malformed_requests_are_answered_and_close_their_descriptors(captured, t
         '5 fields': _frame(b'R', fields[:5]),
     }
     for reason, data in cases.items():
-        fds = _request_fds(tmp_path)
-        try:
-            reply = _exchange(path, data, fds)
-        finally:
-            for fd in fds:
-                os.close(fd)
+        reply = _exchange_with_fds(path, data, tmp_path)
         kind, reply_fields = _unframe(reply)
         assert kind == b'M', (reason, reply)
         assert reply_fields[0].startswith(b'malformed request: ' + reason.strip().encode()), (
@@ -1074,12 +1079,7 @@ def test_malformed_requests_are_answered_and_close_their_descriptors(captured, t
     whole = _frame(b'R', fields)
     for data, count in [(whole[:len(whole) // 2], 4), (whole[:3], 4), (b'\0\0\0\0R', 4),
                         (b'\xff\xff\xff\xff', 4), (whole, 0), (whole, 7)] * 50:
-        fds = _request_fds(tmp_path, count)
-        try:
-            _exchange(path, data, fds)
-        finally:
-            for fd in fds:
-                os.close(fd)
+        _exchange_with_fds(path, data, tmp_path, count)
         assert _alive(server_pid)
     assert _wait(lambda: _descriptors(server_pid) == baseline, timeout=30), (
         _descriptors(server_pid), baseline)
@@ -1175,12 +1175,7 @@ def test_fuzzed_requests_never_end_or_leak_the_server(captured, tmp_path_factory
     @hypothesis.given(_requests(fields))
     def check(request):
         data, count = request
-        fds = _request_fds(directory, count)
-        try:
-            _exchange(path, data, fds)
-        finally:
-            for fd in fds:
-                os.close(fd)
+        _exchange_with_fds(path, data, directory, count)
         assert _alive(server_pid)
 
     check()  # pylint: disable=no-value-for-parameter
