@@ -9,11 +9,11 @@
 #include <exception>
 #include <stdexcept>
 
-#include "sky/core/ca_bundle.h"
-#include "sky/core/copy_cache.h"
-#include "sky/core/manifest.h"
-#include "sky/core/payload_trailer.h"
-#include "sky/core/payload_unpack.h"
+#include "sky/runtime/single_file/ca_bundle.h"
+#include "sky/runtime/single_file/copy_cache.h"
+#include "sky/runtime/single_file/manifest.h"
+#include "sky/runtime/single_file/payload_trailer.h"
+#include "sky/runtime/single_file/payload_unpack.h"
 
 namespace sky_native::launcher {
 namespace {

@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "sky/core/errors.h"
-#include "sky/core/server_key.h"
-#include "sky/core/server_protocol.h"
+#include "sky/common/errors.h"
+#include "sky/runtime/server/key.h"
+#include "sky/runtime/server/protocol.h"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX
 
