@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <utility>
 
+#include "sky/common/posix.h"
+
 namespace sky::core {
 namespace {
 
@@ -67,10 +69,7 @@ bool OnlineCpuCounter::still_ours() const {
 bool OnlineCpuCounter::reopen() {
   // The old number is not ours any more (closed, or another file): leave it.
   fd_ = -1;
-  int fd = -1;
-  do {
-    fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
+  int fd = retry_on_eintr([&] { return ::open(path_.c_str(), O_RDONLY | O_CLOEXEC); });
   if (fd < 0) return false;
   struct stat info {};
   if (::fstat(fd, &info) != 0) {
@@ -86,10 +85,7 @@ bool OnlineCpuCounter::reopen() {
 long OnlineCpuCounter::count() {
   if ((fd_ < 0 || !still_ours()) && !reopen()) return fallback_();
   char buffer[kGlibcBuffer];
-  ssize_t got = -1;
-  do {
-    got = ::pread(fd_, buffer, sizeof buffer, 0);
-  } while (got < 0 && errno == EINTR);
+  ssize_t got = retry_on_eintr([&] { return ::pread(fd_, buffer, sizeof buffer, 0); });
   long counted = got > 0 ? count_cpu_list(buffer, static_cast<std::size_t>(got)) : 0;
   return counted > 0 ? counted : fallback_();
 }

@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "sky/common/errors.h"
+#include "sky/common/posix.h"
 #include "sky/functions/online_cpus.h"
 #include "sky/functions/python_float.h"
 
@@ -78,18 +79,16 @@ namespace {
 // records readdir(3) would hand out, read with getdents64(2) into one stack
 // buffer: opendir's fstat and heap buffer are not needed for a count.
 int count_entries(const std::string& path, std::size_t* count) {
-  int fd = -1;
-  do {
-    fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_DIRECTORY);  // as opendir
-  } while (fd < 0 && errno == EINTR);
+  int fd = retry_on_eintr([&] {  // opened as opendir opens it
+    return ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_DIRECTORY);
+  });
   if (fd < 0) return errno;
   alignas(8) char buffer[16384];
   std::size_t entries = 0;
   int error_number = 0;
   for (;;) {
-    long got = ::syscall(SYS_getdents64, fd, buffer, sizeof buffer);
+    long got = retry_on_eintr([&] { return ::syscall(SYS_getdents64, fd, buffer, sizeof buffer); });
     if (got < 0) {
-      if (errno == EINTR) continue;
       error_number = errno;
       break;
     }

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "sky/common/errors.h"
+#include "sky/common/posix.h"
 
 namespace sky::core::server {
 namespace {
@@ -29,14 +30,13 @@ std::uint32_t read_u32(const char* bytes) {
 }
 
 // Reads exactly `size` bytes; false on end of stream before the first one.
-bool read_exactly(int fd, char* out, std::size_t size, bool retry_on_eintr) {
+// EINTR is retried only when `retry` is set.
+bool read_exactly(int fd, char* out, std::size_t size, bool retry) {
   std::size_t done = 0;
   while (done < size) {
-    ssize_t n = ::read(fd, out + done, size - done);
-    if (n < 0) {
-      if (errno == EINTR && retry_on_eintr) continue;
-      throw OsError(errno);
-    }
+    auto read_some = [&] { return ::read(fd, out + done, size - done); };
+    ssize_t n = retry ? retry_on_eintr(read_some) : read_some();
+    if (n < 0) throw OsError(errno);
     if (n == 0) {
       if (done == 0) return false;
       throw std::invalid_argument("truncated command server frame");
@@ -94,11 +94,8 @@ void send_message(int socket_fd, const Message& message, const std::vector<int>&
       cmsg->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
       std::memcpy(CMSG_DATA(cmsg), fds.data(), sizeof(int) * fds.size());
     }
-    ssize_t n = ::sendmsg(socket_fd, &header, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw OsError(errno);
-    }
+    ssize_t n = retry_on_eintr([&] { return ::sendmsg(socket_fd, &header, MSG_NOSIGNAL); });
+    if (n < 0) throw OsError(errno);
     done += static_cast<std::size_t>(n);
   }
 }
@@ -125,10 +122,8 @@ int connect_unix(const std::string& path) {
   std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
-  int result = 0;
-  do {
-    result = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
-  } while (result < 0 && errno == EINTR);
+  int result = retry_on_eintr(
+      [&] { return ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address); });
   if (result < 0) {
     int saved = errno;
     ::close(fd);

@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "sky/common/errors.h"
+#include "sky/common/posix.h"
 #include "sky/runtime/single_file/payload_trailer.h"
 #include "sky/runtime/trusted_directory.h"
 
@@ -88,12 +89,10 @@ class RootLock {
   RootLock(const TrustedDirectory& root, const std::string& root_path) {
     fd_ = root.open_file(kLockName, O_RDWR | O_CREAT, 0600);
     if (fd_ < 0) throw_os_error(path_join(root_path, kLockName));
-    while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) {
-        int error = errno;
-        ::close(fd_);
-        throw OsError(error, path_join(root_path, kLockName));
-      }
+    if (retry_on_eintr([&] { return ::flock(fd_, LOCK_EX); }) != 0) {
+      int error = errno;
+      ::close(fd_);
+      throw OsError(error, path_join(root_path, kLockName));
     }
   }
   RootLock(const RootLock&) = delete;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sky/common/errors.h"
+#include "sky/common/posix.h"
 #include "sky/runtime/single_file/manifest.h"
 
 namespace sky::core {
@@ -21,18 +22,6 @@ constexpr std::size_t kChunkSize = 1 << 20;
 
 [[noreturn]] void corrupt(const std::string& why) {
   throw std::runtime_error("sky-native: the payload is corrupt: " + why);
-}
-
-void write_all(int fd, const char* data, std::size_t size, const std::string& path) {
-  while (size > 0) {
-    ssize_t written = ::write(fd, data, size);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      throw_os_error(path);
-    }
-    data += written;
-    size -= static_cast<std::size_t>(written);
-  }
 }
 
 // Consumes the decompressed stream: "<manifest length>\n", the manifest,
@@ -62,7 +51,7 @@ class PayloadWriter {
       const ManifestEntry& entry = entries_[next_];
       std::size_t take =
           static_cast<std::size_t>(std::min<std::uint64_t>(size, entry.size - written_in_file_));
-      write_all(fd_, data, take, entry.path);
+      if (!write_all(fd_, data, take)) throw_os_error(entry.path);
       data += take;
       size -= take;
       written_in_file_ += take;
@@ -117,7 +106,7 @@ class PayloadWriter {
     std::string path = directory_ + "/" + kManifestFileName;
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
     if (fd < 0) throw_os_error(path);
-    write_all(fd, manifest_.data(), manifest_.size(), path);
+    if (!write_all(fd, manifest_.data(), manifest_.size())) throw_os_error(path);
     ::close(fd);
     have_manifest_ = true;
     while (next_ < entries_.size() && entries_[next_].size == 0) {
@@ -194,8 +183,7 @@ void unpack_payload(const std::string& file, const PayloadTrailer& trailer,
   try {
     while (remaining > 0) {
       std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, in.size()));
-      ssize_t got = ::pread(fd, in.data(), want, offset);
-      if (got < 0 && errno == EINTR) continue;
+      ssize_t got = retry_on_eintr([&] { return ::pread(fd, in.data(), want, offset); });
       if (got < 0) throw_os_error(file);
       if (got == 0) corrupt("the file ends inside the payload");
       offset += got;
