@@ -14,10 +14,12 @@
 #include <vector>
 
 #include "sky/common/errors.h"
+#include "temp_dir.h"
 #include "unprivileged.h"
 
 namespace {
 
+using sky_native_test::TempDir;
 using Lines = std::vector<std::string>;
 
 // read_tail_lines's lines, copied out to compare whole.
@@ -27,34 +29,6 @@ Lines read_last_n_lines(const std::string& path, std::int64_t n, std::int64_t ch
   for (std::size_t i = 0; i < tail.lines.size(); ++i) lines.emplace_back(tail.line(i));
   return lines;
 }
-
-// A private temporary directory, removed with its files afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/sky_file_tail_XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    for (const std::string& file : files_) ::unlink(file.c_str());
-    ::rmdir(path_.c_str());
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string write(const std::string& name, const std::string& bytes) {
-    std::string file = path_ + "/" + name;
-    std::ofstream(file, std::ios::binary) << bytes;
-    files_.push_back(file);
-    return file;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-  std::vector<std::string> files_;
-};
 
 Lines tail(const std::string& bytes, std::int64_t n, std::int64_t chunk_size = 8192) {
   TempDir dir;

@@ -23,16 +23,13 @@
 #include "sky/functions/input_file.h"
 #include "sky/functions/parallelism.h"
 #include "sky/functions/ports.h"
+#include "temp_dir.h"
 
 namespace {
 
 struct Stop {};
 
-std::string temp_dir() {
-  std::string pattern = "/tmp/sky_interrupt_XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  return pattern;
-}
+using sky_native_test::TempDir;
 
 // A handler installed without SA_RESTART, as Python installs its own, so
 // a blocking open(2) or read(2) fails with EINTR.
@@ -74,18 +71,18 @@ int interrupted_runs(Blocking&& blocking) {
 }  // namespace
 
 TEST_CASE("open of a FIFO without a writer ends by the check on EINTR") {
-  std::string dir = temp_dir();
+  TempDir temp;
+  const std::string& dir = temp.path();
   std::string fifo = dir + "/fifo";
   REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
   int checks = interrupted_runs(
       [&](const sky::core::InterruptCheck& check) { sky::core::InputFile::open(fifo, check); });
   CHECK(checks == 1);
-  ::unlink(fifo.c_str());
-  ::rmdir(dir.c_str());
 }
 
 TEST_CASE("read of a FIFO whose writer writes nothing ends by the check on EINTR") {
-  std::string dir = temp_dir();
+  TempDir temp;
+  const std::string& dir = temp.path();
   std::string fifo = dir + "/fifo";
   REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
   int writer = ::open(fifo.c_str(), O_RDWR);  // a writer that stays silent
@@ -96,12 +93,11 @@ TEST_CASE("read of a FIFO whose writer writes nothing ends by the check on EINTR
       [&](const sky::core::InterruptCheck& check) { file.read(buffer, sizeof buffer, check); });
   CHECK(checks == 1);
   ::close(writer);
-  ::unlink(fifo.c_str());
-  ::rmdir(dir.c_str());
 }
 
 TEST_CASE("read_last_n_lines checks between two chunks, and a throwing check ends it") {
-  std::string dir = temp_dir();
+  TempDir temp;
+  const std::string& dir = temp.path();
   std::string path = dir + "/log";
   std::ofstream(path, std::ios::binary) << std::string(1000, 'x');  // 10 chunks of 100
   int checks = 0;
@@ -116,8 +112,6 @@ TEST_CASE("read_last_n_lines checks between two chunks, and a throwing check end
     if (--left == 0) throw Stop();
   };
   CHECK_THROWS_AS(sky::core::read_tail_lines(path, 1, 100, stopping), Stop);
-  ::unlink(path.c_str());
-  ::rmdir(dir.c_str());
 }
 
 TEST_CASE("find_free_port checks between two probes") {

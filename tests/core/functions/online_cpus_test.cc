@@ -14,30 +14,14 @@
 #include <string>
 
 #include "sky/functions/parallelism.h"
+#include "temp_dir.h"
 
 namespace {
 
 using sky::core::OnlineCpuCounter;
+using sky_native_test::TempDir;
 
 constexpr long kFallback = -7;  // tells a fallback from any count
-
-struct Scratch {
-  std::string dir;
-  Scratch() {
-    char pattern[] = "/tmp/sky_native_online_cpus.XXXXXX";
-    REQUIRE(::mkdtemp(pattern) != nullptr);
-    dir = pattern;
-  }
-  ~Scratch() { std::system(("rm -rf '" + dir + "'").c_str()); }
-  std::string write(const std::string& name, const std::string& content) const {
-    std::string path = dir + "/" + name;
-    FILE* file = std::fopen(path.c_str(), "wb");
-    REQUIRE(file != nullptr);
-    std::fwrite(content.data(), 1, content.size(), file);
-    std::fclose(file);
-    return path;
-  }
-};
 
 long count_list(const std::string& text) {
   return sky::core::count_cpu_list(text.data(), text.size());
@@ -68,7 +52,7 @@ TEST_CASE("online_cpus: the host's count is sysconf's", "[online_cpus]") {
 }
 
 TEST_CASE("online_cpus: a changed list is read at once", "[online_cpus]") {
-  Scratch scratch;
+  TempDir scratch;
   std::string path = scratch.write("online", "0-3\n");
   OnlineCpuCounter counter(path, [] { return kFallback; });
   REQUIRE(counter.count() == 4);
@@ -86,7 +70,7 @@ TEST_CASE("online_cpus: a changed list is read at once", "[online_cpus]") {
 }
 
 TEST_CASE("online_cpus: a descriptor closed behind its back is reopened", "[online_cpus]") {
-  Scratch scratch;
+  TempDir scratch;
   std::string path = scratch.write("online", "0-7\n");
   OnlineCpuCounter counter(path, [] { return kFallback; });
   REQUIRE(counter.count() == 8);
@@ -96,7 +80,7 @@ TEST_CASE("online_cpus: a descriptor closed behind its back is reopened", "[onli
 }
 
 TEST_CASE("online_cpus: another file on its number is never read nor closed", "[online_cpus]") {
-  Scratch scratch;
+  TempDir scratch;
   std::string path = scratch.write("online", "0-7\n");
   std::string other = scratch.write("other", "0-15\n");
   OnlineCpuCounter counter(path, [] { return kFallback; });
@@ -122,7 +106,7 @@ TEST_CASE("online_cpus: another file on its number is never read nor closed", "[
 
 TEST_CASE("online_cpus: a forked child counts with its copy, and after closing all",
           "[online_cpus]") {
-  Scratch scratch;
+  TempDir scratch;
   std::string path = scratch.write("online", "0-5\n");
   OnlineCpuCounter counter(path, [] { return kFallback; });
   REQUIRE(counter.count() == 6);

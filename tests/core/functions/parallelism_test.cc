@@ -17,25 +17,14 @@
 #include <string>
 
 #include "sky/common/errors.h"
+#include "temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace sky::core;  // NOLINT: test file
 
 namespace {
 
-struct TempDir {
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "sky-parallel-XXXXXX").string();
-    path = ::mkdtemp(pattern.data());
-    REQUIRE(!path.empty());
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ignored);
-    fs::remove_all(path, ignored);
-  }
-  fs::path path;
-};
+using sky_native_test::TempDir;
 
 void touch(const fs::path& path) { std::ofstream(path.string()) << "x"; }
 
@@ -117,30 +106,32 @@ TEST_CASE("soft_nofile_limit reads the soft limit; infinity is -1", "[parallelis
 }
 
 TEST_CASE("count_directory_entries counts like os.listdir", "[parallelism]") {
-  TempDir temp;
-  fs::path dir = make_spec_directory(temp.path);
+  TempDir temp_dir;
+  const fs::path temp = temp_dir.path();
+  fs::path dir = make_spec_directory(temp);
   CHECK(count_directory_entries(dir.string()) == 5);
   CHECK(estimate_fd_for_directory(dir.string()) == 25);
   // A symlink to the directory is followed.
-  fs::create_directory_symlink(dir, temp.path / "link");
-  CHECK(count_directory_entries((temp.path / "link").string()) == 5);
-  CHECK(estimate_fd_for_directory((temp.path / "link").string()) == 25);
-  CHECK(is_directory((temp.path / "link").string()));
+  fs::create_directory_symlink(dir, temp / "link");
+  CHECK(count_directory_entries((temp / "link").string()) == 5);
+  CHECK(estimate_fd_for_directory((temp / "link").string()) == 25);
+  CHECK(is_directory((temp / "link").string()));
   // Empty directory.
-  fs::create_directory(temp.path / "empty");
-  CHECK(count_directory_entries((temp.path / "empty").string()) == 0);
-  CHECK(estimate_fd_for_directory((temp.path / "empty").string()) == 0);
+  fs::create_directory(temp / "empty");
+  CHECK(count_directory_entries((temp / "empty").string()) == 0);
+  CHECK(estimate_fd_for_directory((temp / "empty").string()) == 0);
   // 300 entries.
-  fs::create_directory(temp.path / "many");
-  for (int i = 0; i < 300; ++i) touch(temp.path / "many" / std::to_string(i));
-  CHECK(estimate_fd_for_directory((temp.path / "many").string()) == 1500);
+  fs::create_directory(temp / "many");
+  for (int i = 0; i < 300; ++i) touch(temp / "many" / std::to_string(i));
+  CHECK(estimate_fd_for_directory((temp / "many").string()) == 1500);
 }
 
 TEST_CASE("count_directory_entries throws OsError as os.listdir does", "[parallelism]") {
-  TempDir temp;
-  touch(temp.path / "file");
-  std::string missing = (temp.path / "missing").string();
-  std::string file = (temp.path / "file").string();
+  TempDir temp_dir;
+  const fs::path temp = temp_dir.path();
+  touch(temp / "file");
+  std::string missing = (temp / "missing").string();
+  std::string file = (temp / "file").string();
   try {
     count_directory_entries(missing);
     FAIL("no throw");
@@ -160,17 +151,18 @@ TEST_CASE("count_directory_entries throws OsError as os.listdir does", "[paralle
   CHECK(estimate_fd_for_directory("/nonexistent") == 0);
   CHECK(estimate_fd_for_directory(std::string(5000, 'a')) == 0);  // ENAMETOOLONG
   // Too many symlink levels.
-  fs::create_symlink(temp.path / "loop", temp.path / "loop");
-  CHECK(estimate_fd_for_directory((temp.path / "loop").string()) == 0);
-  CHECK_FALSE(is_directory((temp.path / "loop").string()));
+  fs::create_symlink(temp / "loop", temp / "loop");
+  CHECK(estimate_fd_for_directory((temp / "loop").string()) == 0);
+  CHECK_FALSE(is_directory((temp / "loop").string()));
   CHECK_FALSE(is_directory(file));
   CHECK_FALSE(is_directory(missing));
   CHECK_FALSE(is_directory(""));
 }
 
 TEST_CASE("an unreadable directory: OsError EACCES, estimate 0", "[parallelism]") {
-  TempDir temp;
-  fs::path dir = make_spec_directory(temp.path);
+  TempDir temp_dir;
+  const fs::path temp = temp_dir.path();
+  fs::path dir = make_spec_directory(temp);
   fs::permissions(dir, fs::perms::none);
   if (getuid() != 0) {
     CHECK_THROWS_AS(count_directory_entries(dir.string()), OsError);
@@ -179,7 +171,7 @@ TEST_CASE("an unreadable directory: OsError EACCES, estimate 0", "[parallelism]"
     return;
   }
   // Root reads anything: check from a child without privileges.
-  fs::permissions(temp.path, fs::perms::all);
+  fs::permissions(temp, fs::perms::all);
   pid_t child = fork();
   REQUIRE(child >= 0);
   if (child == 0) {

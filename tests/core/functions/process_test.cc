@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "sky/common/errors.h"
+#include "temp_dir.h"
 
 namespace fs = std::filesystem;
 using sky::core::is_process_alive;
@@ -24,16 +25,7 @@ namespace {
 
 constexpr const char* kProcRoot = SKY_NATIVE_TESTDATA_DIR "/proc/root";
 
-// A fresh directory removed at scope exit.
-struct TempDir {
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "sky-process-XXXXXX").string();
-    path = ::mkdtemp(pattern.data());
-    REQUIRE(!path.empty());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
-};
+using sky_native_test::TempDir;
 
 // Waits until the child shows state Z in the real /proc.
 bool wait_for_zombie(pid_t pid) {
@@ -74,14 +66,15 @@ TEST_CASE("is_zombie reads fixture stat files", "[process]") {
 }
 
 TEST_CASE("is_zombie reads stat files longer than one read", "[process]") {
-  TempDir root;
-  fs::create_directories(root.path / "7");
+  TempDir temp;
+  const fs::path root = temp.path();
+  fs::create_directories(root / "7");
   // The last ')' lies beyond the first 4096 bytes.
-  std::ofstream(root.path / "7" / "stat") << "7 (" << std::string(5000, ')') << ") Z 1 2 3\n";
-  CHECK(is_zombie(7, root.path.string()) == true);
-  std::ofstream(root.path / "7" / "stat", std::ios::trunc)
+  std::ofstream(root / "7" / "stat") << "7 (" << std::string(5000, ')') << ") Z 1 2 3\n";
+  CHECK(is_zombie(7, root.string()) == true);
+  std::ofstream(root / "7" / "stat", std::ios::trunc)
       << "7 (" << std::string(4093, 'x') << ") R 1\n";
-  CHECK(is_zombie(7, root.path.string()) == false);
+  CHECK(is_zombie(7, root.string()) == false);
 }
 
 TEST_CASE("is_process_alive: non-positive and out-of-range pids", "[process]") {
@@ -101,15 +94,16 @@ TEST_CASE("is_process_alive: live processes", "[process]") {
 }
 
 TEST_CASE("is_process_alive: the injected proc root decides the zombie check", "[process]") {
-  TempDir root;
-  fs::create_directories(root.path / std::to_string(getpid()));
+  TempDir temp;
+  const fs::path root = temp.path();
+  fs::create_directories(root / std::to_string(getpid()));
   // No stat file: the kill() answer stands.
-  CHECK(is_process_alive(getpid(), root.path.string()));
-  fs::copy_file(fs::path(kProcRoot) / "101/stat", root.path / std::to_string(getpid()) / "stat");
-  CHECK_FALSE(is_process_alive(getpid(), root.path.string()));
-  fs::copy_file(fs::path(kProcRoot) / "102/stat", root.path / std::to_string(getpid()) / "stat",
+  CHECK(is_process_alive(getpid(), root.string()));
+  fs::copy_file(fs::path(kProcRoot) / "101/stat", root / std::to_string(getpid()) / "stat");
+  CHECK_FALSE(is_process_alive(getpid(), root.string()));
+  fs::copy_file(fs::path(kProcRoot) / "102/stat", root / std::to_string(getpid()) / "stat",
                 fs::copy_options::overwrite_existing);
-  CHECK(is_process_alive(getpid(), root.path.string()));
+  CHECK(is_process_alive(getpid(), root.string()));
 }
 
 TEST_CASE("is_process_alive: a real zombie, then reaped", "[process]") {
