@@ -9,6 +9,7 @@
 #include <exception>
 #include <stdexcept>
 
+#include "sky/common/posix.h"
 #include "sky/runtime/single_file/ca_bundle.h"
 #include "sky/runtime/single_file/copy_cache.h"
 #include "sky/runtime/single_file/manifest.h"
@@ -20,14 +21,6 @@ namespace {
 
 constexpr const char* kVersion = SKY_NATIVE_VERSION;
 
-#ifdef SKY_NATIVE_PACKAGED
-std::string self_exe() {
-  std::vector<char> buffer(PATH_MAX + 1);
-  ssize_t length = ::readlink("/proc/self/exe", buffer.data(), PATH_MAX);
-  return length > 0 ? std::string(buffer.data(), static_cast<std::size_t>(length)) : "";
-}
-#endif
-
 struct Payload {
   std::string self;
   sky::core::PayloadTrailer trailer;
@@ -35,7 +28,7 @@ struct Payload {
 
 std::optional<Payload> own_payload() {
 #ifdef SKY_NATIVE_PACKAGED
-  std::string self = self_exe();
+  std::string self = sky::core::self_exe();
   if (auto trailer = sky::core::read_payload_trailer(self)) return Payload{self, *trailer};
 #endif
   return std::nullopt;
