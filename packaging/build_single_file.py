@@ -63,7 +63,8 @@ def ensure_venv(venv, requirements, work):
     marker = os.path.join(venv, '.installed')
     runtime = os.path.join(work, 'runtime-requirements.txt')
     with open(requirements, encoding='utf-8') as f:
-        lines = [l for l in f if re.split(r'[=<>!~ \[]', l.strip())[0] not in TEST_ONLY]
+        lines = [line for line in f
+                 if re.split(r'[=<>!~ \[]', line.strip())[0] not in TEST_ONLY]
     text = ''.join(lines)
     if os.path.exists(marker) and open(marker, encoding='utf-8').read() == text:
         return

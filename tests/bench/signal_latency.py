@@ -45,8 +45,8 @@ def _blocked():
 
 def _child(case, trials, scratch):
     """Runs in the child: prints one JSON list of latencies (seconds)."""
-    from sky.utils import common_utils  # pylint: disable=import-outside-toplevel
-    from sky.utils import subprocess_utils  # pylint: disable=import-outside-toplevel
+    from sky.utils import common_utils
+    from sky.utils import subprocess_utils
     signal.signal(signal.SIGINT, signal.default_int_handler)
     fifo = os.path.join(scratch, 'fifo')
     os.mkfifo(fifo)
@@ -97,7 +97,9 @@ def _child(case, trials, scratch):
         sent = []
         started = threading.Event()
 
-        def send(delay=rng.uniform(0.002, 0.006) if case == 'ports' else rng.uniform(0.02, 0.06)):
+        delay = rng.uniform(0.002, 0.006) if case == 'ports' else rng.uniform(0.02, 0.06)
+
+        def send(delay, started, sent):
             started.wait()
             if blocking:
                 while not _blocked():
@@ -107,7 +109,7 @@ def _child(case, trials, scratch):
                 time.sleep(delay)
             sent.append(time.perf_counter())
             os.kill(os.getpid(), signal.SIGINT)
-        sender = threading.Thread(target=send, daemon=True)
+        sender = threading.Thread(target=send, args=(delay, started, sent), daemon=True)
         sender.start()
         try:
             started.set()
