@@ -69,7 +69,7 @@ TEST_CASE("floor_divide rounds toward minus infinity", "[parallelism]") {
   CHECK_THROWS_AS(floor_divide(std::numeric_limits<std::int64_t>::min(), -1), std::overflow_error);
 }
 
-TEST_CASE("get_parallel_threads: 4 up to 5 CPUs, then CPUs - 1, x4 on Kubernetes", "[parallelism]") {
+TEST_CASE("get_parallel_threads: max(4, CPUs - 1), x4 on Kubernetes", "[parallelism]") {
   for (long cpus = 1; cpus <= 5; ++cpus) {
     CHECK(get_parallel_threads(cpus, false) == 4);
     CHECK(get_parallel_threads(cpus, true) == 16);
