@@ -8,9 +8,10 @@ over R rounds) makes the call N times in its main thread while another
 thread sends it SIGINT -- once the main thread blocks, for the FIFO and pipe
 cases, or a random 20-60 ms into the call for the busy ones -- and measures
 from kill() to the KeyboardInterrupt reaching the caller. Prints the median
-latency of each backend and the difference; design 2.9 asks native to be
-within 50 ms of Python. A child that does not react within --limit seconds
-is killed and reported as such (for --binary, an older build)."""
+latency of each backend and the difference; the goal: native within 50 ms
+of Python (docs/faults.md has the figures). A child that does not react
+within --limit seconds is killed and reported as such (for --binary, an
+older build)."""
 import argparse
 import json
 import os
