@@ -179,10 +179,15 @@ package-figures: package setup
 fmt:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
 
-# Any formatting difference or clang-tidy finding fails (configs checked in).
-lint: build
+# Any formatting difference, clang-tidy finding or ruff finding (every
+# Python file in git: the embedded files, packaging, tests) fails (configs
+# checked in: .clang-format, .clang-tidy, .ruff.toml).
+lint: build venv
 	git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror
 	git ls-files '*.cc' | xargs -P $(shell nproc) -n 4 clang-tidy -p $(BUILD_DIR) --quiet
+	git ls-files '*.py' | xargs $(VENV)/bin/ruff check --no-cache --quiet
 
+# Every preset's build directory (CMakePresets.json: build, build-release,
+# build-package, build-asan, build-fuzz), as .gitignore names them.
 clean:
-	rm -rf $(BUILD_DIR) build-release build-asan
+	rm -rf $(BUILD_DIR) $(CURDIR)/build-*

@@ -26,8 +26,8 @@ import sys
 
 PYTHON = '/usr/bin/python3.11'
 STDLIB = '/usr/lib/python3.11'
-# Test-only packages of requirements.txt: not shipped.
-TEST_ONLY = {'pytest', 'hypothesis'}
+# Test-only packages of requirements.txt (and the linter): not shipped.
+TEST_ONLY = {'pytest', 'hypothesis', 'ruff'}
 # What a test folder is called; nothing imports these at run time.
 TEST_DIRS = {'test', 'tests', 'idle_test'}
 # Not used by SkyPilot and needing what no glibc-only host has (Tk), or
@@ -63,7 +63,8 @@ def ensure_venv(venv, requirements, work):
     marker = os.path.join(venv, '.installed')
     runtime = os.path.join(work, 'runtime-requirements.txt')
     with open(requirements, encoding='utf-8') as f:
-        lines = [l for l in f if re.split(r'[=<>!~ \[]', l.strip())[0] not in TEST_ONLY]
+        lines = [line for line in f
+                 if re.split(r'[=<>!~ \[]', line.strip())[0] not in TEST_ONLY]
     text = ''.join(lines)
     if os.path.exists(marker) and open(marker, encoding='utf-8').read() == text:
         return

@@ -46,8 +46,8 @@ def pyinstaller_build(work, requirements):
                     '--collect-all', 'sky',
                     # passlib loads its handlers by name: without this the
                     # file fails at `import sky`.
-                    '--collect-submodules', 'passlib', '--distpath', os.path.dirname(out), '--workpath',
-                    os.path.join(work, 'pyinstaller/build'), '--specpath',
+                    '--collect-submodules', 'passlib', '--distpath', os.path.dirname(out),
+                    '--workpath', os.path.join(work, 'pyinstaller/build'), '--specpath',
                     os.path.join(work, 'pyinstaller'), entry], check=True)
     return out
 

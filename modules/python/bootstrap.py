@@ -1,4 +1,5 @@
-"""Makes sky_native's embedded Python files importable and installs the hook.
+"""Makes sky_native's embedded Python files importable and installs the
+replacement hook.
 
 Run by the launcher right after the interpreter starts, in every mode (sky
 CLI, Python mode, the children SkyPilot starts), so that SkyPilot's own
@@ -31,7 +32,7 @@ class EmbeddedImporter:
         stem = _stem(fullname)
         if stem is None or sky_native._embedded_source(stem) is None:
             return None
-        from importlib.machinery import ModuleSpec  # pylint: disable=import-outside-toplevel
+        from importlib.machinery import ModuleSpec
         return ModuleSpec(fullname, cls, origin=f'<sky_native/{stem}.py>')
 
     @staticmethod
@@ -43,7 +44,7 @@ class EmbeddedImporter:
     def exec_module(module):
         # Compiled at build time by the same Python version.
         code = marshal.loads(sky_native._embedded_code(_stem(module.__spec__.name)))
-        exec(code, module.__dict__)  # pylint: disable=exec-used
+        exec(code, module.__dict__)
 
     @staticmethod
     def get_source(fullname):
@@ -55,17 +56,17 @@ def install():
     # sky_native is a builtin module; a __path__ lets it hold submodules.
     sky_native.__path__ = []
     sys.meta_path.insert(0, EmbeddedImporter)
-    from sky_native import _hook  # pylint: disable=import-outside-toplevel
-    _hook.install()
+    from sky_native import _replacement
+    _replacement.install()
     if zygote_requested():
         # Only then: the zygote's module brings sockets, selectors and pickle
         # into a process that may never start a child.
-        from sky_native import _zygote  # pylint: disable=import-outside-toplevel
+        from sky_native import _zygote
         _zygote.install()
 
 
 def zygote_requested():
     """The API server zygote is opt-in: SKY_NATIVE_ZYGOTE=1 (true, yes, on)."""
-    import os  # pylint: disable=import-outside-toplevel
+    import os
     value = os.environ.get('SKY_NATIVE_ZYGOTE', '')
     return value.strip().lower() in ('1', 'true', 'yes', 'on')

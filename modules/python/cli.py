@@ -19,7 +19,7 @@ def main():
     drop_program_directory()
     sys.argv[0] = 'sky'
     try:
-        from sky.cli import cli  # pylint: disable=import-outside-toplevel
+        from sky.cli import cli
     except ModuleNotFoundError as e:
         if e.name != 'sky':
             raise

@@ -48,5 +48,5 @@ def fingerprint(function):
     text = repr(tree).encode('utf-8', 'surrogatepass')
     # Imported here: SkyPilot's modules have imported it by then, and
     # start-up stays without it.
-    import hashlib  # pylint: disable=import-outside-toplevel
+    import hashlib
     return hashlib.sha256(text).hexdigest()[:16]

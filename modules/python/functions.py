@@ -3,10 +3,10 @@ parameters, the helpers the native version stands in for, what it depends
 on at call time (for mock-aware fallback) and which of SkyPilot's
 implementations it was verified against (verified_code.py).
 
-The hook, the fallback, the diagnostics, sky.utils.rust_fallback and the
-README's table all read this description. Imported at the start of every
-sky-native process: it imports nothing (not even typing, which alone costs
-several milliseconds)."""
+The replacement hook, the fallback, the diagnostics, sky.utils.rust_fallback
+and the table of docs/functions.md all read this description. Imported at the
+start of every sky-native process: it imports nothing (not even typing, which
+alone costs several milliseconds)."""
 
 COMMON_UTILS = 'sky.utils.common_utils'
 SUBPROCESS_UTILS = 'sky.utils.subprocess_utils'
@@ -28,7 +28,7 @@ class NativeFunction:
     differs from its value when sky-native started (a test's mock), the
     native call defers to SkyPilot's Python. For SkyPilot's functions the
     hook derives those names from the code objects of the function and its
-    helpers (hook.code_dependencies: every global or builtin they name and
+    helpers (replacement.code_dependencies: every global or builtin they name and
     the attributes they name of the modules reached); `dependencies` adds
     (module name, attribute) pairs looked up by the Python functions that
     code calls and the native code does not (genericpath's os.stat behind
@@ -37,8 +37,8 @@ class NativeFunction:
     globals the function assigns itself, which the native code reads and
     writes as SkyPilot's does: never dependencies.
     tests/python/test_dependencies.py checks all of it against the code.
-    `reason` is the current status, set by the hook when it decides what
-    SkyPilot's module holds (None until then)."""
+    `reason` is the current status (a status.Reason), set by the hook when
+    it decides what SkyPilot's module holds (None until then)."""
 
     __slots__ = ('name', 'module', 'summary', 'parameters', 'helpers',
                  'dependencies', 'state', 'reason')

@@ -17,16 +17,16 @@ _cache = {}
 def _python_function(name):
     """The Python function the native one stands in for, or None."""
     if name not in _cache:
-        from sky_native import _hook  # pylint: disable=import-outside-toplevel
+        from sky_native import _replacement
         try:
-            _cache[name] = _hook.original(name)
-        except Exception:  # pylint: disable=broad-except  (no SkyPilot, or no such function)
+            _cache[name] = _replacement.original(name)
+        except Exception:  # no SkyPilot, or no such function
             _cache[name] = None
     return _cache[name]
 
 
 def _described_signature(name):
-    import inspect  # pylint: disable=import-outside-toplevel
+    import inspect
     return inspect.Signature([
         inspect.Parameter(parameter, inspect.Parameter.POSITIONAL_OR_KEYWORD,
                           default=(inspect.Parameter.empty if default is functions.NO_DEFAULT
@@ -37,7 +37,7 @@ def _described_signature(name):
 def _matching(name):
     """(Python function, its signature) when its parameters and defaults are
     the native binding's, else (None, the description's signature)."""
-    import inspect  # pylint: disable=import-outside-toplevel
+    import inspect
     described = _described_signature(name)
     python = _python_function(name)
     if python is not None:
@@ -74,7 +74,7 @@ def annotations(name):
 def doc(name):
     """__doc__: what it is, whose version, then the Python function's
     docstring."""
-    import inspect  # pylint: disable=import-outside-toplevel
+    import inspect
     text = functions.BY_NAME[name].docstring()
     python = _python_function(name)
     theirs = inspect.getdoc(python) if python is not None else None

@@ -11,7 +11,8 @@ import sys
 
 import sky_native
 from sky_native import _functions
-from sky_native import _hook
+from sky_native import _replacement
+from sky_native import _status
 
 USAGE = 'usage: sky-native --native-info [--json]'
 
@@ -26,7 +27,7 @@ def _libpython():
                     return path
     except OSError:
         pass
-    import sysconfig  # pylint: disable=import-outside-toplevel
+    import sysconfig
     return (f'{sysconfig.get_config_var("LIBRARY")} linked statically into '
             f'{sys.executable}')
 
@@ -37,7 +38,7 @@ def _tls_certificates():
         if os.environ.get(variable):
             return f'{variable}={os.environ[variable]}'
     try:
-        import certifi  # pylint: disable=import-outside-toplevel
+        import certifi
         return f'certifi bundle {certifi.where()}'
     except ImportError:
         paths = ssl.get_default_verify_paths()
@@ -48,18 +49,18 @@ def _skypilot():
     """(version, location, error) after importing SkyPilot's two modules."""
     try:
         # Importing them is what installs the replacements.
-        import sky  # pylint: disable=import-outside-toplevel
+        import sky
         __import__(_functions.COMMON_UTILS)
         __import__(_functions.SUBPROCESS_UTILS)
-    except Exception as e:  # pylint: disable=broad-except
+    except Exception as e:
         return None, None, f'{type(e).__name__}: {e}'
     return sky.__version__, os.path.dirname(sky.__file__), None
 
 
 def collect():
     version, location, error = _skypilot()
-    enabled = _hook.native_enabled()
-    status = _hook.function_status()
+    enabled = _replacement.native_enabled()
+    status = _status.function_status()
     problems = []
     if error:
         problems.append(f'SkyPilot cannot be imported: {error}')
@@ -68,9 +69,9 @@ def collect():
         # design; anything else that is not native went wrong.
         problems += [
             f'{name}: {reason}' for name, (backend, reason) in status.items()
-            if backend != 'native' and not reason.endswith(_hook.SAFE_REASONS)
+            if backend != 'native' and not reason.safe
         ]
-    flag = {name: os.environ.get(name) for name in _hook.FLAGS}
+    flag = {name: os.environ.get(name) for name in _replacement.FLAGS}
     # Set by the single file's launcher: the unpacked copy it runs from.
     package = getattr(sky_native, '_package', None)
     if package is not None:
@@ -87,7 +88,7 @@ def collect():
         'native_enabled': enabled,
         'flags': flag,
         'functions': {
-            name: {'backend': backend, 'reason': reason}
+            name: {'backend': backend, 'reason': str(reason)}
             for name, (backend, reason) in status.items()
         },
         'tls_certificates': _tls_certificates(),

@@ -1,4 +1,5 @@
-"""Python versions of sky-native's own two functions (spec sections 11, 12),
+"""Python versions of sky-native's own two functions (is_process_alive,
+estimate_fd_for_directory),
 used by sky.utils.rust_fallback when the native backend is turned off."""
 import operator
 import os

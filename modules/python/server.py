@@ -338,8 +338,8 @@ class _Server:
         if added:
             os.environ[_BLAS_THREADS] = '1'
         try:
-            from sky import cli  # pylint: disable=import-outside-toplevel,unused-import
-            from sky_native import _cli  # pylint: disable=import-outside-toplevel,unused-import
+            from sky import cli  # noqa: F401  (imported to be preloaded)
+            from sky_native import _cli  # noqa: F401
         finally:
             if added:
                 del os.environ[_BLAS_THREADS]
@@ -484,10 +484,10 @@ class _Server:
         conn.settimeout(_REQUEST_SECONDS)  # for the replies
         try:
             return self.dispatch(conn, kind, fields, pending.fds)
-        except Exception:  # pylint: disable=broad-except
+        except Exception:
             # A request that should have been refused as malformed: one
             # client's fault never ends the server.
-            import traceback  # pylint: disable=import-outside-toplevel
+            import traceback
             traceback.print_exc()
             self.mismatch(conn, 'server error', False)
             return None
@@ -611,7 +611,7 @@ class _Server:
             os.environ.clear()
             for name, value in request.env:
                 os.environb[name] = value
-        except BaseException as e:  # pylint: disable=broad-except
+        except BaseException as e:
             # Never back into the server's loop: this process is a command.
             os.write(2, f'sky-native: cannot start the command: {e}\n'.encode())
             os._exit(1)
@@ -654,7 +654,7 @@ def _exit_code_of_system_exit(exc):
         return code & 0xFF  # as exit() passes it on
     try:
         sys.stderr.write(str(code) + '\n')
-    except Exception:  # pylint: disable=broad-except
+    except Exception:
         pass
     return 1
 
@@ -696,10 +696,10 @@ def _run_like_cold():
     for name in [n for n in main_globals if not n.startswith('__')]:
         del main_globals[name]
     try:
-        exec(compile(_COLD_PROGRAM, '<string>', 'exec'), main_globals)  # pylint: disable=exec-used
+        exec(compile(_COLD_PROGRAM, '<string>', 'exec'), main_globals)
     except SystemExit as exc:
         code = _exit_code_of_system_exit(exc)
-    except BaseException as exc:  # pylint: disable=broad-except
+    except BaseException as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
         exc = exc.with_traceback(exc.__traceback__.tb_next)
         sys.last_type, sys.last_value, sys.last_traceback = type(exc), exc, exc.__traceback__
@@ -715,15 +715,15 @@ def finalize(code, interrupted):
     off; an unhandled KeyboardInterrupt (`interrupted`) ends by SIGINT.
     Returns the exit code."""
     try:
-        threading._shutdown()  # pylint: disable=protected-access
-    except BaseException:  # pylint: disable=broad-except
+        threading._shutdown()
+    except BaseException:
         pass
-    atexit._run_exitfuncs()  # pylint: disable=protected-access
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
             if stream is not None and not stream.closed:
                 stream.flush()
-        except Exception:  # pylint: disable=broad-except
+        except Exception:
             _unraisable(stream)
             code = 120
     _disable_signal_handling()
@@ -747,9 +747,9 @@ def serve(socket_path, material_fd=3, directory_fd=4):
         sys.exit(1)
     try:
         server.preload()
-    except BaseException:  # pylint: disable=broad-except
+    except BaseException:
         # No server: clients keep running cold. Why, is in the log.
-        import traceback  # pylint: disable=import-outside-toplevel
+        import traceback
         traceback.print_exc()
         sys.exit(1)
     if not _is_single_threaded():

@@ -28,7 +28,7 @@ joined, atexit callbacks, streams flushed, an unhandled KeyboardInterrupt
 killing it by SIGINT. Its exit code reaches the parent's Popen through the
 zygote, as multiprocessing's forkserver reports it.
 
-SKY_NATIVE_ZYGOTE=1 turns it on (opt-in for now; README).
+SKY_NATIVE_ZYGOTE=1 turns it on (opt-in for now; docs/zygote.md).
 """
 import fcntl
 import gc
@@ -55,7 +55,7 @@ _CPU_COUNTER_FILE = '/sys/devices/system/cpu/online'
 def enabled():
     """Opt-in (SKY_NATIVE_ZYGOTE=1) until the API server's own tests pass
     through it; 0 (or unset) keeps multiprocessing's spawn."""
-    from sky_native import _bootstrap  # pylint: disable=import-outside-toplevel
+    from sky_native import _bootstrap
     return _bootstrap.zygote_requested()
 
 
@@ -70,12 +70,12 @@ def _limits():
 def _process_key():
     """What a child's start-up state depends on and the zygote cannot give
     it afterwards: equal at the zygote's start and at each request."""
-    from multiprocessing import spawn, util  # pylint: disable=import-outside-toplevel
+    from multiprocessing import spawn, util
     return {
         'environ': dict(os.environb),
         'cwd': os.getcwd(),
         'executable': os.fsdecode(spawn.get_executable()),
-        'flags': util._args_from_interpreter_flags(),  # pylint: disable=protected-access
+        'flags': util._args_from_interpreter_flags(),
         'ids': (os.getuid(), os.geteuid(), os.getgid(), os.getegid(), os.getgroups()),
         'group': (os.getpgid(0), os.getsid(0)),
         'limits': _limits(),
@@ -84,9 +84,9 @@ def _process_key():
 
 
 def _installed_state(path_entries):
-    from sky_native import _server  # pylint: disable=import-outside-toplevel
-    return (_server._packages_state(path_entries),  # pylint: disable=protected-access
-            _server._user_config_state())  # pylint: disable=protected-access
+    from sky_native import _server
+    return (_server._packages_state(path_entries),
+            _server._user_config_state())
 
 
 def _ignored_signals():
@@ -123,7 +123,7 @@ class _Zygote:
     """The parent's handle on its zygote process."""
 
     def __init__(self):
-        from multiprocessing import util  # pylint: disable=import-outside-toplevel
+        from multiprocessing import util
         parent_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.key = _process_key()
         args = [self.key['executable'], *self.key['flags'], '-c',
@@ -143,7 +143,7 @@ class _Zygote:
         _send(self.control, {'key': self.key, 'sys_path': list(sys.path), 'preload': preload})
 
     def usable(self, key):
-        from multiprocessing import util  # pylint: disable=import-outside-toplevel
+        from multiprocessing import util
         with self.lock:
             if self.state == 'starting':
                 self.control.settimeout(_READY_TIMEOUT_SECONDS)
@@ -184,7 +184,7 @@ _zygote_lock = threading.Lock()
 def _zygote_for(key):
     """The zygote that can fork a child for a parent in this state, or None
     (a fresh one replaces one started under another key)."""
-    global _zygote  # pylint: disable=global-statement
+    global _zygote
     with _zygote_lock:
         if _zygote is not None and _zygote.pid != 0 and _zygote.key != key:
             _zygote.control.close()  # it ends when its control socket does
@@ -199,10 +199,10 @@ def _zygote_for(key):
 
 
 def _make_popen_class():
-    from multiprocessing import popen_spawn_posix, reduction, spawn, util  # pylint: disable=import-outside-toplevel
-    from multiprocessing import resource_tracker  # pylint: disable=import-outside-toplevel
-    from multiprocessing.context import set_spawning_popen  # pylint: disable=import-outside-toplevel
-    import io  # pylint: disable=import-outside-toplevel
+    from multiprocessing import popen_spawn_posix, reduction, spawn, util
+    from multiprocessing import resource_tracker
+    from multiprocessing.context import set_spawning_popen
+    import io
 
     class ZygotePopen(popen_spawn_posix.Popen):
         """spawn's Popen, its child forked from the zygote when it can be."""
@@ -222,7 +222,7 @@ def _make_popen_class():
             initial_fds = list(self._fds)
             tracker_fd = resource_tracker.getfd()
             self._fds.append(tracker_fd)
-            prep_data = spawn.get_preparation_data(process_obj._name)  # pylint: disable=protected-access
+            prep_data = spawn.get_preparation_data(process_obj._name)
             fp = io.BytesIO()
             set_spawning_popen(self)
             try:
@@ -271,7 +271,7 @@ def _make_popen_class():
             if self._zygote_conn is None:
                 return super().poll(flag)
             if self.returncode is None:
-                from multiprocessing.connection import wait  # pylint: disable=import-outside-toplevel
+                from multiprocessing.connection import wait
                 if not wait([self.sentinel], 0 if flag == os.WNOHANG else None):
                     return None
                 try:
@@ -293,7 +293,7 @@ def _current_umask():
 def _applies():
     """Only in an API server process (the one whose children import SkyPilot),
     only while this interpreter is the one spawn starts, only when turned on."""
-    from multiprocessing import spawn  # pylint: disable=import-outside-toplevel
+    from multiprocessing import spawn
     return (enabled() and _SERVER_MODULE in sys.modules and
             os.fsdecode(spawn.get_executable()) == sys.executable)
 
@@ -307,15 +307,15 @@ def _patch_spawn(context_module):
             popen_class = _make_popen_class()
         return popen_class(process_obj)
 
-    context_module.SpawnProcess._Popen = staticmethod(_popen)  # pylint: disable=protected-access
+    context_module.SpawnProcess._Popen = staticmethod(_popen)
 
 
 def install():
     """Called at start-up in every sky-native process."""
     if not enabled():
         return
-    from sky_native import _hook  # pylint: disable=import-outside-toplevel
-    _hook._when_imported('multiprocessing.context', _patch_spawn)  # pylint: disable=protected-access
+    from sky_native import _importer
+    _importer.when_imported('multiprocessing.context', _patch_spawn)
 
 
 # -- the zygote's side --
@@ -353,7 +353,7 @@ def _preload(names):
         for name in names:
             try:
                 __import__(name)
-            except Exception:  # pylint: disable=broad-except
+            except Exception:
                 pass  # the child imports it (and fails) as a spawned one would
     finally:
         if added:
@@ -491,8 +491,8 @@ def _restore_signals(header):
 
 
 def _become_child(server, conn, header, fds):
-    from multiprocessing import resource_tracker, spawn  # pylint: disable=import-outside-toplevel
-    from sky_native import _server  # pylint: disable=import-outside-toplevel
+    from multiprocessing import resource_tracker, spawn
+    from sky_native import _server
     for pidfd, (_, other) in server.children.items():
         os.close(pidfd)
         other.close()
@@ -508,22 +508,22 @@ def _become_child(server, conn, header, fds):
     for name in [n for n in main_globals if not n.startswith('__')]:
         del main_globals[name]
     main_globals['spawn_main'] = spawn.spawn_main  # what spawn's -c imports
-    resource_tracker._resource_tracker._fd = header['tracker_fd']  # pylint: disable=protected-access
+    resource_tracker._resource_tracker._fd = header['tracker_fd']
     # The preloaded heap stays frozen: a collection that walked it would
     # write to every page of it and unshare them all.
     _restore_signals(header)
     code, interrupted = 0, False
     try:
         pipe = header['pipe']
-        code = spawn._main(pipe, os.dup(pipe))  # pylint: disable=protected-access
+        code = spawn._main(pipe, os.dup(pipe))
     except SystemExit as exc:
-        code = _server._exit_code_of_system_exit(exc)  # pylint: disable=protected-access
-    except BaseException as exc:  # pylint: disable=broad-except
+        code = _server._exit_code_of_system_exit(exc)
+    except BaseException as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
         sys.excepthook(type(exc), exc, exc.__traceback__)
         code = 1
     else:
-        code = _server._exit_code_of_system_exit(SystemExit(code))  # pylint: disable=protected-access
+        code = _server._exit_code_of_system_exit(SystemExit(code))
     os._exit(_server.finalize(code, interrupted))
 
 

@@ -1,4 +1,4 @@
-// is_process_alive (sky-native's own, spec section 11), METH_FASTCALL.
+// is_process_alive (sky-native's own), METH_FASTCALL.
 #include <Python.h>
 
 #include <array>

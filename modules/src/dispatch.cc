@@ -66,7 +66,7 @@ PyObject* Function::original_function() {
   if (original == nullptr) {
     // Not imported yet: the hook imports SkyPilot's module (which registers
     // the original) or raises the AttributeError of a release without it.
-    PyObject* hook = PyImport_ImportModule("sky_native._hook");
+    PyObject* hook = PyImport_ImportModule("sky_native._replacement");
     if (hook == nullptr) return nullptr;
     PyObject* found = PyObject_CallMethod(hook, "original", "s", name);
     Py_DECREF(hook);

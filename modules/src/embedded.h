@@ -9,7 +9,7 @@
 namespace sky_native {
 
 struct EmbeddedFile {
-  std::string_view name;    // module stem, e.g. "hook" for hook.py
+  std::string_view name;    // module stem, e.g. "status" for status.py
   std::string_view source;  // the file's text (for tracebacks)
   std::string_view code;    // its code object, marshalled at build time
 };

@@ -35,7 +35,7 @@ PYBIND11_MODULE(sky_native, m) {
   sky_native::bind_embedded(m);
   m.def(
       "get_backend_info",
-      []() { return py::module_::import("sky_native._hook").attr("backend_info")(); },
+      []() { return py::module_::import("sky_native._status").attr("backend_info")(); },
       "Which implementation SkyPilot uses: a dict with 'backend' ('native' or "
       "'python'), 'version', 'available' and 'functions' (name -> backend).");
 }

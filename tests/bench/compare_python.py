@@ -16,7 +16,7 @@ import timeit
 import sky_native
 from sky.utils import common_utils  # noqa: F401  (registers the originals)
 from sky.utils import subprocess_utils  # noqa: F401
-from sky_native import _hook
+from sky_native import _replacement
 
 
 LOG_LINES = 200_000
@@ -84,7 +84,7 @@ def _facts(args):
 
 
 def _python_version(name):
-    return _hook.original(name)
+    return _replacement.original(name)
 
 
 def _per_call(function, args, repeat):

@@ -30,8 +30,8 @@ def main():
     parser.add_argument('--json')
     args = parser.parse_args()
     sys.path.insert(0, args.module_dir)
-    import sky_native_bench_noop  # pylint: disable=import-outside-toplevel
-    import compare_python  # pylint: disable=import-outside-toplevel
+    import sky_native_bench_noop
+    import compare_python
     figures = {
         'fastcall_noop_s': compare_python._per_call(sky_native_bench_noop.noop, (), args.repeat),
         'python_def_noop_s': compare_python._per_call(_python_noop, (), args.repeat),

@@ -2,7 +2,7 @@
 SkyPilot's Python, the METH_FASTCALL no-op and the whole commands, printing
 progress as it goes, then writes OUT/report.json and OUT/report.html (one
 table, a bar chart of the speedups against the claims, the whole-command
-figures) and the table as Markdown in OUT/report.md (for the README), and
+figures) and the table as Markdown in OUT/report.md (for docs/benchmarks.md), and
 prints the table. Run with any Python 3:
 `python3 tests/bench/report.py --build build --venv .venv [--quick] [--out DIR]`.
 
@@ -26,14 +26,14 @@ sys.path.insert(0, HERE)
 import report_html  # noqa: E402
 
 # The v1.0 release notes claim 2-25x in all; nothing documents a figure per
-# function (README.md, the design, the function spec and SkyPilot's docs).
+# function (sky-native's docs, SkyPilot's docs).
 CLAIM = {
     'low': 2.0,
     'high': 25.0,
     'text': '2–25× (range only)',
     'source': ('the v1.0 release notes claim "2-25x" for the functions as a whole; no '
-               'per-function figure is documented (README, design, function spec, '
-               "SkyPilot's docs), so every row shows that range"),
+               "per-function figure is documented (sky-native's docs, SkyPilot's docs), "
+               'so every row shows that range'),
 }
 
 # (function, input of compare_python.py's case) -> its floor benchmark.
@@ -198,7 +198,7 @@ def text_table(report):
 
 
 def markdown_table(report):
-    """The table as Markdown, for the README."""
+    """The table as Markdown, for docs/benchmarks.md."""
     fmt = report_html.format_seconds
     noop = report['noop']['fastcall_noop_s']
     lines = ['| function | input | Python | native | floor | speedup | % of floor | claimed | '

@@ -143,7 +143,8 @@ td:nth-child(1) {{ font-family: monospace; }}
 <p class="note">Python and native: per-call times in one sky-native process
 (tests/bench/compare_python.py). Floor: the least work the result needs, plain C++ with no
 Python (tests/bench/floor_bench.cc), on the same inputs. Medians over {meta['rounds']}
-rounds, each round running the floor, native and Python and the no-op in turn. Speedup = Python / native;
+rounds, each round running the floor, native and Python and the no-op in turn.
+Speedup = Python / native;
 % of floor = native / floor (the goal is at most 125%). Bare METH_FASTCALL no-op called
 from Python with the same loop: {format_seconds(noop['fastcall_noop_s'])}
 (a Python <code>def</code> no-op: {format_seconds(noop['python_def_noop_s'])}); the last column

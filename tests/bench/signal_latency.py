@@ -8,9 +8,10 @@ over R rounds) makes the call N times in its main thread while another
 thread sends it SIGINT -- once the main thread blocks, for the FIFO and pipe
 cases, or a random 20-60 ms into the call for the busy ones -- and measures
 from kill() to the KeyboardInterrupt reaching the caller. Prints the median
-latency of each backend and the difference; design 2.9 asks native to be
-within 50 ms of Python. A child that does not react within --limit seconds
-is killed and reported as such (for --binary, an older build)."""
+latency of each backend and the difference; the goal: native within 50 ms
+of Python (docs/faults.md has the figures). A child that does not react
+within --limit seconds is killed and reported as such (for --binary, an
+older build)."""
 import argparse
 import json
 import os
@@ -45,8 +46,8 @@ def _blocked():
 
 def _child(case, trials, scratch):
     """Runs in the child: prints one JSON list of latencies (seconds)."""
-    from sky.utils import common_utils  # pylint: disable=import-outside-toplevel
-    from sky.utils import subprocess_utils  # pylint: disable=import-outside-toplevel
+    from sky.utils import common_utils
+    from sky.utils import subprocess_utils
     signal.signal(signal.SIGINT, signal.default_int_handler)
     fifo = os.path.join(scratch, 'fifo')
     os.mkfifo(fifo)
@@ -97,7 +98,9 @@ def _child(case, trials, scratch):
         sent = []
         started = threading.Event()
 
-        def send(delay=rng.uniform(0.002, 0.006) if case == 'ports' else rng.uniform(0.02, 0.06)):
+        delay = rng.uniform(0.002, 0.006) if case == 'ports' else rng.uniform(0.02, 0.06)
+
+        def send(delay, started, sent):
             started.wait()
             if blocking:
                 while not _blocked():
@@ -107,7 +110,7 @@ def _child(case, trials, scratch):
                 time.sleep(delay)
             sent.append(time.perf_counter())
             os.kill(os.getpid(), signal.SIGINT)
-        sender = threading.Thread(target=send, daemon=True)
+        sender = threading.Thread(target=send, args=(delay, started, sent), daemon=True)
         sender.start()
         try:
             started.set()

@@ -26,7 +26,7 @@ HERE = os.path.abspath(__file__)
 if __name__ == '__mp_main__':
     # A spawn child re-runs its parent's main module: as the API server's
     # workers re-run sky.server.server, these import SkyPilot's executor.
-    import sky.server.requests.executor  # pylint: disable=unused-import
+    import sky.server.requests.executor  # noqa: F401  (what the workers import)
 
 
 def _processes():
@@ -92,8 +92,8 @@ def inside(sky, deploy, idle, requests):
 def child_latency(count):
     """In a process that imported SkyPilot's request executor: medians of
     Process.start() to the child running its target, and to its exit."""
-    import multiprocessing  # pylint: disable=import-outside-toplevel
-    import sky.server.requests.executor  # pylint: disable=import-outside-toplevel,unused-import
+    import multiprocessing
+    import sky.server.requests.executor  # noqa: F401  (as in an API server)
     multiprocessing.set_start_method('spawn', force=True)
     running, exited = [], []
     for _ in range(count):
@@ -170,7 +170,8 @@ def main():
         if 'idle' in ours and 'idle' in theirs:
             print(f'{mode}: PSS idle {ours["idle"]["pss_mib"] / theirs["idle"]["pss_mib"]:.2f}x '
                   f'of SkyPilot\'s, after requests '
-                  f'{ours["after_requests"]["pss_mib"] / theirs["after_requests"]["pss_mib"]:.2f}x; '
+                  f'{ours["after_requests"]["pss_mib"] / theirs["after_requests"]["pss_mib"]:.2f}'
+                  'x; '
                   f'to healthy {theirs["seconds_to_healthy"] / ours["seconds_to_healthy"]:.2f}x '
                   f'faster, CPU to healthy '
                   f'{theirs["cpu_seconds_to_healthy"] / ours["cpu_seconds_to_healthy"]:.2f}x less')

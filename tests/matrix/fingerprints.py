@@ -75,7 +75,7 @@ def load_table():
     if not TABLE.exists():
         return {}
     namespace = {}
-    exec(compile(TABLE.read_text(), str(TABLE), 'exec'), namespace)  # pylint: disable=exec-used
+    exec(compile(TABLE.read_text(), str(TABLE), 'exec'), namespace)
     return namespace['CODE']
 
 

@@ -1,11 +1,11 @@
-"""The README's table of which implementation SkyPilot gets per release,
+"""The table of which implementation SkyPilot gets per release,
 made from the functions' descriptions (modules/python/functions.py) and the
 verified-code table (modules/python/verified_code.py), so it cannot say
 anything the hook does not do.
 
     release_table.py            prints the table (Markdown)
-    release_table.py --check    fails when README.md's table is not it
-    release_table.py --write    puts it into README.md
+    release_table.py --check    fails when docs/functions.md's table is not it
+    release_table.py --write    puts it into docs/functions.md
 
 A function is native in a release when the plain (not -O/-OO) code of the
 function and of every helper it stands in for is in the table as 'native'
@@ -21,7 +21,7 @@ import re
 import sys
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-README = REPO / 'README.md'
+DOCUMENT = REPO / 'docs' / 'functions.md'
 BEGIN = '<!-- release table: tests/matrix/release_table.py -->'
 END = '<!-- end of release table -->'
 # A -O/-OO variant's reason names the plain code it was compiled from.
@@ -86,7 +86,7 @@ def _block(text):
     start = text.find(BEGIN)
     end = text.find(END)
     if start < 0 or end < start:
-        raise SystemExit(f'{README}: no "{BEGIN}" ... "{END}" block')
+        raise SystemExit(f'{DOCUMENT}: no "{BEGIN}" ... "{END}" block')
     return start + len(BEGIN) + 1, end
 
 
@@ -94,21 +94,21 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     action = parser.add_mutually_exclusive_group()
     action.add_argument('--check', action='store_true',
-                        help="fail when README.md's table is not the generated one")
-    action.add_argument('--write', action='store_true', help='put the table into README.md')
+                        help="fail when docs/functions.md's table is not the generated one")
+    action.add_argument('--write', action='store_true', help='put the table into docs/functions.md')
     args = parser.parse_args()
     table = render()
-    text = README.read_text()
+    text = DOCUMENT.read_text()
     start, end = _block(text)
     if args.write:
-        README.write_text(text[:start] + table + text[end:])
+        DOCUMENT.write_text(text[:start] + table + text[end:])
     if not args.check:
         sys.stdout.write(table)
         return 0
     if text[start:end] != table:
-        sys.stdout.write(f'{README}: the release table is stale; it should be:\n{table}')
+        sys.stdout.write(f'{DOCUMENT}: the release table is stale; it should be:\n{table}')
         return 1
-    print('README.md: release table up to date')
+    print('docs/functions.md: release table up to date')
     return 0
 
 

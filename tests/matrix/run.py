@@ -1,6 +1,6 @@
 """Runs the differential tests and the replacement-status tests against
 every SkyPilot release of the matrix, then checks that the fingerprint table
-knows every release's code and that README's table follows from it.
+knows every release's code and that docs/functions.md's table follows from it.
 
     run.py --cheap SKY_NATIVE VENV   each release's wheel installed --no-deps
                                      into build/matrix/<release>, first on
@@ -117,7 +117,7 @@ def main():
     # Fails when a release's code is unknown or the table is not up to date.
     _run([python, str(REPO / 'tests' / 'matrix' / 'fingerprints.py'), '--check',
           *directories])
-    # ... and when README's function x release table does not follow from it.
+    # ... and when docs/functions.md's function x release table does not follow from it.
     _run([python, str(REPO / 'tests' / 'matrix' / 'release_table.py'), '--check'])
     print(f'matrix: {len(RELEASES)} releases passed')
     return 0

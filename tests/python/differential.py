@@ -9,7 +9,7 @@ import sky_native
 from sky.utils import common_utils  # noqa: F401  (registers the originals)
 from sky.utils import subprocess_utils  # noqa: F401
 from sky_native import _functions
-from sky_native import _hook
+from sky_native import _replacement
 
 # Hypothesis examples per property: SKY_NATIVE_EXAMPLES lowers it for the
 # cheap matrix over releases whose code the pinned run already covers.
@@ -22,19 +22,19 @@ def original(name):
     version was verified against (it keeps SkyPilot's Python; the matrix
     checks that), unless SKY_NATIVE_VERIFY_ALL=1 asks to compare anyway (to
     verify a new release's code)."""
-    function = _hook.original(name) if _defined(name) else None
+    function = _replacement.original(name) if _defined(name) else None
     if os.environ.get('SKY_NATIVE_VERIFY_ALL') != '1':
-        problem = _hook.unverified_code(
+        problem = _replacement.unverified_code(
             sys.modules[_functions.BY_NAME[name].module], _functions.BY_NAME[name])
         if problem is not None:
-            pytest.skip(problem)
+            pytest.skip(str(problem))
     if function is None:
         pytest.skip(f'{name} is not defined in this release')
     return function
 
 
 def _defined(name):
-    return sky_native._original(name) is not None  # pylint: disable=protected-access
+    return sky_native._original(name) is not None
 
 
 def native(name):
@@ -45,7 +45,7 @@ def outcome(function, *args, **kwargs):
     """('ok', type, value) or ('raise', type, message[, cause type])."""
     try:
         value = function(*args, **kwargs)
-    except Exception as e:  # pylint: disable=broad-except
+    except Exception as e:
         cause = type(e.__cause__) if e.__cause__ is not None else None
         return ('raise', type(e), str(e), cause)
     return ('ok', type(value), _comparable(value))

@@ -43,7 +43,7 @@ def outcome(call):
     striking later code."""
     try:
         result = call()
-    except BaseException as e:  # pylint: disable=broad-except
+    except BaseException as e:
         cause = e.__cause__
         found = ['raised', type(e).__name__] + ([type(cause).__name__] if cause else [])
     else:
@@ -57,7 +57,7 @@ def outcome(call):
     while _senders and threading.current_thread() is threading.main_thread():
         try:
             _senders.pop().join()
-        except BaseException as e:  # pylint: disable=broad-except
+        except BaseException as e:
             found.append(f'late {type(e).__name__}')
     return found
 
@@ -352,7 +352,7 @@ def scenarios(scratch, rng):
 
 def main():
     scratch, seed = sys.argv[1], int(sys.argv[2])
-    import sky_native  # pylint: disable=import-outside-toplevel
+    import sky_native
     native = common_utils.hash_file is sky_native.hash_file
     if native != (os.environ.get('SKYPILOT_USE_NATIVE') != '0'):
         raise SystemExit(f'SkyPilot holds the {"native" if native else "Python"} functions')

@@ -474,8 +474,8 @@ signal.signal(signal.SIGWINCH, _report_width)
 
 
 def _set_size(fd, columns, rows=24):
-    import fcntl  # pylint: disable=import-outside-toplevel
-    import termios  # pylint: disable=import-outside-toplevel
+    import fcntl
+    import termios
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', rows, columns, 0, 0))
 
 
@@ -1178,7 +1178,7 @@ def test_fuzzed_requests_never_end_or_leak_the_server(captured, tmp_path_factory
         _exchange_with_fds(path, data, directory, count)
         assert _alive(server_pid)
 
-    check()  # pylint: disable=no-value-for-parameter
+    check()
     assert _wait(lambda: _descriptors(server_pid) == baseline, timeout=60), (
         _descriptors(server_pid), baseline)
     assert _server_pid(env) == server_pid

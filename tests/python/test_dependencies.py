@@ -6,7 +6,6 @@ The names come from the code objects (the function, its nested code and its
 helpers; sky-native's own functions: their Python versions), walked here
 with dis, independently of the hook's derivation from co_names."""
 import builtins
-import contextlib
 import dis
 import io
 import os
@@ -22,7 +21,7 @@ import sky_native
 from sky.utils import common_utils
 from sky.utils import subprocess_utils
 from sky_native import _functions
-from sky_native import _hook
+from sky_native import _replacement
 from sky_native import _python_impl
 
 # Attribute lookups on objects other than modules, which the native code
@@ -69,7 +68,7 @@ def _python_functions(function):
     found = []
     for qualified in function.code_names():
         name = qualified.rsplit('.', 1)[1]
-        found.append(sky_native._original(name) if name in _functions.BY_NAME  # pylint: disable=protected-access
+        found.append(sky_native._original(name) if name in _functions.BY_NAME
                      else getattr(module, name))
     return found
 
@@ -113,7 +112,7 @@ def _resolve(namespace, owner_name, chain):
         pairs.append(('builtins', first))
         value = getattr(builtins, first)
     while rest:
-        if type(value) is types.ModuleType:  # pylint: disable=unidiomatic-typecheck
+        if type(value) is types.ModuleType:
             pairs.append((value.__name__, rest[0]))
             value = getattr(value, rest.pop(0))
         elif isinstance(value, types.ModuleType):  # SkyPilot's LazyImport proxy
@@ -151,7 +150,7 @@ def _expected(function):
 def _registered(function):
     if function.module is None:
         return set(function.dependencies)
-    return set(_hook.code_dependencies(_module_of(function), function))
+    return set(_replacement.code_dependencies(_module_of(function), function))
 
 
 @pytest.mark.parametrize('name', _functions.NAMES)
@@ -170,7 +169,7 @@ def _patched_calls(function, pairs):
     """For each pair: is the native call deferred while owner.attribute is
     something else (or, missing at start, appears)?"""
     name = function.name
-    real = sky_native._original(name) or _hook.original(name)  # pylint: disable=protected-access
+    real = sky_native._original(name) or _replacement.original(name)
     calls = []
 
     def recorder(*args, **kwargs):
@@ -181,7 +180,7 @@ def _patched_calls(function, pairs):
     not_deferred = []
     arguments = CALLS[name]
     call = getattr(sky_native, name)
-    sky_native._register_original(name, recorder)  # pylint: disable=protected-access
+    sky_native._register_original(name, recorder)
     try:
         for owner_name, attribute in pairs:
             owner = sys.modules.get(owner_name)
@@ -202,7 +201,7 @@ def _patched_calls(function, pairs):
                 not_deferred.append((owner_name, attribute))
         assert call(*arguments) != 'deferred', 'restored dependencies must not defer'
     finally:
-        sky_native._register_original(name, real)  # pylint: disable=protected-access
+        sky_native._register_original(name, real)
     return not_deferred
 
 
@@ -220,7 +219,7 @@ def test_every_dependency_patched_defers_to_python(name):
 
 def _both(name, *args):
     """(native result, Python result)."""
-    python = original(name) if _functions.BY_NAME[name].module else _hook.original(name)
+    python = original(name) if _functions.BY_NAME[name].module else _replacement.original(name)
     return getattr(sky_native, name)(*args), python(*args)
 
 

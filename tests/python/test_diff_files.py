@@ -262,7 +262,7 @@ def _hash_outcome(function, *args):
     """Everything SkyPilot can observe of hash_file's result or exception."""
     try:
         h = function(*args)
-    except Exception as e:  # pylint: disable=broad-except
+    except Exception as e:
         return ('raise', type(e), str(e), getattr(e, 'errno', None),
                 getattr(e, 'filename', None))
     xof = type(h).__name__ == 'HASHXOF'
@@ -336,7 +336,7 @@ def test_hash_pathlike_and_argument_binding():
         for function in (original('hash_file'), native('hash_file')):
             try:
                 outcomes.append(('ok', function(*args, **kwargs).hexdigest()))
-            except Exception as e:  # pylint: disable=broad-except
+            except Exception as e:
                 outcomes.append(('raise', type(e), str(e)))
         assert outcomes[0] == outcomes[1]
 
@@ -351,7 +351,7 @@ def test_hash_object_api():
         for obj in (h, reference):
             try:
                 outcomes.append(('ok', obj.update(data), obj.hexdigest()))
-            except Exception as e:  # pylint: disable=broad-except
+            except Exception as e:
                 outcomes.append(('raise', type(e), str(e)))
         assert outcomes[0] == outcomes[1], repr(data)
     with pytest.raises(TypeError):
@@ -427,7 +427,8 @@ def test_permission_denied():
         f"Failed to read last 2 lines from {path}: [Errno 13] Permission denied: '{path}'"),
                              PermissionError))
     assert 'AssertionError' in lines[1] and 'File not found' in lines[1]
-    assert lines[2] == lines[3] == f"PermissionError 13 {path} [Errno 13] Permission denied: '{path}'"
+    assert lines[2] == lines[3] == (
+        f"PermissionError 13 {path} [Errno 13] Permission denied: '{path}'")
 
 
 def test_without_asserts_under_dash_o():

@@ -19,7 +19,6 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 import sky_native
-from sky_native import _functions as native_functions
 from sky.utils import common_utils
 
 CPU_VAR = 'SKYPILOT_POD_CPU_CORE_LIMIT'
@@ -89,7 +88,7 @@ def full_outcome(function, *args, **kwargs):
     context as far as a caller can see them."""
     try:
         value = function(*args, **kwargs)
-    except Exception as e:  # pylint: disable=broad-except
+    except Exception as e:
         cause = e.__cause__
         return ('raise', type(e), str(e),
                 None if cause is None else (type(cause), str(cause)),
@@ -141,11 +140,11 @@ def native_only(name):
 
     # Only the original is swapped; its recorded dependencies stay.
     python = original(name)
-    sky_native._register_original(name, refuse)  # pylint: disable=protected-access
+    sky_native._register_original(name, refuse)
     try:
         yield
     finally:
-        sky_native._register_original(name, python)  # pylint: disable=protected-access
+        sky_native._register_original(name, python)
 
 
 # --- float() grammar -------------------------------------------------------
@@ -160,7 +159,7 @@ def _float_outcome(text):
 
 
 def _native_float_outcome(text):
-    value = sky_native._parse_python_float(text)  # pylint: disable=protected-access
+    value = sky_native._parse_python_float(text)
     if value is None:
         return None
     return ('nan', math.copysign(1.0, value)) if math.isnan(value) else _bits(value)
@@ -240,7 +239,7 @@ def test_cpu_env_undecodable_bytes():
 
 def _expected_host_cpus():
     cpu = min(psutil.cpu_count(), len(os.sched_getaffinity(0)))
-    limit = common_utils._get_cgroup_cpu_limit()  # pylint: disable=protected-access
+    limit = common_utils._get_cgroup_cpu_limit()
     return cpu if limit is None else min(cpu, int(limit))
 
 
@@ -390,7 +389,7 @@ def test_memory_host_unset():
         with native_only('get_mem_size_gb'):
             result = sky_native.get_mem_size_gb()
         mem = psutil.virtual_memory().total
-        limit = common_utils._get_cgroup_memory_limit()  # pylint: disable=protected-access
+        limit = common_utils._get_cgroup_memory_limit()
         if limit is not None:
             mem = min(mem, limit)
         assert result == mem / 1024**3

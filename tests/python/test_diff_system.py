@@ -1,6 +1,6 @@
 """find_free_port, get_parallel_threads, get_max_workers_for_file_mounts
 (native against the installed SkyPilot), estimate_fd_for_directory and
-is_process_alive (native against the spec and sky_native._python_impl)."""
+is_process_alive (native against sky_native._python_impl)."""
 import contextlib
 import enum
 import logging
@@ -105,7 +105,7 @@ def run_as_nobody(code):
 
 
 def spec_directory(parent):
-    """The spec's vector: a, b, .hidden, sub/ (with a file), dangling."""
+    """One entry of each kind: a, b, .hidden, sub/ (with a file), dangling."""
     d = pathlib.Path(parent) / 'spec'
     d.mkdir()
     for name in ('a', 'b', '.hidden'):
@@ -263,7 +263,7 @@ def test_find_free_port_mocked_socket_defers():
 
 
 def subprocess_utils_original(name):
-    from differential import original  # pylint: disable=import-outside-toplevel
+    from differential import original
     return original(name)
 
 

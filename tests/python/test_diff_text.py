@@ -1,5 +1,5 @@
 """base36_encode, format_float and truncate_long_string: sky_native against
-SkyPilot's Python, on the spec's vectors, edge cases and generated inputs."""
+SkyPilot's Python, on test vectors, edge cases and generated inputs."""
 import decimal
 import fractions
 import hashlib
@@ -265,7 +265,7 @@ def test_truncate_skypilot_unit_test_end_mode():
 
 
 class _Str(str):
-    def split(self, *args, **kwargs):  # pylint: disable=unused-argument
+    def split(self, *args, **kwargs):
         return ['x']
 
 

@@ -1,4 +1,4 @@
-"""sky-native finds packages as `python` would (design.md 2.7).
+"""sky-native finds packages as `python` would (README: Environments).
 
 Each case compares what sky-native reports about its interpreter (prefixes,
 sys.path) with the python that would run in the same place: the venv's

@@ -6,7 +6,7 @@ import textwrap
 
 from sky.utils import common_utils
 from sky_native import _fingerprint
-from sky_native import _hook
+from sky_native import _replacement
 
 _SOURCE = textwrap.dedent('''
     def f(text, width=35, *, middle=False):
@@ -21,7 +21,7 @@ _SOURCE = textwrap.dedent('''
 def _compiled(source, filename='<a>', first_line=1):
     namespace = {}
     code = compile('\n' * (first_line - 1) + source, filename, 'exec')
-    exec(code, namespace)  # pylint: disable=exec-used
+    exec(code, namespace)
     return namespace['f']
 
 
@@ -51,8 +51,9 @@ def test_sensitive_to_what_the_code_does():
 
 
 def test_same_in_every_process_whatever_the_hash_seed():
-    script = ('from sky.utils import common_utils; from sky_native import _fingerprint, _hook; '
-              'print(_fingerprint.fingerprint(_hook.original("get_cpu_count")), '
+    script = ('from sky.utils import common_utils; '
+              'from sky_native import _fingerprint, _replacement; '
+              'print(_fingerprint.fingerprint(_replacement.original("get_cpu_count")), '
               '_fingerprint.fingerprint(common_utils._get_cgroup_cpu_limit))')
     outputs = {
         subprocess.run([sys.executable, '-c', script], check=True, capture_output=True,
@@ -61,7 +62,7 @@ def test_same_in_every_process_whatever_the_hash_seed():
                                                     **_inherited()}).stdout
         for seed in ('0', '1', '12345')
     }
-    here = (f'{_fingerprint.fingerprint(_hook.original("get_cpu_count"))} '
+    here = (f'{_fingerprint.fingerprint(_replacement.original("get_cpu_count"))} '
             f'{_fingerprint.fingerprint(common_utils._get_cgroup_cpu_limit)}\n')
     assert outputs == {here}
 
@@ -72,5 +73,5 @@ def test_not_a_python_function():
 
 
 def _inherited():
-    import os  # pylint: disable=import-outside-toplevel
+    import os
     return {k: v for k, v in os.environ.items() if k in ('VIRTUAL_ENV', 'HOME', 'PYTHONPATH')}

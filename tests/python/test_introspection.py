@@ -16,7 +16,7 @@ from differential import original
 import pytest
 
 from sky_native import _functions
-from sky_native import _hook
+from sky_native import _replacement
 
 NAMES = _functions.NAMES
 
@@ -25,7 +25,7 @@ def _python(name):
     """SkyPilot's function (code verified for this release), or sky-native's
     own Python version."""
     if _functions.BY_NAME[name].module is None:
-        return _hook.original(name)
+        return _replacement.original(name)
     return original(name)
 
 

@@ -1,4 +1,4 @@
-"""sky-native as the interpreter behind sys.executable (design.md 2.2).
+"""sky-native as the interpreter behind sys.executable (docs/architecture.md: Modes).
 
 Every case runs under sky-native and under the venv's plain python with the
 same arguments and environment, and what each reports about itself (argv,

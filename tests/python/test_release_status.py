@@ -15,7 +15,8 @@ from sky.utils import common_utils  # noqa: F401  (the hook replaces on import)
 from sky.utils import subprocess_utils  # noqa: F401
 from sky_native import _fingerprint
 from sky_native import _functions
-from sky_native import _hook
+from sky_native import _replacement
+from sky_native import _status
 from sky_native import _verified_code
 
 SKYPILOT_FUNCTIONS = [f for f in _functions.FUNCTIONS if f.module]
@@ -35,16 +36,16 @@ def _env(**changes):
 @pytest.mark.parametrize('function', SKYPILOT_FUNCTIONS, ids=lambda f: f.name)
 def test_replaced_exactly_where_the_code_is_verified(function, clean_env):
     module = sys.modules[function.module]
-    verified = _hook.unverified_code(module, function) is None
+    verified = _replacement.unverified_code(module, function) is None
     if _held(function) is None:
-        assert _hook.function_status()[function.name][1].endswith(_hook.UNDEFINED)
+        assert _status.function_status()[function.name][1].why is _status.Why.UNDEFINED
         return
     assert (_held(function) is getattr(sky_native, function.name)) == verified
-    backend, reason = _hook.function_status()[function.name]
+    backend, reason = _status.function_status()[function.name]
     assert backend == ('native' if verified else 'python')
     if not verified:
-        assert reason.endswith(_hook.SAFE_REASONS)
-        assert reason.startswith('sky.utils.')
+        assert reason.safe
+        assert reason.subject.startswith('sky.utils.')
 
 
 @pytest.mark.parametrize('function', SKYPILOT_FUNCTIONS, ids=lambda f: f.name)
@@ -70,8 +71,9 @@ def test_native_info_reports_what_is_installed():
     assert report['skypilot_version'] == sky.__version__
     assert out.returncode == 0, report['problems']
     for function in SKYPILOT_FUNCTIONS:
-        backend, reason = _hook.function_status()[function.name]
-        assert report['functions'][function.name] == {'backend': backend, 'reason': reason}
+        backend, reason = _status.function_status()[function.name]
+        assert report['functions'][function.name] == {'backend': backend,
+                                                      'reason': str(reason)}
 
 
 _STATES = '''

@@ -1,4 +1,4 @@
-"""The import hook: SkyPilot's functions are the native ones unless the flag
+"""The replacement hook: SkyPilot's functions are the native ones unless the flag
 turns them off; code not verified and mocked dependencies keep SkyPilot's
 Python."""
 import json
@@ -12,7 +12,8 @@ import sky_native
 from sky.utils import common_utils  # noqa: F401
 from sky.utils import subprocess_utils  # noqa: F401
 from sky_native import _functions
-from sky_native import _hook
+from sky_native import _replacement
+from sky_native import _status
 
 SKYPILOT_FUNCTIONS = [f for f in _functions.FUNCTIONS if f.module]
 
@@ -57,13 +58,13 @@ def _probe(**env_changes):
 def test_skypilot_holds_the_native_function(function, clean_env):
     held = getattr(sys.modules[function.module], function.name)
     assert held is getattr(sky_native, function.name)
-    assert _hook.function_status()[function.name][0] == 'native'
+    assert _status.function_status()[function.name][0] == 'native'
 
 
 @pytest.mark.parametrize('function', SKYPILOT_FUNCTIONS, ids=lambda f: f.name)
 def test_installed_code_is_verified_code(function):
     module = sys.modules[function.module]
-    assert _hook.unverified_code(module, function) is None
+    assert _replacement.unverified_code(module, function) is None
 
 
 @pytest.mark.parametrize('flag,value', [
@@ -106,7 +107,7 @@ def test_the_hook_imports_nothing_of_skypilot_early():
 _UNVERIFIED = '''
 import sys, types
 import sky_native
-from sky_native import _hook
+from sky_native import _replacement, _status
 fake = types.ModuleType('sky.utils.common_utils')
 def format_float(num, precision=1):
     return 'python'
@@ -115,12 +116,13 @@ def base36_encode(hex_str):
 fake.format_float = format_float
 fake.base36_encode = base36_encode
 sys.modules['sky.utils.common_utils'] = fake
-_hook._replace_in(fake)
-status = _hook.function_status()
+_replacement._replace_in(fake)
+status = _status.function_status()
 print(fake.format_float is format_float, status['format_float'][0])
 print(fake.base36_encode is base36_encode, status['base36_encode'][0])
-print(status['format_float'][1])
-print(status['truncate_long_string'])
+print(status['format_float'][1].why.name, status['format_float'][1])
+backend, reason = status['truncate_long_string']
+print(backend, reason.why.name, reason)
 '''
 
 
@@ -131,12 +133,12 @@ def test_unverified_code_keeps_python_and_is_reported():
                            timeout=60).stdout.splitlines()
     assert lines[0] == 'True python'
     assert lines[1] == 'True python'
-    assert lines[2] == ('sky.utils.common_utils.format_float: '
+    assert lines[2] == ('UNVERIFIED sky.utils.common_utils.format_float: '
                         'code not verified for this release')
     # A function the release does not define: sky.utils.rust_fallback hands
     # out the native one, and the reason says why SkyPilot holds none.
-    assert lines[3] == ("('native', 'sky.utils.common_utils.truncate_long_string: "
-                        "not defined in this release')")
+    assert lines[3] == ('native UNDEFINED sky.utils.common_utils.truncate_long_string: '
+                        'not defined in this release')
 
 
 _MOCKED_AT_IMPORT = '''
@@ -162,9 +164,9 @@ def test_a_mock_active_while_skypilot_is_imported_is_seen_as_a_mock():
 _FAILED_FIRST_IMPORT = '''
 import os, sys
 sys.path.insert(0, sys.argv[1])
-from sky_native import _hook
+from sky_native import _importer
 seen = []
-_hook._when_imported('flaky_module', seen.append)
+_importer.when_imported('flaky_module', seen.append)
 try:
     import flaky_module
 except RuntimeError:

@@ -6,7 +6,7 @@ import sky_native
 from sky.utils import common_utils
 from sky.utils import rust_fallback
 from sky_native import _functions
-from sky_native import _hook
+from sky_native import _replacement
 
 
 def test_exports_the_twelve_functions_and_backend_info():
@@ -32,12 +32,12 @@ def test_get_backend_info(clean_env):
 _OFF = '''
 import sky_native
 from sky.utils import rust_fallback
-from sky_native import _hook, _python_impl
+from sky_native import _python_impl, _replacement
 names = ['read_last_n_lines', 'hash_file', 'find_free_port', 'base36_encode',
          'format_float', 'truncate_long_string', 'get_cpu_count',
          'get_mem_size_gb', 'get_parallel_threads',
          'get_max_workers_for_file_mounts']
-print(all(getattr(rust_fallback, n) is _hook.original(n) for n in names))
+print(all(getattr(rust_fallback, n) is _replacement.original(n) for n in names))
 print(rust_fallback.is_process_alive is _python_impl.is_process_alive)
 print(rust_fallback.estimate_fd_for_directory is
       _python_impl.estimate_fd_for_directory)
@@ -58,7 +58,7 @@ def test_python_when_off():
 
 
 def test_same_results_as_skypilot(clean_env):
-    original = _hook.original('truncate_long_string')
+    original = _replacement.original('truncate_long_string')
     text = 'sky launch -c mycluster --gpus A100:8 task.yaml'
     assert rust_fallback.truncate_long_string(text, 20) == original(text, 20)
     assert common_utils.truncate_long_string is rust_fallback.truncate_long_string

@@ -1,4 +1,4 @@
-"""Signals during native calls behave as during SkyPilot's Python (design 2.9).
+"""Signals during native calls behave as during SkyPilot's Python (docs/faults.md).
 
 Python runs signal handlers between the steps of its loops and whenever a
 system call returns EINTR: a FIFO with no writer, a silent writer, an empty

@@ -41,7 +41,7 @@ def _outcome(function, *args):
     try:
         try:
             value = function(*args)
-        except Exception as e:  # pylint: disable=broad-except
+        except Exception as e:
             result = ('raise', _describe(e), _describe(e.__cause__), _describe(e.__context__),
                       e.__suppress_context__,
                       _describe(e.__context__.__context__) if e.__context__ else None)
@@ -116,7 +116,8 @@ def _fifo_outcome(function, path, data):
         assert not thread.is_alive()
 
 
-@pytest.mark.parametrize('data', [b'', b'a\nb\nc\n', b'x' * 100000], ids=['empty', 'lines', 'large'])
+@pytest.mark.parametrize('data', [b'', b'a\nb\nc\n', b'x' * 100000],
+                         ids=['empty', 'lines', 'large'])
 def test_fifo_with_a_writer(data):
     path = os.path.join(_WORK, f'fifo-{len(data)}')
     os.mkfifo(path)
@@ -147,8 +148,8 @@ def test_skypilot_debug_keeps_the_traceback_limit(monkeypatch):
 
 
 def test_a_patched_context_manager_is_the_one_used(monkeypatch):
-    from sky.utils import common_utils  # pylint: disable=import-outside-toplevel
-    import contextlib  # pylint: disable=import-outside-toplevel
+    from sky.utils import common_utils
+    import contextlib
     entered = []
 
     @contextlib.contextmanager

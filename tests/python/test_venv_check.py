@@ -49,7 +49,8 @@ def test_a_venv_declaring_another_version_is_refused(tmp_path):
     venv = tmp_path / 'venv'
     (venv / 'bin').mkdir(parents=True)
     (venv / 'pyvenv.cfg').write_text('home = /opt/python-3.12/bin\nversion_info = 3.12.1.final.0\n')
-    check_refused(run([sys.executable, 'status'], venv), venv, 'Python 3.12.1 in /opt/python-3.12/bin')
+    check_refused(run([sys.executable, 'status'], venv), venv,
+                  'Python 3.12.1 in /opt/python-3.12/bin')
 
 
 def test_the_venv_of_the_embedded_python_starts(tmp_path):

@@ -60,7 +60,7 @@ def test_random_state_is_fresh(probes):
 def test_no_threads_inherited(probes):
     """The parent's second thread reaches neither. (A spawned child's own
     import of numpy starts OpenBLAS's pool, a native thread that a zygote
-    child lacks: the zygote imports it single-threaded; README.)"""
+    child lacks: the zygote imports it single-threaded; docs/zygote.md.)"""
     zygote, spawn = probes
     assert [c['threads'] for c in zygote['children']] == \
         [c['threads'] for c in spawn['children']] == [1] * 3

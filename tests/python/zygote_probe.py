@@ -16,7 +16,7 @@ import threading
 
 # An API server process: what makes sky-native fork its spawn children from
 # the zygote.
-import sky.server.requests.executor  # pylint: disable=unused-import
+import sky.server.requests.executor  # noqa: F401
 
 
 def _descriptors():
@@ -76,7 +76,7 @@ def exit_with(code):
 
 
 def exit_hard(code):
-    os._exit(code)  # pylint: disable=protected-access
+    os._exit(code)
 
 
 def raise_error():
@@ -88,7 +88,7 @@ def wait_forever():
 
 
 def exit_at_exit(path):
-    import atexit  # pylint: disable=import-outside-toplevel
+    import atexit
 
     def write():
         with open(path, 'w', encoding='utf-8') as f:

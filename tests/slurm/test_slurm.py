@@ -16,7 +16,7 @@ import pytest
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / 'python'))
-import cli_runner  # noqa: E402  pylint: disable=wrong-import-position
+import cli_runner  # noqa: E402
 
 SKY_NATIVE = sys.executable
 SKY = str(pathlib.Path(sys.prefix) / 'bin' / 'sky')
@@ -57,8 +57,8 @@ def session(cli: str, tmp_path: pathlib.Path, name: str, *extra: str) -> dict:
     """Runs session.py for one CLI; returns {step: (rc, stdout, stderr)}."""
     task = write_task(tmp_path / name / 'task')
     out = tmp_path / name / 'out'
-    done = client(tmp_path / name / 'home', SKY_NATIVE, str(HERE / 'session.py'), cli, str(out), 'e2e', str(task),
-                  *extra)
+    done = client(tmp_path / name / 'home', SKY_NATIVE, str(HERE / 'session.py'), cli, str(out),
+                  'e2e', str(task), *extra)
     assert done.returncode == 0, done.stdout + done.stderr
     steps = {}
     for rc_file in sorted(out.glob('*.rc')):

@@ -52,7 +52,7 @@ Lines model(const std::string& bytes, std::int64_t n) {
 
 }  // namespace
 
-TEST_CASE("read_last_n_lines: spec vectors", "[file_tail]") {
+TEST_CASE("read_last_n_lines: test vectors", "[file_tail]") {
   CHECK(tail("a\nb\nc\n", 2) == Lines{"b", "c"});
   CHECK(tail("a\nb\nc", 2) == Lines{"b", "c"});
   CHECK(tail("a\r\r\nb", 2) == Lines{"a\r\r", "b"});  // '\r' stripped after decoding

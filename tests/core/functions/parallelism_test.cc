@@ -28,7 +28,7 @@ using sky_native_test::TempDir;
 
 void touch(const fs::path& path) { std::ofstream(path.string()) << "x"; }
 
-// The spec's vector: a, b, .hidden, sub/, dangling -> nowhere.
+// One entry of each kind: a, b, .hidden, sub/, dangling -> nowhere.
 fs::path make_spec_directory(const fs::path& parent) {
   fs::path dir = parent / "d";
   fs::create_directory(dir);
@@ -58,7 +58,7 @@ TEST_CASE("floor_divide rounds toward minus infinity", "[parallelism]") {
   CHECK_THROWS_AS(floor_divide(std::numeric_limits<std::int64_t>::min(), -1), std::overflow_error);
 }
 
-TEST_CASE("get_parallel_threads follows the spec table", "[parallelism]") {
+TEST_CASE("get_parallel_threads: max(4, CPUs - 1), x4 on Kubernetes", "[parallelism]") {
   for (long cpus = 1; cpus <= 5; ++cpus) {
     CHECK(get_parallel_threads(cpus, false) == 4);
     CHECK(get_parallel_threads(cpus, true) == 16);
@@ -192,7 +192,7 @@ TEST_CASE("an unreadable directory: OsError EACCES, estimate 0", "[parallelism]"
   CHECK(WEXITSTATUS(status) == 0);
 }
 
-TEST_CASE("max_workers_for_file_mounts: the spec's worked examples", "[parallelism]") {
+TEST_CASE("max_workers_for_file_mounts: worked examples", "[parallelism]") {
   CHECK(max_workers_for_file_mounts(1024, 5, 7) == 7);
   CHECK(max_workers_for_file_mounts(1024, 5, 1000) == 184);
   CHECK(max_workers_for_file_mounts(1024, 1500, 7) == 1);

@@ -23,8 +23,8 @@ def _imported(name):
 def _report():
     if not all(_imported(m) for m in _MODULES):
         return False
-    import sky_native  # pylint: disable=import-outside-toplevel
-    from sky_native import _functions  # pylint: disable=import-outside-toplevel
+    import sky_native
+    from sky_native import _functions
     held = {
         f.name: ('native' if getattr(sys.modules[f.module], f.name)
                  is getattr(sky_native, f.name, None) else 'python')

@@ -1,4 +1,4 @@
-// process: sky-native's is_process_alive (spec section 11).
+// process: sky-native's own is_process_alive.
 #pragma once
 
 #include <optional>

@@ -1,6 +1,7 @@
-"""Replaces SkyPilot's Python versions of the functions with the native ones
-when SkyPilot itself imports its modules; nothing of SkyPilot is imported
-early for this.
+"""The replacement policy: replaces SkyPilot's Python versions of the
+functions with the native ones when SkyPilot itself imports its modules
+(importer.py watches for them; nothing of SkyPilot is imported early for
+this), and derives what each function depends on at call time.
 
 A function is replaced only when its code and the code of the helpers it
 stands in for are implementations the native version was verified against
@@ -11,7 +12,7 @@ start-up, leaves every SkyPilot function its original object.
 The originals and the start-up values of what they depend on are kept by the
 native module (dispatch.cc): the one registry every native call consults. Why
 SkyPilot's module holds what it holds is kept in each function's description
-(`reason`).
+(`reason`, a status.Reason).
 """
 import os
 import sys
@@ -19,15 +20,12 @@ import sys
 import sky_native
 from sky_native import _fingerprint
 from sky_native import _functions as functions
+from sky_native import _importer as importer
 from sky_native import _verified_code as verified_code
 
 FLAGS = ('SKYPILOT_USE_NATIVE', 'SKYPILOT_USE_RUST')
 _OFF_VALUES = frozenset(('0', 'false', 'no', 'off'))
 _MISSING = object()
-UNVERIFIED = 'code not verified for this release'
-UNDEFINED = 'not defined in this release'
-# Reasons for keeping SkyPilot's Python that are no fault.
-SAFE_REASONS = (UNVERIFIED, UNDEFINED)
 
 # Set by install(): the flag as it was when sky-native started.
 _enabled = True
@@ -39,8 +37,6 @@ _start_values = {}
 # SkyPilot's code when SkyPilot is imported, perhaps under a mock.
 _STARTED_WITH = ('builtins', 'os', 'posixpath')
 _start_namespaces = {}
-# module name -> callbacks to run once it is imported.
-_on_import = {}
 
 
 def flag_enabled() -> bool:
@@ -52,14 +48,6 @@ def flag_enabled() -> bool:
 def native_enabled() -> bool:
     """Whether replacement was on when sky-native started."""
     return _enabled
-
-
-def _when_imported(module_name, callback):
-    module = sys.modules.get(module_name)
-    if module is not None:
-        callback(module)
-    else:
-        _on_import.setdefault(module_name, []).append(callback)
 
 
 def _codes(code):
@@ -134,21 +122,26 @@ def _record_start_values(module):
 
 def unverified_code(module, function):
     """Why SkyPilot's code for `function` (and its helpers) in `module` is not
-    code the native version was verified against, or None when it is."""
+    code the native version was verified against (a status.Reason), or None
+    when it is."""
+    # Here, not at the top: status imports enum, which only processes that
+    # import SkyPilot (and so enum) should pay for.
+    from sky_native._status import Reason, Why
     for qualified in function.code_names():
         short_name = qualified.rsplit('.', 1)[1]
         obj = getattr(module, short_name, None)
         if short_name in functions.BY_NAME:  # itself replaced, maybe
             obj = sky_native._original(short_name) or obj
         if obj is None:
-            return f'{qualified}: {UNDEFINED}'
+            return Reason(Why.UNDEFINED, qualified)
         known = verified_code.CODE.get(qualified, {}).get(_fingerprint.fingerprint(obj))
         if known is None or known[0] != 'native':
-            return f'{qualified}: {UNVERIFIED}'
+            return Reason(Why.UNVERIFIED, qualified)
     return None
 
 
 def _replace_in(module):
+    from sky_native._status import Reason, Why  # see unverified_code
     defined_here = [f for f in functions.FUNCTIONS if f.module == module.__name__]
     for function in defined_here:
         original = getattr(module, function.name, None)
@@ -162,10 +155,10 @@ def _replace_in(module):
         if problem is not None:
             function.reason = problem
         elif not _enabled:
-            function.reason = 'turned off by the flag'
+            function.reason = Reason(Why.TURNED_OFF)
         else:
             setattr(module, function.name, getattr(sky_native, function.name))
-            function.reason = f'replaced in {module.__name__}'
+            function.reason = Reason(Why.REPLACED, module.__name__)
     # Module attributes (common_utils.psutil ...) as the module's own code
     # left them, after the replacements (get_parallel_threads is recorded as
     # replaced).
@@ -176,8 +169,8 @@ def _replace_in(module):
 
 def _add_dependencies(function, pairs):
     for module_name, attribute in pairs:
-        _when_imported(module_name, lambda owner, name=function.name,
-                       attribute=attribute: _add_dependency(name, owner, attribute))
+        importer.when_imported(module_name, lambda owner, name=function.name,
+                               attribute=attribute: _add_dependency(name, owner, attribute))
 
 
 def _add_dependency(name, owner, attribute):
@@ -189,81 +182,31 @@ def _add_dependency(name, owner, attribute):
     sky_native._add_dependency(name, owner, attribute, _start_values[key], _MISSING)
 
 
-class _NotifyingLoader:
-    """Runs the callbacks after the real loader has executed the module."""
-
-    def __init__(self, loader, callbacks):
-        self._loader = loader
-        self._callbacks = callbacks
-
-    def create_module(self, spec):
-        return self._loader.create_module(spec)
-
-    def exec_module(self, module):
-        try:
-            self._loader.exec_module(module)
-        except BaseException:
-            # The import failed and the module leaves sys.modules: the
-            # callbacks wait for the next import of it.
-            waiting = _on_import.get(module.__name__, [])
-            _on_import[module.__name__] = list(self._callbacks) + waiting
-            raise
-        module.__loader__ = module.__spec__.loader = self._loader
-        for callback in self._callbacks:
-            callback(module)
-
-    def __getattr__(self, name):
-        return getattr(self._loader, name)
-
-
-class ReplacementFinder:
-    """A meta path finder that only wraps the loaders of watched modules."""
-
-    @classmethod
-    def find_spec(cls, fullname, path=None, target=None):
-        callbacks = _on_import.pop(fullname, None)
-        if callbacks is None:
-            return None
-        for finder in sys.meta_path:
-            if finder is cls or not hasattr(finder, 'find_spec'):
-                continue
-            spec = finder.find_spec(fullname, path, target)
-            if spec is not None:
-                break
-        else:
-            _on_import[fullname] = callbacks
-            return None
-        if spec.loader is None or not hasattr(spec.loader, 'exec_module'):
-            return spec
-        spec.loader = _NotifyingLoader(spec.loader, callbacks)
-        return spec
-
-
 def install():
-    global _enabled  # pylint: disable=global-statement
+    global _enabled
     _enabled = flag_enabled()
     # What every dependency is now, before any code of the program runs: a
     # mock that is active when SkyPilot is imported is then seen as a mock.
     external = {m for f in functions.FUNCTIONS for m, _ in f.dependencies
                 if m not in functions.SKYPILOT_MODULES}
     for module_name in sorted(external):
-        _when_imported(module_name, _record_start_values)
+        importer.when_imported(module_name, _record_start_values)
     for module_name in _STARTED_WITH:
         _start_namespaces[module_name] = dict(vars(sys.modules[module_name]))
     for module_name in functions.SKYPILOT_MODULES:
-        _when_imported(module_name, _replace_in)
+        importer.when_imported(module_name, _replace_in)
     # sky-native's own functions: their Python versions' names, as listed.
     for function in functions.FUNCTIONS:
         if function.module is None:
             _add_dependencies(function, function.dependencies)
-    sys.meta_path.insert(0, ReplacementFinder)
+    importer.install()
 
 
 def original(name):
     """SkyPilot's own Python function `name` (importing its module)."""
     function = functions.BY_NAME[name]
     if function.module is None:
-        from sky_native import _python_impl  # pylint: disable=import-outside-toplevel
+        from sky_native import _python_impl
         return getattr(_python_impl, name)
     held = sky_native._original(name)
     if held is None:
@@ -285,57 +228,3 @@ def implementation(name):
     held = getattr(module, name, None)
     # A release without it has no Python version to choose.
     return held if held is not None else getattr(sky_native, name)
-
-
-def function_status():
-    """name -> (backend, reason), from the objects installed now: what
-    SkyPilot's modules hold (sky-native's own functions: what
-    sky.utils.rust_fallback hands out)."""
-    status = {}
-    for function in functions.FUNCTIONS:
-        native = getattr(sky_native, function.name)
-        if function.module is None:
-            rust_fallback = sys.modules.get('sky.utils.rust_fallback')
-            held = (getattr(rust_fallback, function.name) if rust_fallback
-                    else implementation(function.name))
-            status[function.name] = (
-                ('native', 'sky-native function') if held is native else
-                ('python', 'turned off by the flag'))
-            continue
-        module = sys.modules.get(function.module)
-        if module is None:
-            status[function.name] = ('python', f'{function.module} not imported yet')
-            continue
-        held = getattr(module, function.name, None)
-        reason = function.reason or f'{function.qualified()}: {UNDEFINED}'
-        if held is None:
-            # rust_fallback hands out the native one: SkyPilot has none.
-            status[function.name] = ('native', reason)
-            continue
-        if held is native:
-            backend = 'native'
-        else:
-            backend = 'python'
-            if reason.startswith('replaced'):
-                reason = f'{function.qualified()} was set to {held!r} after the replacement'
-        status[function.name] = (backend, reason)
-    return status
-
-
-def backend_info():
-    """get_backend_info(): 'backend' is 'native' when SkyPilot holds at least
-    one native function; 'available' is True when some of the installed
-    SkyPilot's code is code the native versions were verified against."""
-    status = function_status()
-    available = any(
-        reason.startswith(('replaced', 'turned off'))
-        for name, (_, reason) in status.items() if functions.BY_NAME[name].module)
-    return {
-        'backend': 'native' if any(
-            backend == 'native' and not reason.endswith(UNDEFINED)
-            for name, (backend, reason) in status.items()
-            if functions.BY_NAME[name].module) else 'python',
-        'version': sky_native.__version__,
-        'available': available,
-        'functions': {name: backend for name, (backend, _) in status.items()},
-    }
