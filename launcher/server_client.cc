@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,9 +17,10 @@
 
 #include "server_spawn.h"
 #include "signal_forwarding.h"
-#include "sky/core/errors.h"
-#include "sky/core/server_key.h"
-#include "sky/core/server_protocol.h"
+#include "sky/common/errors.h"
+#include "sky/common/posix.h"
+#include "sky/runtime/server/key.h"
+#include "sky/runtime/server/protocol.h"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX
 
@@ -46,12 +46,6 @@ void trace(const std::string& line) {
   ::close(fd);
 }
 
-std::string self_exe() {
-  std::vector<char> buffer(PATH_MAX + 1);
-  ssize_t length = ::readlink("/proc/self/exe", buffer.data(), PATH_MAX);
-  return length > 0 ? std::string(buffer.data(), static_cast<std::size_t>(length)) : "";
-}
-
 // What the client knows of the interpreter it would start: this binary's
 // identity (a rebuilt or replaced binary is another key), the paths CPython
 // computes prefixes and sys.path[0] from, and the credentials a command
@@ -59,7 +53,7 @@ std::string self_exe() {
 // capabilities, no_new_privs, seccomp, LSM label). Throws OsError when the
 // credentials cannot be read.
 std::vector<std::string> identity(const LaunchPlan& plan) {
-  std::string exe = self_exe();
+  std::string exe = sky::core::self_exe();
   struct stat st {};
   ::stat(exe.c_str(), &st);
   std::vector<std::string> lines = {
@@ -151,11 +145,6 @@ bool has_controlling_terminal() {
   return true;
 }
 
-std::string current_directory() {
-  std::vector<char> buffer(PATH_MAX + 1);
-  return ::getcwd(buffer.data(), buffer.size()) != nullptr ? buffer.data() : "";
-}
-
 // This process's resource limits (`ulimit`), "resource:soft:hard" joined by
 // commas, RLIM_INFINITY as its unsigned value: the command gets them.
 std::string resource_limits() {
@@ -194,7 +183,7 @@ AttemptResult offer(const Endpoint& endpoint, const std::vector<std::string>& ar
   }
   int connection = connected.fd;
   int cwd_fd = ::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  std::string cwd = current_directory();
+  std::string cwd = sky::core::current_dir();
   if (cwd_fd < 0 || cwd.empty()) {
     if (cwd_fd >= 0) ::close(cwd_fd);
     ::close(connection);

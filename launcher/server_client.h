@@ -1,6 +1,6 @@
 // The command server's client side, run before Python starts: hands a sky
 // command to a preloaded server that matches this invocation (the protocol:
-// core/include/sky/core/server_protocol.h, docs/command-server.md; the
+// core/runtime/include/sky/runtime/server/protocol.h, docs/command-server.md; the
 // server: modules/python/server.py), or tells the launcher to run it cold
 // after starting a server for next time (server_spawn.h); and
 // `--native-server status|stop`. While a served command runs, signals go to

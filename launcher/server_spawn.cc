@@ -5,24 +5,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <climits>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "mode.h"
+#include "sky/common/posix.h"
 
 namespace sky_native::launcher {
 namespace {
 
 namespace server = sky::core::server;
-
-std::string self_exe() {
-  std::vector<char> buffer(PATH_MAX + 1);
-  ssize_t length = ::readlink("/proc/self/exe", buffer.data(), PATH_MAX);
-  return length > 0 ? std::string(buffer.data(), static_cast<std::size_t>(length)) : "";
-}
 
 }  // namespace
 
@@ -63,7 +56,7 @@ void spawn_server(const std::string& executable, const server::SocketDirectory& 
     for (int signal_number = 1; signal_number < NSIG; ++signal_number) {
       ::signal(signal_number, SIG_DFL);
     }
-    std::string exe = self_exe();
+    std::string exe = sky::core::self_exe();
     std::vector<std::string> args = {executable, std::string(kNativeServerFlag),
                                      std::string(kServeAction),
                                      directory.path + "/" + key_name + ".sock"};
@@ -76,16 +69,9 @@ void spawn_server(const std::string& executable, const server::SocketDirectory& 
   }
   ::close(material_pipe[0]);
   if (middle > 0) {
-    std::size_t done = 0;
-    while (done < material.size()) {
-      ssize_t n = ::write(material_pipe[1], material.data() + done, material.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      done += static_cast<std::size_t>(n);
-    }
+    sky::core::write_all(material_pipe[1], material.data(), material.size());
     int status = 0;
-    while (::waitpid(middle, &status, 0) < 0 && errno == EINTR) {
-    }
+    sky::core::retry_on_eintr([&] { return ::waitpid(middle, &status, 0); });
   }
   ::close(material_pipe[1]);
 }

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "sky/core/server_protocol.h"
+#include "sky/runtime/server/protocol.h"
 
 namespace sky_native::launcher {
 

@@ -1,6 +1,6 @@
 """The command server's vocabulary and frame codec, Python side.
 
-The same names as core/include/sky/core/server_protocol.h (message kinds,
+The same names as core/runtime/include/sky/runtime/server/protocol.h (message kinds,
 the request's fields, the size limit, the server's start-up descriptors)
 and launcher/programs.h (the program a command runs);
 tests/launcher/server_vocabulary_test.cc checks each value, and round-trips

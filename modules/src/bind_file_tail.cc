@@ -17,8 +17,8 @@
 #include "exceptions.h"
 #include "gil.h"
 #include "signal_check.h"
-#include "sky/core/errors.h"
-#include "sky/core/file_tail.h"
+#include "sky/common/errors.h"
+#include "sky/functions/file_tail.h"
 
 namespace sky_native {
 namespace {

@@ -18,8 +18,8 @@
 #include "exceptions.h"
 #include "gil.h"
 #include "signal_check.h"
-#include "sky/core/errors.h"
-#include "sky/core/parallelism.h"
+#include "sky/common/errors.h"
+#include "sky/functions/parallelism.h"
 
 namespace sky_native {
 namespace {

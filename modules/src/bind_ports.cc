@@ -14,8 +14,8 @@
 #include "exceptions.h"
 #include "gil.h"
 #include "signal_check.h"
-#include "sky/core/errors.h"
-#include "sky/core/ports.h"
+#include "sky/common/errors.h"
+#include "sky/functions/ports.h"
 
 namespace sky_native {
 namespace {

@@ -9,7 +9,7 @@
 #include "dispatch.h"
 #include "exceptions.h"
 #include "gil.h"
-#include "sky/core/process.h"
+#include "sky/functions/process.h"
 
 namespace sky_native {
 

@@ -11,8 +11,8 @@
 #include "bindings.h"
 #include "dispatch.h"
 #include "gil.h"
-#include "sky/core/python_float.h"
-#include "sky/core/resources.h"
+#include "sky/functions/python_float.h"
+#include "sky/functions/resources.h"
 
 namespace sky_native {
 namespace {

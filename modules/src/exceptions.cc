@@ -3,7 +3,7 @@
 #include <new>
 #include <stdexcept>
 
-#include "sky/core/errors.h"
+#include "sky/common/errors.h"
 
 namespace sky_native {
 namespace {

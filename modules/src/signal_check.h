@@ -5,7 +5,7 @@
 #include <Python.h>
 
 #include "exceptions.h"
-#include "sky/core/interrupt_check.h"
+#include "sky/functions/interrupt_check.h"
 
 namespace sky_native {
 

@@ -1,5 +1,5 @@
 // The command server's vocabulary is written once per language: the C++
-// client's (core/include/sky/core/server_protocol.h, launcher/programs.h)
+// client's (core/runtime/include/sky/runtime/server/protocol.h, launcher/programs.h)
 // and the Python server's (modules/python/server_protocol.py). This test
 // holds them together: every shared constant compared, and frames
 // round-tripped through both codecs, with the embedded module's own copy of
@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "programs.h"
-#include "sky/core/server_protocol.h"
+#include "sky/runtime/server/protocol.h"
 #include "sky_native/module.h"
 
 namespace py = pybind11;
