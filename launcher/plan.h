@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "mode.h"
-#include "packaged.h"
+#include "single_file.h"
 
 namespace sky_native::launcher {
 

@@ -1,4 +1,4 @@
-#include "packaged.h"
+#include "single_file.h"
 
 #include <Python.h>
 #include <unistd.h>
