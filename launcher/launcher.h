@@ -1,61 +1,26 @@
-// The launcher: builds CPython's configuration for the selected mode,
-// registers the builtin `sky_native` module, and runs the interpreter.
+// The launcher: configures CPython for a plan (plan.h), registers the
+// builtin `sky_native` module and runs the interpreter; run_main() is the
+// whole invocation, from argv to exit code. As CPython's Modules/main.c
+// keeps pymain_init apart from running, configure() only builds the
+// configuration and run() starts and runs the interpreter.
 #pragma once
 
-#include <functional>
-#include <optional>
-#include <string>
-#include <vector>
+#include <Python.h>
 
-#include "mode.h"
-#include "packaged.h"
+#include "plan.h"
 
 namespace sky_native::launcher {
 
-/// Everything the interpreter needs to know about one invocation.
-struct LaunchPlan {
-  Mode mode = Mode::kSkyCli;
-  /// sys.argv in sky mode; the full command line CPython parses otherwise.
-  std::vector<std::string> argv;
-  /// The program run in sky and installation-check modes (empty in Python
-  /// mode, where CPython's own -c / -m / script / stdin logic applies).
-  std::string run_command;
-  /// sys.executable: this binary as it was started (see find_program).
-  std::string executable;
-  /// The path CPython computes prefixes from when it differs from
-  /// `executable` (an active virtual environment the binary is not part of).
-  std::optional<std::string> path_config_executable;
-  /// In the single file: the unpacked copy that is the interpreter's home,
-  /// whatever PYTHONHOME, PYTHONPATH or a virtual environment say.
-  std::optional<PackagedCopy> packaged;
-};
-
-/// The environment the plan depends on, injectable for tests.
-struct LaunchEnvironment {
-  std::string self_path;                   // this binary, as started (see find_program)
-  std::optional<std::string> virtual_env;  // $VIRTUAL_ENV
-  std::function<bool(const std::string&)> exists;
-};
-
-/// The absolute path CPython would give sys.executable for a program
-/// started as `argv0`: argv0 itself when absolute, joined to `cwd` when it
-/// holds a slash (a leading "./" dropped), else the first entry of
-/// `path_env` (PATH) holding an executable of that name (`is_executable`).
-/// Symlinks are kept, not resolved. Empty when nothing matches.
-std::string find_program(const std::string& argv0, const std::string& cwd,
-                         const std::string& path_env,
-                         const std::function<bool(const std::string&)>& is_executable);
-
-/// Plans one invocation from argv (argv[0] first).
-LaunchPlan plan_launch(const std::vector<std::string>& argv, const LaunchEnvironment& environment);
-
-/// The real environment of this process.
-LaunchEnvironment current_environment(const char* argv0);
+/// Fills `config` (initialised by PyConfig_InitPythonConfig) from the plan:
+/// argv (parsed by CPython in Python mode only), the executable prefixes
+/// are computed from, the single file's home and search path, the program.
+PyStatus configure(const LaunchPlan& plan, PyConfig* config);
 
 /// Runs the plan and returns the process exit code (as `python` would).
 int run(const LaunchPlan& plan);
 
-/// main(): plan from the real environment and run.
+/// main(): plan from the real environment, handle the modes that need no
+/// interpreter, check the venv, then run.
 int run_main(int argc, char** argv);
 
 }  // namespace sky_native::launcher

@@ -82,17 +82,27 @@ bool is_python_command_line(const std::vector<std::string>& args,
 }  // namespace
 
 Mode select_mode(std::string_view program_name, const std::vector<std::string>& args,
-                 const std::function<bool(const std::string&)>& is_file) {
+                 const ModeQueries& queries) {
+  const std::string first = args.empty() ? std::string() : args[0];
+  // Before the program name: `python --native-clean` in the single file is
+  // the single file's command too.
+  if ((first == kNativeRepairFlag || first == kNativeCleanFlag) && queries.is_single_file()) {
+    return first == kNativeRepairFlag ? Mode::kNativeRepair : Mode::kNativeClean;
+  }
   if (basename(program_name).substr(0, 6) == "python") return Mode::kPython;
   if (args.empty()) return Mode::kSkyCli;
-  const std::string& first = args[0];
   if (first == kNativeInfoFlag) return Mode::kNativeInfo;
+  if (first == kNativeServerFlag) return Mode::kNativeServer;
   // `-h ...`, `--help ...`, `--version ...` are always sky's eager options
   // (CPython's would only print its own usage or version).
   if (first.rfind("-h", 0) == 0 || first == "--help" || first == "--version") {
     return Mode::kSkyCli;
   }
-  return is_python_command_line(args, is_file) ? Mode::kPython : Mode::kSkyCli;
+  return is_python_command_line(args, queries.is_file) ? Mode::kPython : Mode::kSkyCli;
+}
+
+bool is_serve_command(const std::vector<std::string>& args) {
+  return args.size() == 3 && args[0] == kNativeServerFlag && args[1] == kServeAction;
 }
 
 }  // namespace sky_native::launcher

@@ -5,13 +5,9 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <atomic>
 #include <cerrno>
-#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "server_spawn.h"
+#include "signal_forwarding.h"
 #include "sky/common/errors.h"
 #include "sky/common/posix.h"
 #include "sky/runtime/server/key.h"
@@ -30,149 +28,10 @@ namespace sky_native::launcher {
 namespace {
 
 namespace server = sky::core::server;
-
-// The server process's program (modules/python/server.py): each command's
-// child runs the cold program (kSkyCliProgram in launcher.cc) there. It gets
-// the key material on fd 3 and the socket directory, opened and checked by
-// the client, on fd 4.
-constexpr const char* kServeProgram =
-    "import sys\nimport sky_native._cli as _cli\n_cli.drop_program_directory()\n"
-    "import sky_native._server as _server\n_server.serve(sys.argv[3])\n";
-constexpr int kMaterialFd = 3;
-constexpr int kDirectoryFd = 4;
+using server::MessageKind;
 
 // Exit code of a client whose server went away mid-command.
 constexpr int kServerLostExit = 255;
-
-// The pid (and process group) of the command the server runs for us.
-std::atomic<pid_t> g_command{0};
-
-constexpr std::array<int, 9> kForwardedSignals = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGWINCH,
-                                                  SIGCONT, SIGUSR1, SIGUSR2, SIGALRM};
-
-// A signal whose default action ends the process, forwarded when the command
-// had already ended (a zombie not yet reaped by the server, or gone). A cold
-// process gets such a signal while it finalises (after Py_FinalizeEx turned
-// signal handling off) and dies by it; a served command skips the long
-// finalisation, so the client dies by it in its place.
-std::atomic<int> g_late_signal{0};
-
-bool ends_by_default(int signal_number) {
-  return signal_number != SIGWINCH && signal_number != SIGCONT;
-}
-
-// Whether the process has ended (zombie or gone); async-signal-safe.
-bool has_ended(pid_t pid) {
-  char path[48] = "/proc/";
-  char digits[16];
-  int count = 0;
-  for (pid_t rest = pid; rest > 0 && count < 15; rest /= 10) {
-    digits[count++] = static_cast<char>('0' + rest % 10);
-  }
-  std::size_t at = 6;
-  while (count > 0) path[at++] = digits[--count];
-  std::memcpy(path + at, "/stat", 6);
-  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return true;
-  char stat[512];
-  ssize_t length = ::read(fd, stat, sizeof stat);
-  ::close(fd);
-  if (length <= 0) return true;
-  for (ssize_t i = length - 1; i >= 0; --i) {
-    if (stat[i] == ')') return i + 2 < length && (stat[i + 2] == 'Z' || stat[i + 2] == 'X');
-  }
-  return false;
-}
-
-// A signal the terminal sent (Ctrl-C, Ctrl-\, Ctrl-Z, hang-up, resize)
-// reached our whole process group under a cold run; it goes to the
-// command's group. One sent to this pid goes to the command alone. SIGCONT
-// always goes to the group: a shell's `fg` resumes the job with killpg, which
-// a handler cannot tell from kill, and what it resumes is the group a
-// terminal stop stopped (the command and the processes it started).
-void forward_signal(int signal_number, siginfo_t* info, void* /*context*/) {
-  int saved = errno;
-  pid_t command = g_command.load();
-  if (command > 0) {
-    bool from_terminal = info != nullptr && info->si_code == SI_KERNEL;
-    bool to_group = from_terminal || signal_number == SIGCONT;
-    ::kill(to_group ? -command : command, signal_number);
-    if (ends_by_default(signal_number) && has_ended(command)) g_late_signal.store(signal_number);
-  }
-  errno = saved;
-}
-
-// Ctrl-Z: the command stops, then this process stops as it would have
-// (the shell sees a stopped job); SIGCONT is forwarded on resume.
-void stop_with_command(int signal_number, siginfo_t* info, void* context) {
-  int saved = errno;
-  forward_signal(signal_number, info, context);
-  struct sigaction stop {
-  }, previous{};
-  stop.sa_handler = SIG_DFL;
-  sigemptyset(&stop.sa_mask);
-  ::sigaction(signal_number, &stop, &previous);
-  sigset_t unblock, old;
-  sigemptyset(&unblock);
-  sigaddset(&unblock, signal_number);
-  ::raise(signal_number);
-  ::sigprocmask(SIG_UNBLOCK, &unblock, &old);  // stops here until SIGCONT
-  ::sigprocmask(SIG_SETMASK, &old, nullptr);
-  ::sigaction(signal_number, &previous, nullptr);
-  errno = saved;
-}
-
-// The dispositions before forwarding, restored for a cold run (an ignored
-// SIGHUP under nohup stays ignored).
-std::array<struct sigaction, kForwardedSignals.size() + 1> g_saved{};
-bool g_forwarding = false;
-
-void install_forwarding() {
-  g_forwarding = true;
-  for (std::size_t i = 0; i < kForwardedSignals.size(); ++i) {
-    ::sigaction(kForwardedSignals[i], nullptr, &g_saved[i]);
-  }
-  ::sigaction(SIGTSTP, nullptr, &g_saved.back());
-  struct sigaction action {};
-  action.sa_sigaction = forward_signal;
-  action.sa_flags = SA_SIGINFO | SA_RESTART;
-  sigemptyset(&action.sa_mask);
-  for (int signal_number : kForwardedSignals) ::sigaction(signal_number, &action, nullptr);
-  action.sa_sigaction = stop_with_command;
-  ::sigaction(SIGTSTP, &action, nullptr);
-}
-
-// Whether the signal's disposition before forwarding was the default one.
-bool was_default(int signal_number) {
-  for (std::size_t i = 0; i < kForwardedSignals.size(); ++i) {
-    if (kForwardedSignals[i] == signal_number) {
-      return (g_saved[i].sa_flags & SA_SIGINFO) == 0 && g_saved[i].sa_handler == SIG_DFL;
-    }
-  }
-  return false;
-}
-
-void restore_signals() {
-  if (!g_forwarding) return;
-  g_forwarding = false;
-  for (std::size_t i = 0; i < kForwardedSignals.size(); ++i) {
-    ::sigaction(kForwardedSignals[i], &g_saved[i], nullptr);
-  }
-  ::sigaction(SIGTSTP, &g_saved.back(), nullptr);
-}
-
-[[noreturn]] void die_by_signal(int signal_number) {
-  struct sigaction reset {};
-  reset.sa_handler = SIG_DFL;
-  sigemptyset(&reset.sa_mask);
-  ::sigaction(signal_number, &reset, nullptr);
-  sigset_t unblock;
-  sigemptyset(&unblock);
-  sigaddset(&unblock, signal_number);
-  ::sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
-  ::raise(signal_number);
-  std::_Exit(128 + signal_number);  // a signal whose default is not to end
-}
 
 // SKY_NATIVE_SERVER_LOG names a file that gets one line per sky command:
 // how the server was (or was not) used. For tests and diagnosis only.
@@ -272,62 +131,6 @@ Connection connect_to_server(const server::SocketDirectory& directory, const std
   return connection;
 }
 
-// Starts a detached server for this key (its own session, stdio to a fresh
-// log beside the socket) and returns at once; the key material goes on fd 3
-// and the socket directory on fd 4.
-void spawn_server(const LaunchPlan& plan, const Endpoint& endpoint) {
-  int material_pipe[2];
-  if (::pipe2(material_pipe, O_CLOEXEC) != 0) return;
-  pid_t middle = ::fork();
-  if (middle == 0) {
-    ::setsid();
-    if (::fork() != 0) std::_Exit(0);
-    const sky::core::TrustedDirectory& directory = endpoint.directory.directory;
-    int null_fd = ::open("/dev/null", O_RDONLY);
-    // A fresh file: whatever has the log's name (a link included) is
-    // removed, not followed or truncated.
-    std::string log_name = endpoint.name + ".log";
-    ::unlinkat(directory.fd(), log_name.c_str(), 0);
-    int log_fd = directory.open_file(log_name, O_WRONLY | O_CREAT | O_EXCL);
-    if (null_fd < 0 || log_fd < 0) std::_Exit(127);
-    ::dup2(null_fd, 0);
-    ::dup2(log_fd, 1);
-    ::dup2(log_fd, 2);
-    // Copied above 4 first, so that neither lands on the other's number;
-    // dup2 then clears close-on-exec.
-    int material = ::fcntl(material_pipe[0], F_DUPFD_CLOEXEC, kDirectoryFd + 1);
-    int socket_dir = ::fcntl(directory.fd(), F_DUPFD_CLOEXEC, kDirectoryFd + 1);
-    if (material < 0 || socket_dir < 0 || ::dup2(material, kMaterialFd) != kMaterialFd ||
-        ::dup2(socket_dir, kDirectoryFd) != kDirectoryFd) {
-      std::_Exit(127);
-    }
-    for (int fd = kDirectoryFd + 1; fd < 1024; ++fd) ::close(fd);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int signal_number = 1; signal_number < NSIG; ++signal_number) {
-      ::signal(signal_number, SIG_DFL);
-    }
-    std::string exe = sky::core::self_exe();
-    std::vector<std::string> args = {plan.executable, kNativeServerFlag, "serve",
-                                     endpoint.socket_path()};
-    std::vector<char*> argv;
-    argv.reserve(args.size() + 1);
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    ::execv(exe.c_str(), argv.data());
-    std::_Exit(127);
-  }
-  ::close(material_pipe[0]);
-  if (middle > 0) {
-    const std::string& material = endpoint.material;
-    sky::core::write_all(material_pipe[1], material.data(), material.size());
-    int status = 0;
-    sky::core::retry_on_eintr([&] { return ::waitpid(middle, &status, 0); });
-  }
-  ::close(material_pipe[1]);
-}
-
 bool stdio_is_open() {
   for (int fd = 0; fd < 3; ++fd) {
     if (::fcntl(fd, F_GETFD) < 0) return false;
@@ -391,7 +194,8 @@ AttemptResult offer(const Endpoint& endpoint, const std::vector<std::string>& ar
   ::umask(mask);
   char octal[16];
   std::snprintf(octal, sizeof octal, "%o", static_cast<unsigned>(mask));
-  server::Message request{'R',
+  // The fields in the order of server::RequestField.
+  server::Message request{MessageKind::kRequest,
                           {endpoint.material, cwd, octal, resource_limits(),
                            std::to_string(niceness()), std::to_string(argv.size())}};
   request.fields.insert(request.fields.end(), argv.begin(), argv.end());
@@ -401,7 +205,7 @@ AttemptResult offer(const Endpoint& endpoint, const std::vector<std::string>& ar
   AttemptResult result;
   try {
     // Forwarding is ready before the command can exist.
-    install_forwarding();
+    start_forwarding();
     server::send_message(connection, request, {0, 1, 2, cwd_fd});
     ::close(cwd_fd);
     cwd_fd = -1;
@@ -417,25 +221,25 @@ AttemptResult offer(const Endpoint& endpoint, const std::vector<std::string>& ar
         }
         throw std::runtime_error("connection closed");
       }
-      if (reply->type == 'M' && !started) {
+      if (reply->kind == MessageKind::kMismatch && !started) {
         std::string reason = reply->fields.empty() ? "" : reply->fields[0];
-        bool respawn = reply->fields.size() > 1 && reply->fields[1] == "1";
+        bool respawn = reply->fields.size() > 1 && reply->fields[1] == server::kRespawn;
         trace("miss: mismatch " + reason);
         result.attempt = respawn ? Attempt::kMismatchRespawn : Attempt::kMismatch;
         break;
       }
-      if (reply->type == 'P' && !started && reply->fields.size() == 1) {
-        g_command.store(static_cast<pid_t>(std::stol(reply->fields[0])));
+      if (reply->kind == MessageKind::kStarted && !started && reply->fields.size() == 1) {
+        set_forwarding_target(static_cast<pid_t>(std::stol(reply->fields[0])));
         started = true;
         trace("hit");
         continue;
       }
-      if ((reply->type == 'X' || reply->type == 'K') && started && reply->fields.size() == 1) {
+      bool ended = reply->kind == MessageKind::kExited || reply->kind == MessageKind::kKilled;
+      if (ended && started && reply->fields.size() == 1) {
         int value = std::stoi(reply->fields[0]);
         ::close(connection);
-        if (reply->type == 'K') die_by_signal(value);
-        int late = g_late_signal.load();
-        if (late != 0 && was_default(late)) die_by_signal(late);
+        if (reply->kind == MessageKind::kKilled) die_by_signal(value);
+        if (int late = late_fatal_signal()) die_by_signal(late);
         result.attempt = Attempt::kServed;
         result.exit_code = value;
         return result;
@@ -443,7 +247,7 @@ AttemptResult offer(const Endpoint& endpoint, const std::vector<std::string>& ar
       throw std::runtime_error("unexpected reply");
     }
   } catch (const std::exception& error) {
-    pid_t command = g_command.exchange(0);
+    pid_t command = take_forwarding_target();
     if (command <= 0) {
       if (cwd_fd >= 0) ::close(cwd_fd);
       ::close(connection);
@@ -463,10 +267,12 @@ AttemptResult offer(const Endpoint& endpoint, const std::vector<std::string>& ar
   return result;
 }
 
-// `--native-server status` and `stop`: every server of this user.
-int manage(const LaunchPlan& plan, const std::string& action) {
+}  // namespace
+
+int manage_servers(const LaunchPlan& plan, const std::string& action) {
   if (action != "status" && action != "stop") {
-    std::fprintf(stderr, "usage: sky-native %s status|stop\n", kNativeServerFlag);
+    std::fprintf(stderr, "usage: sky-native %s status|stop\n",
+                 std::string(kNativeServerFlag).c_str());
     return 2;
   }
   std::string why;
@@ -493,13 +299,14 @@ int manage(const LaunchPlan& plan, const std::string& action) {
     if (connection.fd < 0) continue;
     std::optional<server::Message> reply;
     try {
-      server::send_message(connection.fd, {action == "stop" ? 'Q' : 'S', {}});
+      server::send_message(connection.fd,
+                           {action == "stop" ? MessageKind::kStop : MessageKind::kStatus, {}});
       reply = server::receive_message(connection.fd);
     } catch (const std::exception&) {
       reply.reset();
     }
     ::close(connection.fd);
-    if (!reply || reply->type != 'I' || reply->fields.empty()) continue;
+    if (!reply || reply->kind != MessageKind::kInfo || reply->fields.empty()) continue;
     bool own_key = name == own->socket_name();
     own_running = own_running || own_key;
     std::printf("%s/%s: %s%s\n", own->directory.path.c_str(), name.c_str(),
@@ -510,8 +317,6 @@ int manage(const LaunchPlan& plan, const std::string& action) {
   }
   return 0;
 }
-
-}  // namespace
 
 bool server_enabled(const char* setting) {
   return setting != nullptr && std::strcmp(setting, "1") == 0;
@@ -535,16 +340,7 @@ bool needs_controlling_terminal(const std::vector<std::string>& args) {
          (first == "serve" && (words[1] == "up" || words[1] == "update"));
 }
 
-std::optional<int> handle_with_server(LaunchPlan& plan, const std::vector<std::string>& argv) {
-  if (plan.mode != Mode::kSkyCli) return std::nullopt;
-  if (argv.size() >= 2 && argv[1] == kNativeServerFlag) {
-    if (argv.size() == 4 && argv[2] == "serve") {
-      plan.argv = {plan.executable, argv[1], argv[2], argv[3]};
-      plan.run_command = kServeProgram;
-      return std::nullopt;
-    }
-    return manage(plan, argv.size() >= 3 ? argv[2] : "");
-  }
+std::optional<int> offer_to_server(const LaunchPlan& plan, const std::vector<std::string>& argv) {
   if (!server_enabled(std::getenv("SKY_NATIVE_SERVER"))) return std::nullopt;
   if (!stdio_is_open()) {
     trace("cold: stdio not open");
@@ -562,13 +358,13 @@ std::optional<int> handle_with_server(LaunchPlan& plan, const std::vector<std::s
     return std::nullopt;
   }
   AttemptResult result = offer(*endpoint, argv);
-  restore_signals();
+  stop_forwarding();
   switch (result.attempt) {
     case Attempt::kServed:
       return result.exit_code;
     case Attempt::kNoServer:
     case Attempt::kMismatchRespawn:
-      spawn_server(plan, *endpoint);
+      spawn_server(plan.executable, endpoint->directory, endpoint->name, endpoint->material);
       return std::nullopt;
     case Attempt::kMismatch:
     case Attempt::kForeign:  // whoever put it there keeps it; no server of ours

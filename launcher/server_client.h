@@ -1,20 +1,19 @@
 // The command server's client side, run before Python starts: hands a sky
-// command to a preloaded server that matches this invocation (see
-// core/runtime/include/sky/runtime/server/protocol.h and modules/python/server.py), or
-// tells the launcher to run it cold after starting a server for next time.
+// command to a preloaded server that matches this invocation (the protocol:
+// core/runtime/include/sky/runtime/server/protocol.h, docs/command-server.md; the
+// server: modules/python/server.py), or tells the launcher to run it cold
+// after starting a server for next time (server_spawn.h); and
+// `--native-server status|stop`. While a served command runs, signals go to
+// it (signal_forwarding.h).
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "launcher.h"
+#include "plan.h"
 
 namespace sky_native::launcher {
-
-/// The first argument of `sky-native --native-server status|stop` (and of
-/// the server process itself: `--native-server serve SOCKET`).
-inline constexpr const char* kNativeServerFlag = "--native-server";
 
 /// Whether sky mode uses the server: SKY_NATIVE_SERVER=1 turns it on, unset
 /// or anything else leaves it off.
@@ -25,12 +24,15 @@ bool server_enabled(const char* setting);
 /// that start interactive ssh sessions or may prompt on /dev/tty.
 bool needs_controlling_terminal(const std::vector<std::string>& args);
 
-/// The launcher's hook, called with the plan before Python starts. Returns
-/// the exit code when the invocation was handled here (served by a server,
-/// or `--native-server status|stop`); std::nullopt to run `plan` as usual
-/// (cold; a server was started when there was none). For the server
-/// process itself it switches `plan` to the serve program. A command whose
-/// server dies with a signal makes this process die with the same signal.
-std::optional<int> handle_with_server(LaunchPlan& plan, const std::vector<std::string>& argv);
+/// Sky mode, before Python starts, with the command line `argv` (argv[0]
+/// first). Returns the exit code when a server ran the command; std::nullopt
+/// to run `plan` cold (a server was started when there was none). A command
+/// whose server dies with a signal makes this process die with the same
+/// signal.
+std::optional<int> offer_to_server(const LaunchPlan& plan, const std::vector<std::string>& argv);
+
+/// `--native-server status` and `stop` (`action`): every server of this
+/// user, listed or stopped. Returns the exit code (2 for another action).
+int manage_servers(const LaunchPlan& plan, const std::string& action);
 
 }  // namespace sky_native::launcher

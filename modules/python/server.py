@@ -8,22 +8,19 @@ client that missed it, so its import-time state is the one a cold
 made through the directory's descriptor, never through a link) and, per
 request of a client of the same uid whose key material and state match,
 forks: the child takes over the client's stdin/stdout/stderr, working
-directory, umask, environment and argv, and returns from serve() to the
-launcher's program, whose next line is the cold program's `_cli.main()`, so
-the command runs, exits, prints tracebacks, handles KeyboardInterrupt and
-finalises exactly as a cold process does. The wire format is the one of
-core/runtime/include/sky/runtime/server/protocol.h.
+directory, umask, environment and argv, runs the launcher's sky-mode program
+and ends in os._exit as a cold process would end (forked_child.py), so the
+command runs, exits, prints tracebacks, handles KeyboardInterrupt and
+finalises as a cold process does. The wire format and the request's fields
+are server_protocol.py's; docs/command-server.md describes the whole.
 
 No client can stall or stop it: requests are read without blocking, side by
 side, each with one deadline for the whole request; a malformed one is
 answered (or dropped when it never completes) with every descriptor it
 brought closed.
 """
-import atexit
-import collections
 import errno
 import fcntl
-import importlib.machinery
 import os
 import resource
 import selectors
@@ -32,47 +29,21 @@ import socket
 import stat
 import struct
 import sys
-import threading
 import time
-import types
+
+from sky_native import _forked_child
+from sky_native import _import_state
+from sky_native import _server_protocol as protocol
 
 _IDLE_SECONDS = float(os.environ.get('SKY_NATIVE_SERVER_IDLE_SECONDS', '1800'))
 _TICK_SECONDS = 2.0
 # The whole request, from accept to its last byte: a slow or stalled client
 # is dropped then, whatever it trickles.
 _REQUEST_SECONDS = 10.0
-_MAX_PAYLOAD = 16 << 20
 _PEERCRED = struct.Struct('3i')  # pid, uid, gid
-_FD_COUNT = 4  # stdin, stdout, stderr, the working directory
 # Room for more descriptors than a request has, to see (and close) extras.
 _FD_ROOM = 16
 _BLAS_THREADS = 'OPENBLAS_NUM_THREADS'
-# A request's fields: key material, cwd, umask, resource limits, nice value,
-# argc, then argv and the environment.
-_ARGV_FIELD = 6
-_RLIM_INFINITY_UNSIGNED = (1 << 64) - 1
-_LAST_RESOURCE = 15  # RLIMIT_RTTIME: RLIM_NLIMITS is 16 on Linux
-
-
-def _encode(kind, *fields):
-    payload = kind.encode() + b''.join(
-        struct.pack('<I', len(f)) + f for f in (
-            x if isinstance(x, bytes) else str(x).encode() for x in fields))
-    return struct.pack('<I', len(payload)) + payload
-
-
-def _decode(payload):
-    kind, fields, at = chr(payload[0]), [], 1
-    while at < len(payload):
-        if at + 4 > len(payload):
-            raise ValueError('truncated field length')
-        (size,) = struct.unpack_from('<I', payload, at)
-        at += 4
-        if at + size > len(payload):
-            raise ValueError('field runs past the frame')
-        fields.append(payload[at:at + size])
-        at += size
-    return kind, fields
 
 
 def _close_all(fds):
@@ -111,145 +82,15 @@ class _PendingRequest:
         self.data += chunk
         if len(self.data) < 4:
             return None
-        (size,) = struct.unpack_from('<I', self.data)
-        if not 0 < size <= _MAX_PAYLOAD:
-            raise ValueError('bad frame length')
+        size = protocol.payload_size(self.data)
         if len(self.data) < 4 + size:
             return None
-        return _decode(self.data[4:4 + size])
+        return protocol.decode(self.data[4:4 + size])
 
     def drop(self):
         _close_all(self.fds)
         self.fds = []
         self.conn.close()
-
-
-class _BadRequest(ValueError):
-    """A request whose fields do not parse: answered 'malformed request'."""
-
-
-_Request = collections.namedtuple('_Request', 'cwd umask limits niceness argv env')
-
-
-def _decimal(field, what, low, high):
-    text = field.decode('ascii', 'replace')
-    if not text.lstrip('-').isdigit() or text.count('-') > 1 or not low <= int(text) <= high:
-        raise _BadRequest(f'{what} {text[:40]!r}')
-    return int(text)
-
-
-def _parse_request(fields, fds):
-    """The fields of an 'R' request after the key material, checked so that
-    nothing can fail once the command's process is forked."""
-    if len(fields) < _ARGV_FIELD:
-        raise _BadRequest(f'{len(fields)} fields')
-    if len(fds) != _FD_COUNT:
-        raise _BadRequest(f'{len(fds)} descriptors')
-    argc = _decimal(fields[_ARGV_FIELD - 1], 'argument count', 1, len(fields) - _ARGV_FIELD)
-    cwd = fields[1]
-    if not cwd.startswith(b'/') or b'\0' in cwd:
-        raise _BadRequest('working directory')
-    umask_text = fields[2].decode('ascii', 'replace')
-    if not umask_text or any(c not in '01234567' for c in umask_text) or int(umask_text, 8) > 0o777:
-        raise _BadRequest(f'umask {umask_text[:40]!r}')
-    limits = _parse_limits(fields[3])
-    niceness = _decimal(fields[4], 'nice value', -20, 19)
-    argv = fields[_ARGV_FIELD:_ARGV_FIELD + argc]
-    env = []
-    for entry in fields[_ARGV_FIELD + argc:]:
-        name, equals, value = entry.partition(b'=')
-        if not name or not equals or b'\0' in entry:
-            raise _BadRequest('environment entry')
-        env.append((name, value))
-    if any(b'\0' in arg for arg in argv):
-        raise _BadRequest('argument')
-    if not stat.S_ISDIR(os.fstat(fds[3]).st_mode):
-        raise _BadRequest('working directory descriptor')
-    return _Request(os.fsdecode(cwd), int(umask_text, 8), limits, niceness,
-                    [os.fsdecode(a) for a in argv], env)
-
-
-def _stat_line(path):
-    try:
-        st = os.stat(path)
-    except OSError as e:
-        return (path, e.errno)
-    return (path, st.st_ino, st.st_mtime_ns, st.st_size)
-
-
-def _importable(name):
-    """Whether an entry of a sys.path directory can be what an import or the
-    site module finds (a module, a package, a .pth file, a package's
-    metadata); a build directory's logs and temporaries cannot."""
-    if name.startswith('.'):
-        return False
-    if name.endswith(_METADATA_SUFFIXES):
-        return True
-    stem, dot, _ = name.partition('.')
-    return stem.isidentifier() and (not dot or name.endswith(_MODULE_SUFFIXES))
-
-
-_MODULE_SUFFIXES = tuple(importlib.machinery.all_suffixes())
-_METADATA_SUFFIXES = ('.pth', '.egg-link', '.dist-info', '.egg-info', '.egg')
-
-
-def _packages_state(path_entries):
-    """What a package install, upgrade or removal changes in sys.path: the
-    importable names of each directory and the records of its packages.
-    Not the directories' mtimes: files that no import can find (logs and
-    temporaries in a directory on sys.path) come and go there without
-    changing anything the server imported."""
-    state = []
-    for entry in path_entries:
-        directory = os.path.abspath(entry or '.')
-        try:
-            names = sorted(n for n in os.listdir(directory) if _importable(n))
-        except OSError as e:
-            state.append((directory, e.errno))
-            continue
-        state.append((directory, names))
-        for name in names:
-            if name.endswith(('.dist-info', '.egg-info')):
-                record = os.path.join(directory, name, 'RECORD')
-                state.append(_stat_line(record if os.path.exists(record) else
-                                        os.path.join(directory, name)))
-            elif name.endswith(('.pth', '.egg-link')):
-                state.append(_stat_line(os.path.join(directory, name)))
-    return state
-
-
-def _user_config_state():
-    """SkyPilot's own and the user's config files, as skypilot_config finds
-    them at import."""
-    env = os.environ
-    paths = [env.get('SKYPILOT_CONFIG') or '',
-             os.path.expanduser(env.get('SKYPILOT_GLOBAL_CONFIG') or '~/.sky/config.yaml')]
-    return [_stat_line(p) for p in paths]
-
-
-def _project_config_state(cwd):
-    """The project config a command started in `cwd` would load."""
-    path = os.path.expanduser(os.environ.get('SKYPILOT_PROJECT_CONFIG') or '.sky.yaml')
-    state = _stat_line(os.path.join(cwd, path))
-    return None if len(state) == 2 else state  # none there: the same as none anywhere
-
-
-def _parse_limits(field):
-    """The client's resource limits: {resource: (soft, hard)}, each
-    "resource:soft:hard" with RLIM_INFINITY as its unsigned value."""
-    limits = {}
-    for item in field.decode('ascii', 'replace').split(','):
-        if not item:
-            continue
-        parts = item.split(':')
-        if len(parts) != 3 or not all(p.isdigit() and p.isascii() for p in parts):
-            raise _BadRequest(f'resource limit {item[:40]!r}')
-        number, soft, hard = (int(x) for x in parts)
-        if number > _LAST_RESOURCE or hard > _RLIM_INFINITY_UNSIGNED or soft > hard:
-            raise _BadRequest(f'resource limit {item[:40]!r}')
-        limits[number] = tuple(resource.RLIM_INFINITY if v == _RLIM_INFINITY_UNSIGNED
-                               else v for v in (soft, hard))
-    return limits
 
 
 def _as_ceiling(value):
@@ -266,10 +107,6 @@ def _can_take(limits, niceness):
         if _as_ceiling(hard) > _as_ceiling(resource.getrlimit(number)[1]):
             return False
     return niceness >= os.getpriority(os.PRIO_PROCESS, 0)
-
-
-def _is_single_threaded():
-    return threading.active_count() == 1 and len(os.listdir('/proc/self/task')) == 1
 
 
 def _rss_kib():
@@ -343,9 +180,9 @@ class _Server:
         finally:
             if added:
                 del os.environ[_BLAS_THREADS]
-        self.packages = _packages_state(self.path_entries)
-        self.user_config = _user_config_state()
-        self.project_config = _project_config_state(os.getcwd())
+        self.packages = _import_state.packages_state(self.path_entries)
+        self.user_config = _import_state.user_config_state()
+        self.project_config = _import_state.project_config_state(os.getcwd())
         self.startup_seconds = time.monotonic() - begin
 
     def listen(self):
@@ -401,7 +238,8 @@ class _Server:
             self.lock = None
 
     def run(self):
-        """Serves until idle or retired; returns in each command's child."""
+        """Serves until idle or retired. A command's child never returns
+        here: it ends in os._exit (become_command)."""
         while True:
             if self.listener is not None and not self.owns_socket():
                 self.retire()  # another server took the name
@@ -412,17 +250,14 @@ class _Server:
                 return None
             self.drop_late_requests()
             for key, _ in self.selector.select(self.wait_seconds()):
-                child = None
                 if key.data == 'accept':
                     self.accept()
                 elif key.data == 'command':
                     self.command_finished(key.fileobj)
                 elif key.data == 'request':
-                    child = self.request_event(key.fileobj)
+                    self.request_event(key.fileobj)
                 else:
                     self.client_event(key.fileobj, key.data)
-                if child is not None:
-                    return child
 
     def wait_seconds(self):
         """Until the next tick or the earliest request deadline."""
@@ -467,43 +302,41 @@ class _Server:
         self.selector.register(conn, selectors.EVENT_READ, 'request')
 
     def request_event(self, conn):
-        """Bytes of a pending request arrived: dispatched once complete.
-        Returns in a command's child, None in the server."""
+        """Bytes of a pending request arrived: dispatched once complete."""
         pending = self.pending[conn]
         try:
             frame = pending.read()
         except (OSError, ValueError, EOFError):
             self.drop_pending(conn)
-            return None
+            return
         if frame is None:
-            return None
+            return
         self.selector.unregister(conn)
         del self.pending[conn]
         kind, fields = frame
         conn.setblocking(True)
         conn.settimeout(_REQUEST_SECONDS)  # for the replies
         try:
-            return self.dispatch(conn, kind, fields, pending.fds)
+            self.dispatch(conn, kind, fields, pending.fds)
         except Exception:
             # A request that should have been refused as malformed: one
             # client's fault never ends the server.
             import traceback
             traceback.print_exc()
             self.mismatch(conn, 'server error', False)
-            return None
         finally:
             _close_all(pending.fds)
 
     def dispatch(self, conn, kind, fields, fds):
-        if kind == 'S':
-            self.reply(conn, 'I', self.describe())
-        elif kind == 'Q':
-            self.reply(conn, 'I', 'stopping')
+        if kind == protocol.STATUS:
+            self.reply(conn, protocol.INFO, self.describe())
+        elif kind == protocol.STOP:
+            self.reply(conn, protocol.INFO, 'stopping')
             self.retire()
-        elif kind == 'R':
-            return self.request(conn, fields, fds)
+        elif kind == protocol.REQUEST:
+            self.request(conn, fields, fds)
+            return
         conn.close()
-        return None
 
     def describe(self):
         return (f'pid {os.getpid()}, rss {_rss_kib() // 1024} MiB, up '
@@ -513,41 +346,41 @@ class _Server:
     @staticmethod
     def reply(conn, kind, *fields):
         try:
-            conn.sendall(_encode(kind, *fields))
+            conn.sendall(protocol.encode(kind, *fields))
         except OSError:
             pass
 
     def mismatch(self, conn, reason, respawn):
-        self.reply(conn, 'M', reason, '1' if respawn else '0')
+        self.reply(conn, protocol.MISMATCH, reason, protocol.RESPAWN if respawn else '0')
         conn.close()
 
     def request(self, conn, fields, fds):
-        if not fields or fields[0] != self.material:
+        if not fields or fields[protocol.KEY_MATERIAL_FIELD] != self.material:
             return self.mismatch(conn, 'key', True)
         try:
-            request = _parse_request(fields, fds)
-        except (_BadRequest, OSError) as e:
+            request = protocol.parse_request(fields, fds)
+        except (protocol.BadRequest, OSError) as e:
             return self.mismatch(conn, f'malformed request: {e}', False)
         changed = [name for name, now, then in (
-            ('packages', _packages_state(self.path_entries), self.packages),
-            ('config', _user_config_state(), self.user_config)) if now != then]
+            ('packages', _import_state.packages_state(self.path_entries), self.packages),
+            ('config', _import_state.user_config_state(), self.user_config)) if now != then]
         if changed:
             # Installed packages or the user's config changed: this server's
             # imports are stale for every client. The socket and lock go first
             # so that the fresh server the client starts can take them.
             self.retire()
             return self.mismatch(conn, f'stale {"+".join(changed)}', True)
-        if _project_config_state(request.cwd) != self.project_config:
+        if _import_state.project_config_state(request.cwd) != self.project_config:
             return self.mismatch(conn, 'project config', False)
         if not _can_take(request.limits, request.niceness):
             return self.mismatch(conn, 'resource limits', False)
-        if not _is_single_threaded():
+        if not _forked_child.is_single_threaded():
             return self.mismatch(conn, 'threads running', False)
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            return self.become_command(conn, request, fds)
+            self.become_command(conn, request, fds)  # never returns
         try:
             pidfd = os.pidfd_open(pid)
         except OSError:
@@ -561,7 +394,7 @@ class _Server:
         self.selector.register(pidfd, selectors.EVENT_READ, 'command')
         conn.settimeout(None)
         self.selector.register(conn, selectors.EVENT_READ, pidfd)
-        self.reply(conn, 'P', pid)
+        self.reply(conn, protocol.STARTED, pid)
         return None
 
     def client_event(self, conn, pidfd):
@@ -585,9 +418,9 @@ class _Server:
         os.close(pidfd)
         _, status = os.waitpid(pid, 0)
         if os.WIFSIGNALED(status):
-            self.reply(conn, 'K', os.WTERMSIG(status))
+            self.reply(conn, protocol.KILLED, os.WTERMSIG(status))
         else:
-            self.reply(conn, 'X', os.waitstatus_to_exitcode(status))
+            self.reply(conn, protocol.EXITED, os.waitstatus_to_exitcode(status))
         try:
             self.selector.unregister(conn)
         except (KeyError, ValueError):
@@ -622,7 +455,7 @@ class _Server:
             if stream is not None and not stream.write_through:
                 stream.reconfigure(line_buffering=stream is sys.stderr or stream.isatty())
         sys.argv[:] = [sys.argv[0], *request.argv[1:]]
-        os._exit(_run_like_cold())
+        os._exit(_forked_child.run_like_cold(protocol.COLD_PROGRAM))
 
     def leave_server(self, conn):
         """In a command's child: everything of the server's goes."""
@@ -641,99 +474,7 @@ class _Server:
         conn.close()
 
 
-# The launcher's sky-mode program (kSkyCliProgram in launcher/launcher.cc).
-_COLD_PROGRAM = 'import sky_native._cli as _cli\n_cli.main()\n'
-
-
-def _exit_code_of_system_exit(exc):
-    """What CPython's handle_system_exit makes of an unhandled SystemExit."""
-    code = exc.code
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code & 0xFF  # as exit() passes it on
-    try:
-        sys.stderr.write(str(code) + '\n')
-    except Exception:
-        pass
-    return 1
-
-
-def _unraisable(obj):
-    sys.unraisablehook(types.SimpleNamespace(exc_type=type(sys.exception()),
-                                             exc_value=sys.exception(),
-                                             exc_traceback=sys.exception().__traceback__,
-                                             err_msg=None, object=obj))
-
-
-def _disable_signal_handling():
-    """What Py_FinalizeEx's _PySignal_Fini does right after flushing the
-    standard streams: each signal with a Python handler (SIGINT's
-    default_int_handler included) goes back to SIG_DFL, so a Ctrl-C that
-    arrives while the process ends kills it by SIGINT as it kills a cold
-    one, instead of being caught by a handler that never runs."""
-    for number in signal.valid_signals():
-        try:
-            handler = signal.getsignal(number)
-        except (OSError, ValueError):
-            continue
-        if callable(handler):
-            signal.signal(number, signal.SIG_DFL)
-
-
-def _run_like_cold():
-    """Runs the cold program in __main__ as Py_RunMain would and finalises
-    as Py_FinalizeEx does up to what a user can see: unhandled exceptions
-    printed by sys.excepthook with the same traceback (this frame left out),
-    SystemExit codes, non-daemon threads joined, atexit callbacks, the
-    standard streams flushed (a failure there exits 120), an unhandled
-    KeyboardInterrupt ending by SIGINT. It skips the collection of every
-    object: in a fork that would copy the whole preloaded heap (about a
-    second) for nothing a command prints."""
-    code = 0
-    interrupted = False
-    main_globals = sys.modules['__main__'].__dict__
-    for name in [n for n in main_globals if not n.startswith('__')]:
-        del main_globals[name]
-    try:
-        exec(compile(_COLD_PROGRAM, '<string>', 'exec'), main_globals)
-    except SystemExit as exc:
-        code = _exit_code_of_system_exit(exc)
-    except BaseException as exc:
-        interrupted = isinstance(exc, KeyboardInterrupt)
-        exc = exc.with_traceback(exc.__traceback__.tb_next)
-        sys.last_type, sys.last_value, sys.last_traceback = type(exc), exc, exc.__traceback__
-        sys.excepthook(type(exc), exc, exc.__traceback__)
-        code = 1
-    return finalize(code, interrupted)
-
-
-def finalize(code, interrupted):
-    """What Py_FinalizeEx does that a user can see, for a forked child about
-    to os._exit: non-daemon threads joined, atexit callbacks, the standard
-    streams flushed (a failure there makes the code 120), signal handling
-    off; an unhandled KeyboardInterrupt (`interrupted`) ends by SIGINT.
-    Returns the exit code."""
-    try:
-        threading._shutdown()
-    except BaseException:
-        pass
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            if stream is not None and not stream.closed:
-                stream.flush()
-        except Exception:
-            _unraisable(stream)
-            code = 120
-    _disable_signal_handling()
-    if interrupted:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGINT)
-    return code
-
-
-def serve(socket_path, material_fd=3, directory_fd=4):
+def serve(socket_path, material_fd=protocol.MATERIAL_FD, directory_fd=protocol.DIRECTORY_FD):
     """The server process's program; each command's child ends in os._exit."""
     with os.fdopen(material_fd, 'rb') as source:
         material = source.read()
@@ -752,7 +493,7 @@ def serve(socket_path, material_fd=3, directory_fd=4):
         import traceback
         traceback.print_exc()
         sys.exit(1)
-    if not _is_single_threaded():
+    if not _forked_child.is_single_threaded():
         sys.stderr.write('sky-native: threads run after the import; cannot fork safely\n')
         sys.exit(1)
     try:

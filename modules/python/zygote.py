@@ -42,6 +42,9 @@ import struct
 import sys
 import threading
 
+from sky_native import _cpython_private
+from sky_native import _forked_child
+
 # SkyPilot's module whose presence marks an API server process.
 _SERVER_MODULE = 'sky.server.requests.executor'
 _MAX_MESSAGE = 4 << 20
@@ -70,12 +73,12 @@ def _limits():
 def _process_key():
     """What a child's start-up state depends on and the zygote cannot give
     it afterwards: equal at the zygote's start and at each request."""
-    from multiprocessing import spawn, util
+    from multiprocessing import spawn
     return {
         'environ': dict(os.environb),
         'cwd': os.getcwd(),
         'executable': os.fsdecode(spawn.get_executable()),
-        'flags': util._args_from_interpreter_flags(),
+        'flags': _cpython_private.interpreter_flags(),
         'ids': (os.getuid(), os.geteuid(), os.getgid(), os.getegid(), os.getgroups()),
         'group': (os.getpgid(0), os.getsid(0)),
         'limits': _limits(),
@@ -84,9 +87,8 @@ def _process_key():
 
 
 def _installed_state(path_entries):
-    from sky_native import _server
-    return (_server._packages_state(path_entries),
-            _server._user_config_state())
+    from sky_native import _import_state
+    return (_import_state.packages_state(path_entries), _import_state.user_config_state())
 
 
 def _ignored_signals():
@@ -222,7 +224,7 @@ def _make_popen_class():
             initial_fds = list(self._fds)
             tracker_fd = resource_tracker.getfd()
             self._fds.append(tracker_fd)
-            prep_data = spawn.get_preparation_data(process_obj._name)
+            prep_data = spawn.get_preparation_data(_cpython_private.process_name(process_obj))
             fp = io.BytesIO()
             set_spawning_popen(self)
             try:
@@ -307,7 +309,7 @@ def _patch_spawn(context_module):
             popen_class = _make_popen_class()
         return popen_class(process_obj)
 
-    context_module.SpawnProcess._Popen = staticmethod(_popen)
+    _cpython_private.set_spawn_popen(context_module, _popen)
 
 
 def install():
@@ -338,10 +340,6 @@ def _describe(fd):
         return os.readlink(f'/proc/self/fd/{fd}')
     except OSError:
         return '?'
-
-
-def _is_single_threaded():
-    return threading.active_count() == 1 and len(os.listdir('/proc/self/task')) == 1
 
 
 def _preload(names):
@@ -430,7 +428,7 @@ class _ZygoteServer:
             return 'state'
         if _installed_state(self.sys_path) != self.installed:
             return 'installed packages or config'
-        if not _is_single_threaded():
+        if not _forked_child.is_single_threaded():
             return 'threads running'
         return None
 
@@ -491,8 +489,7 @@ def _restore_signals(header):
 
 
 def _become_child(server, conn, header, fds):
-    from multiprocessing import resource_tracker, spawn
-    from sky_native import _server
+    from multiprocessing import spawn
     for pidfd, (_, other) in server.children.items():
         os.close(pidfd)
         other.close()
@@ -508,23 +505,23 @@ def _become_child(server, conn, header, fds):
     for name in [n for n in main_globals if not n.startswith('__')]:
         del main_globals[name]
     main_globals['spawn_main'] = spawn.spawn_main  # what spawn's -c imports
-    resource_tracker._resource_tracker._fd = header['tracker_fd']
+    _cpython_private.set_resource_tracker_fd(header['tracker_fd'])
     # The preloaded heap stays frozen: a collection that walked it would
     # write to every page of it and unshare them all.
     _restore_signals(header)
     code, interrupted = 0, False
     try:
         pipe = header['pipe']
-        code = spawn._main(pipe, os.dup(pipe))
+        code = _cpython_private.spawn_child_main(pipe, os.dup(pipe))
     except SystemExit as exc:
-        code = _server._exit_code_of_system_exit(exc)
+        code = _forked_child.exit_code_of_system_exit(exc)
     except BaseException as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
         sys.excepthook(type(exc), exc, exc.__traceback__)
         code = 1
     else:
-        code = _server._exit_code_of_system_exit(SystemExit(code))
-    os._exit(_server.finalize(code, interrupted))
+        code = _forked_child.exit_code_of_system_exit(SystemExit(code))
+    os._exit(_forked_child.finalize(code, interrupted))
 
 
 def main(control_fd):
@@ -550,7 +547,7 @@ def main(control_fd):
              if fd not in (0, 1, 2, control.fileno()) and _describe(fd) != _CPU_COUNTER_FILE]
     unsafe = [reason for reason, bad in (
         ('state', server.key != setup['key']),
-        ('threads', not _is_single_threaded()),
+        ('threads', not _forked_child.is_single_threaded()),
         ('descriptors ' + ' '.join(f'{fd}:{_describe(fd)}' for fd in extra), extra)) if bad]
     gc.collect()
     gc.freeze()  # the preloaded heap stays shared with every child

@@ -9,8 +9,10 @@ using sky_native::launcher::select_mode;
 namespace {
 
 Mode mode_of(const std::vector<std::string>& args, const std::set<std::string>& files = {},
-             const std::string& program = "sky-native") {
-  return select_mode(program, args, [&](const std::string& path) { return files.count(path) > 0; });
+             const std::string& program = "sky-native", bool single_file = false) {
+  return select_mode(program, args,
+                     {[&](const std::string& path) { return files.count(path) > 0; },
+                      [single_file] { return single_file; }});
 }
 
 }  // namespace
@@ -100,4 +102,27 @@ TEST_CASE("the installation check", "[mode]") {
   CHECK(mode_of({"--native-info"}) == Mode::kNativeInfo);
   CHECK(mode_of({"--native-info", "--json"}) == Mode::kNativeInfo);
   CHECK(mode_of({"status", "--native-info"}) == Mode::kSkyCli);
+}
+
+TEST_CASE("the command server's own commands", "[mode]") {
+  CHECK(mode_of({"--native-server", "status"}) == Mode::kNativeServer);
+  CHECK(mode_of({"--native-server", "serve", "/run/x.sock"}) == Mode::kNativeServer);
+  CHECK(mode_of({"--native-server"}) == Mode::kNativeServer);
+  CHECK(mode_of({"--native-server", "stop"}, {}, "python3") == Mode::kPython);
+  CHECK(mode_of({"status", "--native-server"}) == Mode::kSkyCli);
+  using sky_native::launcher::is_serve_command;
+  CHECK(is_serve_command({"--native-server", "serve", "/run/x.sock"}));
+  CHECK_FALSE(is_serve_command({"--native-server", "serve"}));
+  CHECK_FALSE(is_serve_command({"--native-server", "status"}));
+}
+
+TEST_CASE("repair and clean belong to the single file alone", "[mode]") {
+  CHECK(mode_of({"--native-repair"}, {}, "sky-native", true) == Mode::kNativeRepair);
+  CHECK(mode_of({"--native-clean", "x"}, {}, "sky-native", true) == Mode::kNativeClean);
+  // Whatever the program name, as long as it is the single file.
+  CHECK(mode_of({"--native-clean"}, {}, "python3", true) == Mode::kNativeClean);
+  // Elsewhere the sky CLI gets them (and rejects them), or Python does.
+  CHECK(mode_of({"--native-repair"}) == Mode::kSkyCli);
+  CHECK(mode_of({"--native-clean"}, {}, "python3") == Mode::kPython);
+  CHECK(mode_of({"status", "--native-repair"}, {}, "sky-native", true) == Mode::kSkyCli);
 }

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "launcher.h"
+#include "plan.h"
 
 using sky_native::launcher::find_program;
 using sky_native::launcher::LaunchEnvironment;
@@ -16,6 +16,7 @@ LaunchEnvironment environment(const std::set<std::string>& files,
   result.self_path = "/opt/sky/build/sky-native";
   result.virtual_env = std::move(virtual_env);
   result.exists = [files](const std::string& path) { return files.count(path) > 0; };
+  result.is_single_file = [] { return false; };
   return result;
 }
 
@@ -81,4 +82,18 @@ TEST_CASE("sys.executable is the program as started, like CPython's", "[plan]") 
   CHECK(find_program("sky-native", "/home/u", "/usr/bin", is_executable).empty());
   CHECK(find_program("", "/home/u", path, is_executable).empty());
   CHECK(find_program("a/b", "", path, is_executable).empty());
+}
+
+TEST_CASE("the command server runs its own program; status and stop run none", "[plan]") {
+  auto serve =
+      plan_launch({"sky-native", "--native-server", "serve", "/run/k.sock"}, environment({}));
+  CHECK(serve.mode == Mode::kNativeServer);
+  CHECK(serve.argv == std::vector<std::string>{"/opt/sky/build/sky-native", "--native-server",
+                                               "serve", "/run/k.sock"});
+  CHECK(serve.run_command.find("sky_native._server") != std::string::npos);
+  auto status = plan_launch({"sky-native", "--native-server", "status"}, environment({}));
+  CHECK(status.mode == Mode::kNativeServer);
+  CHECK(status.argv ==
+        std::vector<std::string>{"/opt/sky/build/sky-native", "--native-server", "status"});
+  CHECK(status.run_command.empty());
 }

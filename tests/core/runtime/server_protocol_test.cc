@@ -18,10 +18,11 @@ using sky_native_test::TempDir;
 namespace server = sky::core::server;
 
 TEST_CASE("server frames round-trip, empty and binary fields included") {
-  server::Message message{'R', {"key", "", std::string("a\0b\n", 4), std::string(70000, 'x')}};
+  server::Message message{server::MessageKind::kRequest,
+                          {"key", "", std::string("a\0b\n", 4), std::string(70000, 'x')}};
   std::string frame = server::encode(message);
   server::Message back = server::decode_payload(frame.substr(4));
-  CHECK(back.type == 'R');
+  CHECK(back.kind == server::MessageKind::kRequest);
   CHECK(back.fields == message.fields);
   CHECK(server::decode_payload("Q").fields.empty());
 }
@@ -37,7 +38,7 @@ TEST_CASE("messages and file descriptors pass over a socket pair") {
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
   int pipe_fds[2];
   REQUIRE(::pipe(pipe_fds) == 0);
-  server::send_message(pair[0], {'R', {"one", "two"}}, {pipe_fds[1]});
+  server::send_message(pair[0], {server::MessageKind::kRequest, {"one", "two"}}, {pipe_fds[1]});
   // The receiving side takes the descriptor with recvmsg (the Python
   // server's part); here: it arrives as a new descriptor for the same pipe.
   char buffer[256];
@@ -62,10 +63,10 @@ TEST_CASE("messages and file descriptors pass over a socket pair") {
   CHECK(server::decode_payload(std::string(buffer + 4, static_cast<std::size_t>(n) - 4)).fields ==
         std::vector<std::string>{"one", "two"});
 
-  server::send_message(pair[1], {'X', {"3"}});
+  server::send_message(pair[1], {server::MessageKind::kExited, {"3"}});
   auto reply = server::receive_message(pair[0]);
   REQUIRE(reply);
-  CHECK(reply->type == 'X');
+  CHECK(reply->kind == server::MessageKind::kExited);
   CHECK(reply->fields == std::vector<std::string>{"3"});
   ::close(pair[1]);
   CHECK_FALSE(server::receive_message(pair[0]));  // clean end of stream
@@ -75,7 +76,7 @@ TEST_CASE("messages and file descriptors pass over a socket pair") {
 TEST_CASE("a frame cut short is an error, not a clean end") {
   int pair[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
-  std::string frame = server::encode({'X', {"0"}});
+  std::string frame = server::encode({server::MessageKind::kExited, {"0"}});
   REQUIRE(::write(pair[1], frame.data(), 6) == 6);
   ::close(pair[1]);
   CHECK_THROWS_AS(server::receive_message(pair[0]), std::invalid_argument);

@@ -49,7 +49,7 @@ bool read_exactly(int fd, char* out, std::size_t size, bool retry) {
 }  // namespace
 
 std::string encode(const Message& message) {
-  std::string payload(1, message.type);
+  std::string payload(1, static_cast<char>(message.kind));
   for (const std::string& field : message.fields) {
     append_u32(payload, static_cast<std::uint32_t>(field.size()));
     payload += field;
@@ -62,7 +62,7 @@ std::string encode(const Message& message) {
 Message decode_payload(const std::string& payload) {
   if (payload.empty()) throw std::invalid_argument("empty command server frame");
   Message message;
-  message.type = payload[0];
+  message.kind = static_cast<MessageKind>(payload[0]);
   std::size_t at = 1;
   while (at < payload.size()) {
     if (payload.size() - at < 4) throw std::invalid_argument("truncated field length");

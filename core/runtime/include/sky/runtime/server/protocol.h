@@ -1,19 +1,16 @@
 // The command server's wire format, shared by the C++ client (launcher) and
-// the Python server (modules/python/server.py mirrors it).
+// the Python server (modules/python/server_protocol.py holds the same
+// vocabulary; tests/launcher/server_vocabulary_test.cc checks the two
+// against each other). docs/command-server.md describes the protocol.
 //
-// A frame is a little-endian u32 payload length, then the payload: one type
-// byte and zero or more fields, each a little-endian u32 length and its
-// bytes. Over a Unix stream socket; a request frame carries the client's
-// stdin, stdout and stderr as SCM_RIGHTS with its first byte.
-//
-// Client -> server:  'R' key, cwd, umask (octal), resource limits, nice value,
-//                    argc, argv..., env...  (+4 fds: stdio, the cwd)
-//                    'S' (status)   'Q' (stop)
-// Server -> client:  'M' reason, respawn ("1": start a fresh server)
-//                    'P' pid (the command's process; its process group too)
-//                    'X' exit code   'K' signal number   'I' status text
+// A frame is a little-endian u32 payload length, then the payload: one kind
+// byte (MessageKind) and zero or more fields, each a little-endian u32
+// length and its bytes. Over a Unix stream socket; a request frame carries
+// the client's stdin, stdout and stderr and its working directory as
+// SCM_RIGHTS with its first byte.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,9 +20,51 @@
 
 namespace sky::core::server {
 
+/// What a frame says: its first payload byte. A received frame may hold any
+/// byte there; each side answers only the kinds it knows.
+enum class MessageKind : char {
+  // Client -> server.
+  kRequest = 'R',  // run a command: the fields of RequestField (+ kRequestDescriptors fds)
+  kStatus = 'S',   // describe yourself (answered with kInfo)
+  kStop = 'Q',     // stop taking commands (answered with kInfo)
+  // Server -> client.
+  kMismatch = 'M',  // not taken, run it cold: reason, respawn ("1": start a fresh server)
+  kStarted = 'P',   // taken: the command's pid (its process group too)
+  kExited = 'X',    // the command's exit code
+  kKilled = 'K',    // the signal number that ended the command
+  kInfo = 'I',      // status text
+};
+
+/// The fields of a kRequest, in order: the key material, the working
+/// directory, the umask (octal), the resource limits ("resource:soft:hard"
+/// joined by commas, RLIM_INFINITY as its unsigned value), the nice value,
+/// argc; then argc arguments (argv[0] first) and the environment
+/// ("NAME=value" each).
+enum RequestField : std::size_t {
+  kKeyMaterialField,
+  kCwdField,
+  kUmaskField,
+  kLimitsField,
+  kNiceField,
+  kArgcField,
+  kFirstArgvField,
+};
+
+/// The descriptors a kRequest carries: stdin, stdout, stderr, the cwd.
+inline constexpr std::size_t kRequestDescriptors = 4;
+
+/// The second field of a kMismatch asking the client to start a server.
+inline constexpr const char* kRespawn = "1";
+
+/// The descriptors a server process starts with (`sky-native
+/// --native-server serve SOCKET`): the key material to read, and the socket
+/// directory the client opened and checked.
+inline constexpr int kMaterialFd = 3;
+inline constexpr int kDirectoryFd = 4;
+
 /// One decoded frame.
 struct Message {
-  char type = 0;
+  MessageKind kind{};
   std::vector<std::string> fields;
 };
 

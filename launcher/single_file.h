@@ -23,10 +23,16 @@ struct PackagedCopy {
 /// why and exits 1.
 std::optional<PackagedCopy> prepare_packaged_copy();
 
-/// `--native-repair` (unpack a new verified copy and swap it in) and
-/// `--native-clean` (remove other and replaced copies no process uses):
-/// the exit code when args[1] is one of them, else nullopt.
-std::optional<int> run_packaged_command(const std::vector<std::string>& args);
+/// Whether this binary carries a payload (is the single file).
+bool has_payload();
+
+/// `--native-repair`: unpacks a new verified copy and swaps it in. Returns
+/// the exit code. Only for the single file (see has_payload).
+int repair_packaged_copy();
+
+/// `--native-clean`: removes other and replaced copies no process uses.
+/// Returns the exit code. Only for the single file (see has_payload).
+int clean_packaged_copies();
 
 /// Points SSL_CERT_FILE at a CA bundle when the host has none where the
 /// bundled OpenSSL looks (see ca_bundle.h).

@@ -1,4 +1,4 @@
-#include "packaged.h"
+#include "single_file.h"
 
 #include <Python.h>
 #include <unistd.h>
@@ -83,35 +83,45 @@ std::optional<PackagedCopy> prepare_packaged_copy() {
   }
 }
 
-std::optional<int> run_packaged_command(const std::vector<std::string>& args) {
-  if (args.size() < 2 || (args[1] != "--native-repair" && args[1] != "--native-clean")) {
-    return std::nullopt;
-  }
+bool has_payload() { return own_payload().has_value(); }
+
+int repair_packaged_copy() {
   auto payload = own_payload();
-  if (!payload) return std::nullopt;
+  if (!payload) return 1;  // not the single file: never selected (see select_mode)
   std::string name = sky::core::copy_name(kVersion, payload->trailer.build_id);
   auto environment = sky::core::current_cache_environment();
   auto roots = sky::core::cache_roots(environment);
   try {
-    if (args[1] == "--native-repair") {
-      // Where the copy is; else where a first run would put it.
-      std::string root;
-      if (auto found = sky::core::find_complete_copy(roots, name, environment.uid, print_notice)) {
-        root = found->substr(0, found->size() - name.size() - 1);
-      } else {
-        for (const std::string& candidate : roots) {
-          if (sky::core::unusable_root_reason(candidate, environment.uid).empty()) {
-            root = candidate;
-            break;
-          }
+    // Where the copy is; else where a first run would put it.
+    std::string root;
+    if (auto found = sky::core::find_complete_copy(roots, name, environment.uid, print_notice)) {
+      root = found->substr(0, found->size() - name.size() - 1);
+    } else {
+      for (const std::string& candidate : roots) {
+        if (sky::core::unusable_root_reason(candidate, environment.uid).empty()) {
+          root = candidate;
+          break;
         }
       }
-      if (root.empty()) throw std::runtime_error("sky-native: no usable cache directory");
-      std::string directory = sky::core::repair_copy(
-          root, name, environment.uid, writer_for(*payload, false), verifier_for(*payload));
-      std::printf("repaired: %s\n", directory.c_str());
-      return 0;
     }
+    if (root.empty()) throw std::runtime_error("sky-native: no usable cache directory");
+    std::string directory = sky::core::repair_copy(
+        root, name, environment.uid, writer_for(*payload, false), verifier_for(*payload));
+    std::printf("repaired: %s\n", directory.c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
+}
+
+int clean_packaged_copies() {
+  auto payload = own_payload();
+  if (!payload) return 1;  // not the single file: never selected (see select_mode)
+  std::string name = sky::core::copy_name(kVersion, payload->trailer.build_id);
+  auto environment = sky::core::current_cache_environment();
+  auto roots = sky::core::cache_roots(environment);
+  try {
     int code = 0;
     for (const std::string& root : roots) {
       auto report = sky::core::remove_unused_copies(root, name, "/proc", environment.uid);
