@@ -3,8 +3,8 @@
 // PY_VERSION_HEX for the versions it was built and tested with here (3.11,
 // the interpreter sky-native embeds); on any other version the build stops
 // at that name, with what is known to replace it, rather than somewhere in
-// a binding. (The Python-side private names of the command server are in
-// modules/python/server.py.)
+// a binding. (The private names the embedded Python uses, the command
+// server's, are in modules/python/cpython_private.py.)
 #pragma once
 
 #include <Python.h>
