@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "server_client.h"
+#include "sky/common/posix.h"
 #include "sky_native/module.h"
 #include "venv_check.h"
 
@@ -46,22 +47,14 @@ bool is_executable_file(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
 }
 
-std::string current_directory() {
-  std::vector<char> buffer(PATH_MAX + 1);
-  return ::getcwd(buffer.data(), buffer.size()) != nullptr ? buffer.data() : "";
-}
-
 // sys.executable names the path this binary was started by, as CPython
 // names it (a symlink in a venv's bin/ stays that symlink), as long as that
 // path really is this binary; /proc/self/exe otherwise, so that an argv[0]
 // set to anything else never makes children start a different program.
 std::string resolve_self_path(const char* argv0) {
-  std::vector<char> buffer(PATH_MAX + 1);
-  ssize_t length = ::readlink("/proc/self/exe", buffer.data(), PATH_MAX);
-  std::string self =
-      length > 0 ? std::string(buffer.data(), static_cast<std::size_t>(length)) : std::string();
+  std::string self = sky::core::self_exe();
   const char* path_env = std::getenv("PATH");
-  std::string program = find_program(argv0 != nullptr ? argv0 : "", current_directory(),
+  std::string program = find_program(argv0 != nullptr ? argv0 : "", sky::core::current_dir(),
                                      path_env != nullptr ? path_env : "", is_executable_file);
   if (self.empty()) return program.empty() ? std::string("sky-native") : program;
   return !program.empty() && same_file(program, self) ? program : self;

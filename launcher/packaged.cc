@@ -9,24 +9,17 @@
 #include <exception>
 #include <stdexcept>
 
-#include "sky/core/ca_bundle.h"
-#include "sky/core/copy_cache.h"
-#include "sky/core/manifest.h"
-#include "sky/core/payload_trailer.h"
-#include "sky/core/payload_unpack.h"
+#include "sky/common/posix.h"
+#include "sky/runtime/single_file/ca_bundle.h"
+#include "sky/runtime/single_file/copy_cache.h"
+#include "sky/runtime/single_file/manifest.h"
+#include "sky/runtime/single_file/payload_trailer.h"
+#include "sky/runtime/single_file/payload_unpack.h"
 
 namespace sky_native::launcher {
 namespace {
 
 constexpr const char* kVersion = SKY_NATIVE_VERSION;
-
-#ifdef SKY_NATIVE_PACKAGED
-std::string self_exe() {
-  std::vector<char> buffer(PATH_MAX + 1);
-  ssize_t length = ::readlink("/proc/self/exe", buffer.data(), PATH_MAX);
-  return length > 0 ? std::string(buffer.data(), static_cast<std::size_t>(length)) : "";
-}
-#endif
 
 struct Payload {
   std::string self;
@@ -35,7 +28,7 @@ struct Payload {
 
 std::optional<Payload> own_payload() {
 #ifdef SKY_NATIVE_PACKAGED
-  std::string self = self_exe();
+  std::string self = sky::core::self_exe();
   if (auto trailer = sky::core::read_payload_trailer(self)) return Payload{self, *trailer};
 #endif
   return std::nullopt;

@@ -19,9 +19,10 @@
 #include <string>
 #include <vector>
 
-#include "sky/core/errors.h"
-#include "sky/core/server_key.h"
-#include "sky/core/server_protocol.h"
+#include "sky/common/errors.h"
+#include "sky/common/posix.h"
+#include "sky/runtime/server/key.h"
+#include "sky/runtime/server/protocol.h"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX
 
@@ -186,12 +187,6 @@ void trace(const std::string& line) {
   ::close(fd);
 }
 
-std::string self_exe() {
-  std::vector<char> buffer(PATH_MAX + 1);
-  ssize_t length = ::readlink("/proc/self/exe", buffer.data(), PATH_MAX);
-  return length > 0 ? std::string(buffer.data(), static_cast<std::size_t>(length)) : "";
-}
-
 // What the client knows of the interpreter it would start: this binary's
 // identity (a rebuilt or replaced binary is another key), the paths CPython
 // computes prefixes and sys.path[0] from, and the credentials a command
@@ -199,7 +194,7 @@ std::string self_exe() {
 // capabilities, no_new_privs, seccomp, LSM label). Throws OsError when the
 // credentials cannot be read.
 std::vector<std::string> identity(const LaunchPlan& plan) {
-  std::string exe = self_exe();
+  std::string exe = sky::core::self_exe();
   struct stat st {};
   ::stat(exe.c_str(), &st);
   std::vector<std::string> lines = {
@@ -313,7 +308,7 @@ void spawn_server(const LaunchPlan& plan, const Endpoint& endpoint) {
     for (int signal_number = 1; signal_number < NSIG; ++signal_number) {
       ::signal(signal_number, SIG_DFL);
     }
-    std::string exe = self_exe();
+    std::string exe = sky::core::self_exe();
     std::vector<std::string> args = {plan.executable, kNativeServerFlag, "serve",
                                      endpoint.socket_path()};
     std::vector<char*> argv;
@@ -326,16 +321,9 @@ void spawn_server(const LaunchPlan& plan, const Endpoint& endpoint) {
   ::close(material_pipe[0]);
   if (middle > 0) {
     const std::string& material = endpoint.material;
-    std::size_t done = 0;
-    while (done < material.size()) {
-      ssize_t n = ::write(material_pipe[1], material.data() + done, material.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      done += static_cast<std::size_t>(n);
-    }
+    sky::core::write_all(material_pipe[1], material.data(), material.size());
     int status = 0;
-    while (::waitpid(middle, &status, 0) < 0 && errno == EINTR) {
-    }
+    sky::core::retry_on_eintr([&] { return ::waitpid(middle, &status, 0); });
   }
   ::close(material_pipe[1]);
 }
@@ -352,11 +340,6 @@ bool has_controlling_terminal() {
   if (fd < 0) return false;
   ::close(fd);
   return true;
-}
-
-std::string current_directory() {
-  std::vector<char> buffer(PATH_MAX + 1);
-  return ::getcwd(buffer.data(), buffer.size()) != nullptr ? buffer.data() : "";
 }
 
 // This process's resource limits (`ulimit`), "resource:soft:hard" joined by
@@ -397,7 +380,7 @@ AttemptResult offer(const Endpoint& endpoint, const std::vector<std::string>& ar
   }
   int connection = connected.fd;
   int cwd_fd = ::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  std::string cwd = current_directory();
+  std::string cwd = sky::core::current_dir();
   if (cwd_fd < 0 || cwd.empty()) {
     if (cwd_fd >= 0) ::close(cwd_fd);
     ::close(connection);

@@ -1,6 +1,6 @@
 // The command server's client side, run before Python starts: hands a sky
 // command to a preloaded server that matches this invocation (see
-// core/include/sky/core/server_protocol.h and modules/python/server.py), or
+// core/runtime/include/sky/runtime/server/protocol.h and modules/python/server.py), or
 // tells the launcher to run it cold after starting a server for next time.
 #pragma once
 

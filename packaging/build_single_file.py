@@ -8,7 +8,7 @@ with .pyc files compiled in (unchecked-hash: the copy is never written
 to, so nothing would ever refresh them). Each ELF file that needs a library
 of lib/native/ gets an $ORIGIN-relative RUNPATH (never LD_LIBRARY_PATH,
 which would leak into ssh and rsync). The stream, compressed with zstd, is
-"<manifest length>\\n", the manifest (see core/include/sky/core/manifest.h),
+"<manifest length>\\n", the manifest (see core/runtime/include/sky/runtime/single_file/manifest.h),
 then every file's bytes in manifest order; a 96-byte trailer (see
 payload_trailer.h) ends the file.
 

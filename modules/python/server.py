@@ -12,7 +12,7 @@ directory, umask, environment and argv, and returns from serve() to the
 launcher's program, whose next line is the cold program's `_cli.main()`, so
 the command runs, exits, prints tracebacks, handles KeyboardInterrupt and
 finalises exactly as a cold process does. The wire format is the one of
-core/include/sky/core/server_protocol.h.
+core/runtime/include/sky/runtime/server/protocol.h.
 
 No client can stall or stop it: requests are read without blocking, side by
 side, each with one deadline for the whole request; a malformed one is

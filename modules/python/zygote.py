@@ -545,7 +545,7 @@ def main(control_fd):
     # A descriptor the preload left open could collide with one the parent
     # passes (a spawn child opens it after those): such a zygote serves none.
     # sky_native's CPU counter checks its descriptor before each use and
-    # reopens it (core/include/sky/core/online_cpus.h): children close it.
+    # reopens it (core/functions/include/sky/functions/online_cpus.h): children close it.
     extra = [fd for fd in _open_descriptors()
              if fd not in (0, 1, 2, control.fileno()) and _describe(fd) != _CPU_COUNTER_FILE]
     unsafe = [reason for reason, bad in (

@@ -10,7 +10,7 @@
 #include "bindings.h"
 #include "dispatch.h"
 #include "exceptions.h"
-#include "sky/core/base36.h"
+#include "sky/functions/base36.h"
 
 namespace sky_native {
 namespace {
@@ -47,7 +47,7 @@ PyObject* base36_encode(PyObject* /*self*/, PyObject* const* args, Py_ssize_t na
     if (!literal) return call.defer();
     if (literal->negative && !literal->is_zero()) {
       // SkyPilot's Python loops forever on a negative value: the one
-      // documented deviation (sky/core/base36.h).
+      // documented deviation (sky/functions/base36.h).
       PyErr_Format(PyExc_ValueError, "base36_encode() does not accept a negative value: %.200R",
                    hex_str);
       return nullptr;

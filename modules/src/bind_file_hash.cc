@@ -19,8 +19,8 @@
 #include "gil.h"
 #include "py_ref.h"
 #include "signal_check.h"
-#include "sky/core/errors.h"
-#include "sky/core/input_file.h"
+#include "sky/common/errors.h"
+#include "sky/functions/input_file.h"
 
 namespace sky_native {
 namespace {

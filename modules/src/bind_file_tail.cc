@@ -19,8 +19,8 @@
 #include "gil.h"
 #include "py_ref.h"
 #include "signal_check.h"
-#include "sky/core/errors.h"
-#include "sky/core/file_tail.h"
+#include "sky/common/errors.h"
+#include "sky/functions/file_tail.h"
 
 namespace sky_native {
 namespace {

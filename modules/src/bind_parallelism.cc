@@ -19,8 +19,8 @@
 #include "gil.h"
 #include "py_ref.h"
 #include "signal_check.h"
-#include "sky/core/errors.h"
-#include "sky/core/parallelism.h"
+#include "sky/common/errors.h"
+#include "sky/functions/parallelism.h"
 
 namespace sky_native {
 namespace {

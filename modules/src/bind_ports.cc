@@ -15,8 +15,8 @@
 #include "gil.h"
 #include "py_ref.h"
 #include "signal_check.h"
-#include "sky/core/errors.h"
-#include "sky/core/ports.h"
+#include "sky/common/errors.h"
+#include "sky/functions/ports.h"
 
 namespace sky_native {
 namespace {

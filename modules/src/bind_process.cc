@@ -10,7 +10,7 @@
 #include "exceptions.h"
 #include "gil.h"
 #include "py_ref.h"
-#include "sky/core/process.h"
+#include "sky/functions/process.h"
 
 namespace sky_native {
 

@@ -13,8 +13,8 @@
 #include "dispatch.h"
 #include "gil.h"
 #include "py_ref.h"
-#include "sky/core/python_float.h"
-#include "sky/core/resources.h"
+#include "sky/functions/python_float.h"
+#include "sky/functions/resources.h"
 
 namespace sky_native {
 namespace {

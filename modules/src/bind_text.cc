@@ -13,7 +13,7 @@
 #include "bindings.h"
 #include "dispatch.h"
 #include "exceptions.h"
-#include "sky/core/text.h"
+#include "sky/functions/text.h"
 
 namespace sky_native {
 namespace {

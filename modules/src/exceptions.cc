@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "py_ref.h"
-#include "sky/core/errors.h"
+#include "sky/common/errors.h"
 
 namespace sky_native {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "cpython_private.h"
 #include "exceptions.h"
-#include "sky/core/interrupt_check.h"
+#include "sky/functions/interrupt_check.h"
 
 namespace sky_native {
 

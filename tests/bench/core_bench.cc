@@ -1,7 +1,7 @@
 // Per-call cost of the core functions, without Python.
 #include <benchmark/benchmark.h>
 
-#include "sky/core/unicode.h"
+#include "sky/functions/unicode.h"
 
 namespace {
 

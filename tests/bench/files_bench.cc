@@ -10,7 +10,7 @@
 #include <map>
 #include <string>
 
-#include "sky/core/file_tail.h"
+#include "sky/functions/file_tail.h"
 
 namespace {
 

@@ -1,6 +1,6 @@
 // Benchmarks of the resources functions.
 #include <benchmark/benchmark.h>
-#include "sky/core/resources.h"
+#include "sky/functions/resources.h"
 
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "sky/core/python_float.h"
+#include "sky/functions/python_float.h"
 
 namespace {
 

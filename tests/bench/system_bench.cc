@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "sky/core/parallelism.h"
-#include "sky/core/ports.h"
-#include "sky/core/process.h"
+#include "sky/functions/parallelism.h"
+#include "sky/functions/ports.h"
+#include "sky/functions/process.h"
 
 namespace {
 

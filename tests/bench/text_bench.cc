@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string>
 
-#include "sky/core/base36.h"
-#include "sky/core/text.h"
+#include "sky/functions/base36.h"
+#include "sky/functions/text.h"
 
 namespace {
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 
@@ -24,6 +25,15 @@ class TempDir {
     std::system(command.c_str());  // NOLINT(cert-env33-c)
   }
   const std::string& path() const { return path_; }
+
+  /// Writes `bytes` to the file `name` in the directory; returns its path.
+  std::string write(const std::string& name, const std::string& bytes) const {
+    std::string file = path_ + "/" + name;
+    std::ofstream out(file, std::ios::binary);
+    out << bytes;
+    if (!out) throw std::runtime_error("cannot write " + file);
+    return file;
+  }
 
  private:
   std::string path_;

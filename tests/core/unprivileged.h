@@ -7,7 +7,7 @@
 
 #include <exception>
 
-#include "sky/core/errors.h"
+#include "sky/common/errors.h"
 
 namespace sky_native_test {
 

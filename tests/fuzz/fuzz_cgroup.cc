@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "sky/core/resources.h"
+#include "sky/functions/resources.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sky/core/file_tail.h"
+#include "sky/functions/file_tail.h"
 
 namespace {
 

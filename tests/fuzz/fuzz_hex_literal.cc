@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "sky/core/base36.h"
+#include "sky/functions/base36.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   // As Latin-1 (one byte a code point) and as UCS-4 (four bytes each).

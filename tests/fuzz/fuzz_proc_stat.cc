@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "sky/core/process.h"
+#include "sky/functions/process.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view stat(reinterpret_cast<const char*>(data), size);

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "sky/core/python_float.h"
+#include "sky/functions/python_float.h"
 
 namespace {
 

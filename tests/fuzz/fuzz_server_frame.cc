@@ -10,8 +10,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "sky/core/errors.h"
-#include "sky/core/server_protocol.h"
+#include "sky/common/errors.h"
+#include "sky/runtime/server/protocol.h"
 
 namespace server = sky::core::server;
 

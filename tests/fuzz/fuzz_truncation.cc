@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "sky/core/text.h"
+#include "sky/functions/text.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 9) return 0;
