@@ -3,10 +3,12 @@ parameters, the helpers the native version stands in for, what it depends
 on at call time (for mock-aware fallback) and which of SkyPilot's
 implementations it was verified against (verified_code.py).
 
-The replacement hook, the fallback, the diagnostics, sky.utils.rust_fallback
-and the table of docs/functions.md all read this description. Imported at the
-start of every sky-native process: it imports nothing (not even typing, which
-alone costs several milliseconds)."""
+The hook, the fallback, the diagnostics, sky.utils.rust_fallback and the
+table of docs/functions.md all read this description; the C++ bodies are listed in
+modules/src/bindings.h (kBindings), checked against it name by name and
+parameter by parameter when the module is made. Imported at the start of every
+sky-native process: it imports nothing (not even typing, which alone costs
+several milliseconds)."""
 
 COMMON_UTILS = 'sky.utils.common_utils'
 SUBPROCESS_UTILS = 'sky.utils.subprocess_utils'

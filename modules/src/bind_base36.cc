@@ -25,7 +25,7 @@ std::optional<sky::core::HexLiteral> parse(PyObject* text) {
 
 PyObject* base36_encode(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                         PyObject* kwnames) {
-  Call<1> call(FunctionId::kBase36Encode, args, nargs, kwnames);
+  Call<FunctionId::kBase36Encode> call(args, nargs, kwnames);
   if (!call.native() || !PyUnicode_CheckExact(call[0])) return call.defer();  // TypeError
   PyObject* hex_str = call[0];
   if (PyUnicode_READY(hex_str) < 0) return nullptr;

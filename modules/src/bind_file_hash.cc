@@ -17,6 +17,7 @@
 #include "dispatch.h"
 #include "exceptions.h"
 #include "gil.h"
+#include "py_ref.h"
 #include "signal_check.h"
 #include "sky/common/errors.h"
 #include "sky/functions/input_file.h"
@@ -43,21 +44,15 @@ bool feed(sky::core::InputFile& file, PyObject* hashlib_object,
       return false;
     }
     if (size == 0) return true;
-    PyObject* view =
-        PyMemoryView_FromMemory(block.get(), static_cast<Py_ssize_t>(size), PyBUF_READ);
-    if (view == nullptr) return false;
-    PyObject* call_args[] = {hashlib_object, view};
-    PyObject* result = PyObject_VectorcallMethod(update_name, call_args,
-                                                 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr);
+    Ref view =
+        steal(PyMemoryView_FromMemory(block.get(), static_cast<Py_ssize_t>(size), PyBUF_READ));
+    if (!view) return false;
+    PyObject* call_args[] = {hashlib_object, view.ptr()};
+    Ref result = steal(PyObject_VectorcallMethod(update_name, call_args,
+                                                 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr));
     // A view kept by update would see the next block: release it now.
-    PyObject* released = PyObject_CallMethod(view, "release", nullptr);
-    Py_XDECREF(released);
-    Py_DECREF(view);
-    if (result == nullptr || released == nullptr) {
-      Py_XDECREF(result);
-      return false;
-    }
-    Py_DECREF(result);
+    Ref released = steal(PyObject_CallMethod(view.ptr(), "release", nullptr));
+    if (!result || !released) return false;
     // SkyPilot's `while True:` runs the handlers before the next read.
     if (PyErr_CheckSignals() < 0) return false;
   }
@@ -65,27 +60,25 @@ bool feed(sky::core::InputFile& file, PyObject* hashlib_object,
 
 // hashlib.new(hash_alg): its exact errors and object.
 PyObject* hashlib_new(PyObject* hash_alg) {
-  PyObject* hashlib = PyImport_ImportModule("hashlib");
-  if (hashlib == nullptr) return nullptr;
-  PyObject* result = PyObject_CallMethod(hashlib, "new", "O", hash_alg);
-  Py_DECREF(hashlib);
-  return result;
+  Ref hashlib = steal(PyImport_ImportModule("hashlib"));
+  if (!hashlib) return nullptr;
+  return PyObject_CallMethod(hashlib.ptr(), "new", "O", hash_alg);
 }
 
 }  // namespace
 
 PyObject* hash_file(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                     PyObject* kwnames) {
-  Call<2> call(FunctionId::kHashFile, args, nargs, kwnames);
+  Call<FunctionId::kHashFile> call(args, nargs, kwnames);
   if (!call.native() || !PyUnicode_CheckExact(call[0])) return call.defer();
   PyObject* path_object = call[0];
-  PyObject* encoded = PyUnicode_EncodeFSDefault(path_object);
-  if (encoded == nullptr) {
+  Ref encoded = steal(PyUnicode_EncodeFSDefault(path_object));
+  if (!encoded) {
     PyErr_Clear();
     return call.defer();
   }
-  std::string path(PyBytes_AS_STRING(encoded), static_cast<std::size_t>(PyBytes_GET_SIZE(encoded)));
-  Py_DECREF(encoded);
+  std::string path(PyBytes_AS_STRING(encoded.ptr()),
+                   static_cast<std::size_t>(PyBytes_GET_SIZE(encoded.ptr())));
   if (path.find('\0') != std::string::npos) return call.defer();
 
   sky::core::InterruptCheck check = SignalCheck().core_check();
@@ -104,13 +97,10 @@ PyObject* hash_file(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
       return nullptr;
     }
   }
-  PyObject* hashlib_object = hashlib_new(call[1]);
-  if (hashlib_object == nullptr) return nullptr;
-  if (!feed(*file, hashlib_object, check)) {
-    Py_DECREF(hashlib_object);
-    return nullptr;
-  }
-  return hashlib_object;
+  Ref hashlib_object = steal(hashlib_new(call[1]));
+  if (!hashlib_object) return nullptr;
+  if (!feed(*file, hashlib_object.ptr(), check)) return nullptr;
+  return hashlib_object.release().ptr();
 }
 
 }  // namespace sky_native

@@ -1,6 +1,7 @@
 // read_last_n_lines: SkyPilot's assert checks, the backwards read in the
 // core (GIL released; signal handlers run between chunks and on EINTR, as
 // in SkyPilot's loop), then Python's own codecs for every selected line.
+// SkyPilot's `except OSError` handler runs as Python (cold_paths.py).
 #include <sys/stat.h>
 
 #include <array>
@@ -16,6 +17,7 @@
 #include "dispatch.h"
 #include "exceptions.h"
 #include "gil.h"
+#include "py_ref.h"
 #include "signal_check.h"
 #include "sky/common/errors.h"
 #include "sky/functions/file_tail.h"
@@ -29,9 +31,8 @@ bool asserts_enabled() {
   static int optimize = -1;
   if (optimize < 0) {
     PyObject* flags = PySys_GetObject("flags");  // borrowed
-    PyObject* level = flags ? PyObject_GetAttrString(flags, "optimize") : nullptr;
-    optimize = level ? static_cast<int>(PyLong_AsLong(level)) : 0;
-    Py_XDECREF(level);
+    Ref level = steal(flags ? PyObject_GetAttrString(flags, "optimize") : nullptr);
+    optimize = level ? static_cast<int>(PyLong_AsLong(level.ptr())) : 0;
     if (PyErr_Occurred()) PyErr_Clear();
     if (optimize < 0) optimize = 0;
   }
@@ -65,152 +66,47 @@ bool codec_argument(PyObject* value, const char*& out) {
   return true;
 }
 
-// A global of SkyPilot's module as its code finds it (LOAD_GLOBAL: the
-// module's globals, then builtins); a new reference, or nullptr with
-// NameError set.
-PyObject* load_global(PyObject* globals, const char* name) {
-  PyObject* key = PyUnicode_InternFromString(name);
-  if (key == nullptr) return nullptr;
-  PyObject* value = PyDict_GetItemWithError(globals, key);
-  if (value == nullptr && !PyErr_Occurred()) {
-    PyObject* builtins = PyDict_GetItemString(globals, "__builtins__");
-    if (builtins != nullptr && PyModule_Check(builtins)) builtins = PyModule_GetDict(builtins);
-    if (builtins != nullptr && PyDict_Check(builtins))
-      value = PyDict_GetItemWithError(builtins, key);
-  }
-  if (value == nullptr && !PyErr_Occurred()) {
-    PyErr_Format(PyExc_NameError, "name '%U' is not defined", key);
-  }
-  Py_DECREF(key);
-  return Py_XNewRef(value);
-}
-
-// Takes the current error out of the indicator, normalized, with its
-// traceback attached to the exception (new references).
-void fetch_normalized(PyObject*& type, PyObject*& value, PyObject*& traceback) {
-  PyErr_Fetch(&type, &value, &traceback);
-  PyErr_NormalizeException(&type, &value, &traceback);
-  if (traceback != nullptr) PyException_SetTraceback(value, traceback);
-}
-
-// The with statement's exit on an exception (the current error):
-// manager.__exit__(type, value, traceback) while the exception is handled.
-// nullptr with the error set, or None when __exit__ swallowed it (SkyPilot's
-// function then returns None).
-PyObject* exit_with_error(PyObject* exit, PyObject* manager) {
-  PyObject* type = nullptr;
-  PyObject* value = nullptr;
-  PyObject* traceback = nullptr;
-  fetch_normalized(type, value, traceback);
-  PyObject* handled = PyErr_GetHandledException();
-  PyErr_SetHandledException(value);
-  PyObject* swallowed = PyObject_CallFunctionObjArgs(exit, manager, type, value,
-                                                     traceback ? traceback : Py_None, nullptr);
-  PyErr_SetHandledException(handled);
-  Py_XDECREF(handled);
-  int truth = swallowed == nullptr ? -1 : PyObject_IsTrue(swallowed);
-  Py_XDECREF(swallowed);
-  if (truth != 0) {
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(traceback);
-    return truth > 0 ? Py_NewRef(Py_None) : nullptr;
-  }
-  PyErr_Restore(type, value, traceback);
-  return nullptr;
-}
-
-// f'Failed to read last {n} lines from {file_path}: {e}' (a new reference).
-PyObject* failure_message(PyObject* n, PyObject* file_path, PyObject* e) {
-  return PyUnicode_FromFormat("Failed to read last %S lines from %U: %S", n, file_path, e);
-}
-
-// The body of SkyPilot's handler, `with
-// ux_utils.print_exception_no_traceback(): raise RuntimeError(f'Failed to
-// read last {n} lines from {file_path}: {e}') from e`, with the names looked
-// up in the globals of SkyPilot's function, so the context manager's side
-// effects are SkyPilot's: it sets sys.tracebacklimit = 0 (unless
-// SKYPILOT_DEBUG) and, as the raise leaves its block, never restores it, so
-// the CLI prints the error as one line. Without SkyPilot's function, the
-// RuntimeError alone.
-PyObject* failed_to_read(PyObject* n, PyObject* file_path, PyObject* e) {
-  PyObject* original = function(FunctionId::kReadLastNLines).original_function();
-  if (original == nullptr || !PyFunction_Check(original)) {
-    PyErr_Clear();
-    PyObject* message = failure_message(n, file_path, e);
-    PyObject* error = message ? PyObject_CallOneArg(PyExc_RuntimeError, message) : nullptr;
-    Py_XDECREF(message);
-    if (error == nullptr) return nullptr;
-    PyException_SetCause(error, Py_NewRef(e));
-    PyErr_SetObject(PyExc_RuntimeError, error);
-    Py_DECREF(error);
-    return nullptr;
-  }
-  PyObject* globals = PyFunction_GetGlobals(original);  // borrowed
-  PyObject* ux_utils = load_global(globals, "ux_utils");
-  PyObject* factory =
-      ux_utils ? PyObject_GetAttrString(ux_utils, "print_exception_no_traceback") : nullptr;
-  Py_XDECREF(ux_utils);
-  PyObject* manager = factory ? PyObject_CallNoArgs(factory) : nullptr;
-  Py_XDECREF(factory);
-  if (manager == nullptr) return nullptr;
-  // BEFORE_WITH: __enter__ and __exit__ looked up on the type.
-  auto* manager_type = reinterpret_cast<PyObject*>(Py_TYPE(manager));
-  PyObject* enter = PyObject_GetAttrString(manager_type, "__enter__");
-  PyObject* exit = enter ? PyObject_GetAttrString(manager_type, "__exit__") : nullptr;
-  PyObject* entered = exit ? PyObject_CallOneArg(enter, manager) : nullptr;
-  Py_XDECREF(enter);
-  PyObject* result = nullptr;
-  if (entered != nullptr) {
-    Py_DECREF(entered);
-    PyObject* message = failure_message(n, file_path, e);
-    PyObject* runtime_error = message ? load_global(globals, "RuntimeError") : nullptr;
-    PyObject* error = runtime_error ? PyObject_CallOneArg(runtime_error, message) : nullptr;
-    Py_XDECREF(runtime_error);
-    Py_XDECREF(message);
-    if (error != nullptr) {
-      if (PyExceptionInstance_Check(error)) {
-        PyException_SetCause(error, Py_NewRef(e));  // `from e`
-        // Raised while e is handled: its context is e.
-        PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(error)), error);
-      } else {
-        PyErr_SetString(PyExc_TypeError, "exceptions must derive from BaseException");
-      }
-      Py_DECREF(error);
-    }
-    result = exit_with_error(exit, manager);
-  }
-  Py_XDECREF(exit);
-  Py_DECREF(manager);
-  return result;
-}
-
 // Within SkyPilot's `except OSError as e:` (the current error is e): its
-// handler runs with e as the exception being handled. nullptr with the
-// error set (None when a patched context manager swallowed it).
+// handler, sky_native._cold_paths.read_failed, runs with e as the exception
+// being handled, as in Python. nullptr with the error set (None when a
+// patched context manager swallowed it).
 PyObject* raise_failed_to_read(PyObject* n, PyObject* file_path) {
   PyObject* type = nullptr;
   PyObject* value = nullptr;
   PyObject* traceback = nullptr;
-  fetch_normalized(type, value, traceback);
-  Py_XDECREF(type);
-  Py_XDECREF(traceback);
-  PyObject* handled = PyErr_GetHandledException();
-  PyErr_SetHandledException(value);
-  PyObject* result = failed_to_read(n, file_path, value);
-  PyErr_SetHandledException(handled);
-  Py_XDECREF(handled);
-  Py_DECREF(value);
+  PyErr_Fetch(&type, &value, &traceback);
+  PyErr_NormalizeException(&type, &value, &traceback);
+  Ref error_type = steal(type);
+  Ref error = steal(value);
+  Ref error_traceback = steal(traceback);
+  if (error_traceback) PyException_SetTraceback(error.ptr(), error_traceback.ptr());
+  Ref handled = steal(PyErr_GetHandledException());
+  PyErr_SetHandledException(error.ptr());
+  PyObject* original = function(FunctionId::kReadLastNLines).original_function();
+  if (original == nullptr) PyErr_Clear();  // no SkyPilot function: the RuntimeError alone
+  Ref cold_paths = steal(PyImport_ImportModule("sky_native._cold_paths"));
+  PyObject* result = cold_paths ? PyObject_CallMethod(cold_paths.ptr(), "read_failed", "OOOO",
+                                                      original != nullptr ? original : Py_None, n,
+                                                      file_path, error.ptr())
+                                : nullptr;
+  PyErr_SetHandledException(handled.ptr());
   return result;
+}
+
+// Raises AssertionError(message) (a new reference, or nullptr with an error
+// set): SkyPilot's failed asserts. Always nullptr.
+PyObject* assertion_error(PyObject* message) {
+  Ref owned = steal(message);
+  if (owned) PyErr_SetObject(PyExc_AssertionError, owned.ptr());
+  return nullptr;
 }
 
 // Python's io.UnsupportedOperation (borrowed; nullptr with an error set).
 PyObject* unsupported_operation() {
   static PyObject* type = nullptr;
   if (type == nullptr) {
-    PyObject* io = PyImport_ImportModule("io");
-    type = io ? PyObject_GetAttrString(io, "UnsupportedOperation") : nullptr;
-    Py_XDECREF(io);
+    Ref io = steal(PyImport_ImportModule("io"));
+    type = io ? PyObject_GetAttrString(io.ptr(), "UnsupportedOperation") : nullptr;
   }
   return type;
 }
@@ -218,34 +114,26 @@ PyObject* unsupported_operation() {
 // line.decode(encoding, errors).rstrip('\r') [+ '\n'].
 PyObject* decode_line(std::string_view line, const char* encoding, const char* errors,
                       bool add_newline) {
-  PyObject* text =
-      PyUnicode_Decode(line.data(), static_cast<Py_ssize_t>(line.size()), encoding, errors);
-  if (text == nullptr) return nullptr;
-  if (!PyUnicode_CheckExact(text)) {
+  Ref text =
+      steal(PyUnicode_Decode(line.data(), static_cast<Py_ssize_t>(line.size()), encoding, errors));
+  if (!text) return nullptr;
+  if (!PyUnicode_CheckExact(text.ptr())) {
     // A codec returned a str subclass: let str's own methods decide.
-    PyObject* stripped = PyObject_CallMethod(text, "rstrip", "s", "\r");
-    Py_DECREF(text);
-    if (stripped == nullptr || !add_newline) return stripped;
-    PyObject* newline = PyUnicode_FromOrdinal('\n');
-    PyObject* joined = newline ? PyNumber_Add(stripped, newline) : nullptr;
-    Py_XDECREF(newline);
-    Py_DECREF(stripped);
-    return joined;
+    Ref stripped = steal(PyObject_CallMethod(text.ptr(), "rstrip", "s", "\r"));
+    if (!stripped || !add_newline) return stripped.release().ptr();
+    Ref newline = steal(PyUnicode_FromOrdinal('\n'));
+    return newline ? PyNumber_Add(stripped.ptr(), newline.ptr()) : nullptr;
   }
-  Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+  Py_ssize_t length = PyUnicode_GET_LENGTH(text.ptr());
   Py_ssize_t kept = length;
-  while (kept > 0 && PyUnicode_READ_CHAR(text, kept - 1) == '\r') --kept;
+  while (kept > 0 && PyUnicode_READ_CHAR(text.ptr(), kept - 1) == '\r') --kept;
   if (kept < length) {
-    PyObject* stripped = PyUnicode_Substring(text, 0, kept);
-    Py_DECREF(text);
-    if (stripped == nullptr) return nullptr;
-    text = stripped;
+    text = steal(PyUnicode_Substring(text.ptr(), 0, kept));
+    if (!text) return nullptr;
   }
-  if (!add_newline) return text;
+  if (!add_newline) return text.release().ptr();
   static PyObject* newline = PyUnicode_InternFromString("\n");  // immortal enough: kept
-  PyObject* joined = PyUnicode_Concat(text, newline);
-  Py_DECREF(text);
-  return joined;
+  return PyUnicode_Concat(text.ptr(), newline);
 }
 
 // True for the names PyUnicode_Decode sends straight to its UTF-8 decoder
@@ -277,31 +165,30 @@ PyObject* decode_utf8_line(sky::core::TailLines& tail, std::size_t i, const char
   char* bytes = tail.bytes.get();
   std::size_t end = line.end;
   while (end > line.begin && bytes[end - 1] == '\r') --end;
-  PyObject* text = nullptr;
+  Ref text;
   if (add_newline) {
     char replaced = bytes[end];  // the '\n' itself unless '\r' was stripped
     bytes[end] = '\n';
-    text = PyUnicode_DecodeUTF8(bytes + line.begin, static_cast<Py_ssize_t>(end + 1 - line.begin),
-                                errors);
+    text = steal(PyUnicode_DecodeUTF8(bytes + line.begin,
+                                      static_cast<Py_ssize_t>(end + 1 - line.begin), errors));
     bytes[end] = replaced;
   } else {
-    text =
-        PyUnicode_DecodeUTF8(bytes + line.begin, static_cast<Py_ssize_t>(end - line.begin), errors);
+    text = steal(PyUnicode_DecodeUTF8(bytes + line.begin, static_cast<Py_ssize_t>(end - line.begin),
+                                      errors));
   }
-  if (text == nullptr) return nullptr;
-  Py_ssize_t last = PyUnicode_GET_LENGTH(text) - (add_newline ? 2 : 1);
-  if (last >= 0 && PyUnicode_READ_CHAR(text, last) == '\r') {
-    Py_DECREF(text);
+  if (!text) return nullptr;
+  Py_ssize_t last = PyUnicode_GET_LENGTH(text.ptr()) - (add_newline ? 2 : 1);
+  if (last >= 0 && PyUnicode_READ_CHAR(text.ptr(), last) == '\r') {
     return decode_line(tail.line(i), "utf-8", errors, add_newline);
   }
-  return text;
+  return text.release().ptr();
 }
 
 }  // namespace
 
 PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                             PyObject* kwnames) {
-  Call<5> call(FunctionId::kReadLastNLines, args, nargs, kwnames);
+  Call<FunctionId::kReadLastNLines> call(args, nargs, kwnames);
   if (!call.native()) return call.defer();
   PyObject* file_path = call[0];
   PyObject* n_object = call[1];
@@ -316,28 +203,22 @@ PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_
   }
   // open() and os.path.exists() see os.fsencode(file_path); paths that do
   // not encode or hold NUL take Python's own (ValueError-ish) paths.
-  PyObject* encoded = PyUnicode_EncodeFSDefault(file_path);
-  if (encoded == nullptr) {
+  Ref encoded = steal(PyUnicode_EncodeFSDefault(file_path));
+  if (!encoded) {
     PyErr_Clear();
     return call.defer();
   }
-  std::string path(PyBytes_AS_STRING(encoded), static_cast<std::size_t>(PyBytes_GET_SIZE(encoded)));
-  Py_DECREF(encoded);
+  std::string path(PyBytes_AS_STRING(encoded.ptr()),
+                   static_cast<std::size_t>(PyBytes_GET_SIZE(encoded.ptr())));
   if (path.find('\0') != std::string::npos) return call.defer();
 
   const bool asserts = asserts_enabled();
   if (asserts) {
     if (n < 0) {
-      PyObject* message = PyUnicode_FromFormat("n must be non-negative. Got %S", n_object);
-      if (message != nullptr) PyErr_SetObject(PyExc_AssertionError, message);
-      Py_XDECREF(message);
-      return nullptr;
+      return assertion_error(PyUnicode_FromFormat("n must be non-negative. Got %S", n_object));
     }
     if (chunk_size <= 0) {
-      PyObject* message = PyUnicode_FromFormat("chunk_size must be positive. Got %S", call[2]);
-      if (message != nullptr) PyErr_SetObject(PyExc_AssertionError, message);
-      Py_XDECREF(message);
-      return nullptr;
+      return assertion_error(PyUnicode_FromFormat("chunk_size must be positive. Got %S", call[2]));
     }
   } else if (n < 0 || chunk_size <= 0) {
     return call.defer();  // without asserts: IndexError or an endless loop
@@ -356,12 +237,7 @@ PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_
     }
     tail = sky::core::read_tail_lines(path, n, chunk_size, check);
   });
-  if (!exists) {
-    PyObject* message = PyUnicode_FromFormat("File not found: %U", file_path);
-    if (message != nullptr) PyErr_SetObject(PyExc_AssertionError, message);
-    Py_XDECREF(message);
-    return nullptr;
-  }
+  if (!exists) return assertion_error(PyUnicode_FromFormat("File not found: %U", file_path));
   if (failure) {
     try {
       std::rethrow_exception(failure);
@@ -394,8 +270,8 @@ PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_
 
   std::size_t count = tail.lines.size();
   if (count == 0) return PyList_New(0);  // empty file
-  PyObject* result = PyList_New(static_cast<Py_ssize_t>(count));
-  if (result == nullptr) return nullptr;
+  Ref result = steal(PyList_New(static_cast<Py_ssize_t>(count)));
+  if (!result) return nullptr;
   bool utf8 = is_utf8_name(encoding) && is_builtin_utf8_handler(errors);
   for (std::size_t i = 0; i < count; ++i) {
     bool add_newline = i + 1 < count;
@@ -406,7 +282,6 @@ PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_
       text = decode_line(tail.line(i), encoding, errors, add_newline);
     }
     if (text == nullptr) {
-      Py_DECREF(result);
       // Decoding runs inside SkyPilot's try: an OSError from a codec is
       // wrapped too; anything else (UnicodeDecodeError, LookupError) is not.
       if (PyErr_ExceptionMatches(PyExc_OSError)) {
@@ -414,9 +289,9 @@ PyObject* read_last_n_lines(PyObject* /*self*/, PyObject* const* args, Py_ssize_
       }
       return nullptr;
     }
-    PyList_SET_ITEM(result, static_cast<Py_ssize_t>(i), text);
+    PyList_SET_ITEM(result.ptr(), static_cast<Py_ssize_t>(i), text);
   }
-  return result;
+  return result.release().ptr();
 }
 
 }  // namespace sky_native

@@ -17,6 +17,7 @@
 #include "dispatch.h"
 #include "exceptions.h"
 #include "gil.h"
+#include "py_ref.h"
 #include "signal_check.h"
 #include "sky/common/errors.h"
 #include "sky/functions/parallelism.h"
@@ -26,22 +27,6 @@ namespace {
 
 constexpr const char* kSubprocessUtils = "sky.utils.subprocess_utils";
 constexpr int kDebug = 10;  // logging.DEBUG
-
-// Holds a reference; released at scope exit.
-class Ref {
- public:
-  explicit Ref(PyObject* object = nullptr) : object_(object) {}
-  ~Ref() { Py_XDECREF(object_); }
-  Ref(Ref&& other) noexcept : object_(other.object_) { other.object_ = nullptr; }
-  Ref(const Ref&) = delete;
-  Ref& operator=(const Ref&) = delete;
-  Ref& operator=(Ref&&) = delete;
-  PyObject* get() const { return object_; }
-  explicit operator bool() const { return object_ != nullptr; }
-
- private:
-  PyObject* object_;
-};
 
 // `cloud_str and cloud_str.lower() == 'kubernetes'` for None or an exact
 // str: 1 or 0, -1 with an error set.
@@ -53,10 +38,10 @@ int is_kubernetes(PyObject* cloud_str) {
     return sky::core::is_kubernetes_ascii(text) ? 1 : 0;
   }
   // Unicode case mappings (KELVIN SIGN lowers to 'k'): ask str.lower().
-  Ref lowered(PyObject_CallMethod(cloud_str, "lower", nullptr));
+  Ref lowered = steal(PyObject_CallMethod(cloud_str, "lower", nullptr));
   if (!lowered) return -1;
-  return PyUnicode_Check(lowered.get()) &&
-                 PyUnicode_CompareWithASCIIString(lowered.get(), "kubernetes") == 0
+  return PyUnicode_Check(lowered.ptr()) &&
+                 PyUnicode_CompareWithASCIIString(lowered.ptr(), "kubernetes") == 0
              ? 1
              : 0;
 }
@@ -69,7 +54,7 @@ bool is_none_or_exact_str(PyObject* value) {
 
 PyObject* get_parallel_threads(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                                PyObject* kwnames) {
-  Call<1> call(FunctionId::kGetParallelThreads, args, nargs, kwnames);
+  Call<FunctionId::kGetParallelThreads> call(args, nargs, kwnames);
   if (!call.native() || !is_none_or_exact_str(call[0])) return call.defer();
   int kubernetes = is_kubernetes(call[0]);
   if (kubernetes < 0) return nullptr;
@@ -79,40 +64,42 @@ PyObject* get_parallel_threads(PyObject* /*self*/, PyObject* const* args, Py_ssi
 
 namespace {
 
-// The logger of subprocess_utils (a new reference) or nullptr with an error.
-PyObject* module_logger(PyObject* module) { return PyObject_GetAttrString(module, "logger"); }
-
-// Logs the low-limit warning once per process, with the flag kept on the
-// module so Python and native calls share it. Returns false with an error
-// set, or with *missing_flag set when the module has no flag.
+// SkyPilot's warning about a low limit, once per process (the flag is kept
+// on SkyPilot's module, shared with its own calls): cold_paths.py. False
+// with an error set, or with *missing_flag set when the module has no flag.
 bool warn_low_limit_once(PyObject* module, long fd_limit, bool* missing_flag) {
   *missing_flag = false;
-  Ref shown(PyObject_GetAttrString(module, "_fd_limit_warning_shown"));
-  if (!shown) {
-    if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return false;
-    PyErr_Clear();
-    *missing_flag = true;
-    return false;
-  }
-  int truth = PyObject_IsTrue(shown.get());
-  if (truth < 0) return false;
-  if (truth == 1) return true;
-  Ref logger(module_logger(module));
+  Ref cold_paths = steal(PyImport_ImportModule("sky_native._cold_paths"));
+  if (!cold_paths) return false;
+  Ref warned = steal(
+      PyObject_CallMethod(cold_paths.ptr(), "warn_low_fd_limit_once", "Ol", module, fd_limit));
+  if (!warned) return false;
+  *missing_flag = warned.ptr() == Py_False;
+  return !*missing_flag;
+}
+
+// SkyPilot's `logger.debug(f'Using {max_workers} workers for file mounts.')`:
+// the logger's level is asked here, the line is made by cold_paths.py only
+// when it is enabled. False with an error set.
+bool log_max_workers(PyObject* module, std::int64_t max_workers) {
+  Ref logger = steal(PyObject_GetAttrString(module, "logger"));
   if (!logger) return false;
-  std::string message = "Open file descriptor limit (" + std::to_string(fd_limit) +
-                        ") is low. File sync to remote clusters may be slow. Consider "
-                        "increasing the limit using `ulimit -n <number>` or modifying "
-                        "system limits.";
-  Ref result(PyObject_CallMethod(logger.get(), "warning", "s", message.c_str()));
-  if (!result) return false;
-  return PyObject_SetAttrString(module, "_fd_limit_warning_shown", Py_True) == 0;
+  Ref enabled = steal(PyObject_CallMethod(logger.ptr(), "isEnabledFor", "i", kDebug));
+  if (!enabled) return false;
+  int truth = PyObject_IsTrue(enabled.ptr());
+  if (truth <= 0) return truth == 0;
+  Ref cold_paths = steal(PyImport_ImportModule("sky_native._cold_paths"));
+  if (!cold_paths) return false;
+  Ref logged = steal(PyObject_CallMethod(cold_paths.ptr(), "log_max_workers", "OL", logger.ptr(),
+                                         static_cast<long long>(max_workers)));
+  return static_cast<bool>(logged);
 }
 
 }  // namespace
 
 PyObject* get_max_workers_for_file_mounts(PyObject* /*self*/, PyObject* const* args,
                                           Py_ssize_t nargs, PyObject* kwnames) {
-  Call<2> call(FunctionId::kGetMaxWorkersForFileMounts, args, nargs, kwnames);
+  Call<FunctionId::kGetMaxWorkersForFileMounts> call(args, nargs, kwnames);
   auto defer = [&]() { return call.defer(); };
   if (!call.native() || !PyDict_CheckExact(call[0]) || !is_none_or_exact_str(call[1])) {
     return defer();
@@ -135,11 +122,11 @@ PyObject* get_max_workers_for_file_mounts(PyObject* /*self*/, PyObject* const* a
     set_python_error(std::current_exception());
     return nullptr;
   }
-  Ref module(PyImport_ImportModule(kSubprocessUtils));
+  Ref module = steal(PyImport_ImportModule(kSubprocessUtils));
   if (!module) return nullptr;
   if (fd_limit < 1024) {
     bool missing_flag = false;
-    if (!warn_low_limit_once(module.get(), fd_limit, &missing_flag)) {
+    if (!warn_low_limit_once(module.ptr(), fd_limit, &missing_flag)) {
       return missing_flag ? defer() : nullptr;
     }
   }
@@ -155,8 +142,7 @@ PyObject* get_max_workers_for_file_mounts(PyObject* /*self*/, PyObject* const* a
       // Only reachable after the warning: the original, seeing the flag
       // set, does the rest exactly.
       if (!PyUnicode_CheckExact(value)) return defer();
-      Py_INCREF(value);
-      owned.emplace_back(value);
+      owned.push_back(borrow(value));
     }
   }
   // os.fsencode of each; nullopt where it raises ValueError, which
@@ -165,10 +151,10 @@ PyObject* get_max_workers_for_file_mounts(PyObject* /*self*/, PyObject* const* a
   sources.reserve(owned.size());
   for (const Ref& value : owned) {
     PyObject* encoded = nullptr;
-    if (PyUnicode_FSConverter(value.get(), &encoded)) {
+    if (PyUnicode_FSConverter(value.ptr(), &encoded)) {
+      Ref owned_encoded = steal(encoded);
       sources.emplace_back(std::in_place, PyBytes_AS_STRING(encoded),
                            static_cast<std::size_t>(PyBytes_GET_SIZE(encoded)));
-      Py_DECREF(encoded);
     } else if (PyErr_ExceptionMatches(PyExc_ValueError)) {
       PyErr_Clear();
       sources.emplace_back();
@@ -190,7 +176,7 @@ PyObject* get_max_workers_for_file_mounts(PyObject* /*self*/, PyObject* const* a
       while (i < sources.size() && sources[i] != e.path()) ++i;
       if (i < sources.size()) {
         errno = e.error_number();
-        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, owned[i].get());
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, owned[i].ptr());
         return nullptr;
       }
       set_python_error(error);
@@ -207,40 +193,30 @@ PyObject* get_max_workers_for_file_mounts(PyObject* /*self*/, PyObject* const* a
   std::int64_t max_workers =
       sky::core::max_workers_for_file_mounts(fd_limit, fd_per_rsync, num_threads);
 
-  Ref logger(module_logger(module.get()));
-  if (!logger) return nullptr;
-  Ref enabled(PyObject_CallMethod(logger.get(), "isEnabledFor", "i", kDebug));
-  if (!enabled) return nullptr;
-  int truth = PyObject_IsTrue(enabled.get());
-  if (truth < 0) return nullptr;
-  if (truth == 1) {
-    std::string message = "Using " + std::to_string(max_workers) + " workers for file mounts.";
-    Ref result(PyObject_CallMethod(logger.get(), "debug", "s", message.c_str()));
-    if (!result) return nullptr;
-  }
+  if (!log_max_workers(module.ptr(), max_workers)) return nullptr;
   return PyLong_FromLongLong(max_workers);
 }
 
 PyObject* estimate_fd_for_directory(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                                     PyObject* kwnames) {
-  Call<1> call(FunctionId::kEstimateFdForDirectory, args, nargs, kwnames);
+  Call<FunctionId::kEstimateFdForDirectory> call(args, nargs, kwnames);
   if (!call.native()) return call.defer();
   // os.fspath(path), which must give a str.
-  Ref path(PyOS_FSPath(call[0]));
+  Ref path = steal(PyOS_FSPath(call[0]));
   if (!path) return nullptr;
-  if (!PyUnicode_Check(path.get())) {
-    Ref type_name(PyType_GetName(Py_TYPE(path.get())));  // type(path).__name__
+  if (!PyUnicode_Check(path.ptr())) {
+    Ref type_name = steal(PyType_GetName(Py_TYPE(path.ptr())));  // type(path).__name__
     if (!type_name) return nullptr;
     PyErr_Format(PyExc_TypeError, "path must be str or os.PathLike returning str, not %U",
-                 type_name.get());
+                 type_name.ptr());
     return nullptr;
   }
   // os.listdir's own conversion: UnicodeEncodeError, "embedded null byte".
   PyObject* encoded = nullptr;
-  if (!PyUnicode_FSConverter(path.get(), &encoded)) return nullptr;
+  if (!PyUnicode_FSConverter(path.ptr(), &encoded)) return nullptr;
+  Ref owned_encoded = steal(encoded);
   std::string encoded_path(PyBytes_AS_STRING(encoded),
                            static_cast<std::size_t>(PyBytes_GET_SIZE(encoded)));
-  Py_DECREF(encoded);
   std::int64_t estimate = 0;
   std::exception_ptr error =
       without_gil([&] { estimate = sky::core::estimate_fd_for_directory(encoded_path); });

@@ -13,6 +13,7 @@
 #include "dispatch.h"
 #include "exceptions.h"
 #include "gil.h"
+#include "py_ref.h"
 #include "signal_check.h"
 #include "sky/common/errors.h"
 #include "sky/functions/ports.h"
@@ -22,50 +23,45 @@ namespace {
 
 constexpr int kDebug = 10;  // logging.DEBUG
 
-// SkyPilot's common_utils, whose function this is (a new reference):
-// imported on the first call, as using the function implies -- an error
-// during that import (a KeyboardInterrupt among them) propagates, as in
-// Python -- then found in sys.modules. nullptr with no error when SkyPilot
-// cannot be imported (ImportError), nullptr with the error set otherwise;
-// *failed tells them apart.
-PyObject* common_utils_module(bool* failed) {
+// SkyPilot's common_utils, whose function this is: imported on the first call, as using the
+// function implies -- an error during that import (a KeyboardInterrupt among them) propagates, as
+// in Python -- then found in sys.modules. nullptr with no error when SkyPilot cannot be imported
+// (ImportError), empty with the error set otherwise; *failed tells them apart.
+Ref common_utils_module(bool* failed) {
   *failed = false;
   static PyObject* name = PyUnicode_InternFromString("sky.utils.common_utils");
-  PyObject* module = name ? PyImport_GetModule(name) : nullptr;
-  if (module == nullptr && !PyErr_Occurred()) module = PyImport_Import(name);
-  if (module == nullptr) {
+  Ref module = steal(name ? PyImport_GetModule(name) : nullptr);
+  if (!module && !PyErr_Occurred()) module = steal(PyImport_Import(name));
+  if (!module) {
     if (!PyErr_ExceptionMatches(PyExc_ImportError)) {
       *failed = true;
-      return nullptr;
+      return {};
     }
     PyErr_Clear();
   }
   return module;
 }
 
-// The module's logger when it is enabled for DEBUG (a new reference);
-// nullptr with no error when it is not (or there is no module, or it has no
-// logger); nullptr with an error set when asking raised anything else.
-// *failed tells them apart.
-PyObject* debug_logger(PyObject* module, bool* failed) {
+// The module's logger when it is enabled for DEBUG; empty with no error when
+// it is not (or there is no module, or it has no logger); empty with an
+// error set when asking raised anything else. *failed tells them apart.
+Ref debug_logger(PyObject* module, bool* failed) {
   *failed = false;
-  if (module == nullptr) return nullptr;
-  PyObject* logger = PyObject_GetAttrString(module, "logger");
-  if (logger == nullptr) {
+  if (module == nullptr) return {};
+  Ref logger = steal(PyObject_GetAttrString(module, "logger"));
+  if (!logger) {
     if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
       *failed = true;
-      return nullptr;
+      return {};
     }
     PyErr_Clear();
-    return nullptr;
+    return {};
   }
-  PyObject* enabled = PyObject_CallMethod(logger, "isEnabledFor", "i", kDebug);
-  int truth = enabled == nullptr ? -1 : PyObject_IsTrue(enabled);
-  Py_XDECREF(enabled);
+  Ref enabled = steal(PyObject_CallMethod(logger.ptr(), "isEnabledFor", "i", kDebug));
+  int truth = enabled ? PyObject_IsTrue(enabled.ptr()) : -1;
   if (truth != 1) {
-    Py_DECREF(logger);
     *failed = truth < 0;
-    return nullptr;
+    return {};
   }
   return logger;
 }
@@ -74,7 +70,7 @@ PyObject* debug_logger(PyObject* module, bool* failed) {
 
 PyObject* find_free_port(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                          PyObject* kwnames) {
-  Call<1> call(FunctionId::kFindFreePort, args, nargs, kwnames);
+  Call<FunctionId::kFindFreePort> call(args, nargs, kwnames);
   if (!call.native()) return call.defer();
   PyObject* start = call[0];
   if (!PyLong_CheckExact(start) && !PyBool_Check(start)) return call.defer();
@@ -87,7 +83,7 @@ PyObject* find_free_port(PyObject* /*self*/, PyObject* const* args, Py_ssize_t n
   if (overflow < 0) start_port = -1;
 
   bool failed = false;
-  PyObject* module = common_utils_module(&failed);
+  Ref module = common_utils_module(&failed);
   if (failed) return nullptr;
   std::vector<std::pair<int, int>> bind_errors;
   // Logs the failed binds so far; false with an error set. SkyPilot's loop
@@ -96,21 +92,16 @@ PyObject* find_free_port(PyObject* /*self*/, PyObject* const* args, Py_ssize_t n
   auto log_bind_errors = [&] {
     if (bind_errors.empty()) return true;
     bool lookup_failed = false;
-    PyObject* logger = debug_logger(module, &lookup_failed);
+    Ref logger = debug_logger(module.ptr(), &lookup_failed);
     if (lookup_failed) return false;
     for (const auto& [failed_port, error_number] : bind_errors) {
-      if (logger == nullptr) break;
+      if (!logger) break;
       // f'Error binding port {port}: {e}' with e the OSError from bind().
       std::string message = "Error binding port " + std::to_string(failed_port) + ": " +
                             sky::core::OsError(error_number).what();
-      PyObject* result = PyObject_CallMethod(logger, "debug", "s", message.c_str());
-      if (result == nullptr) {
-        Py_DECREF(logger);
-        return false;
-      }
-      Py_DECREF(result);
+      Ref result = steal(PyObject_CallMethod(logger.ptr(), "debug", "s", message.c_str()));
+      if (!result) return false;
     }
-    Py_XDECREF(logger);
     bind_errors.clear();
     return true;
   };
@@ -127,7 +118,6 @@ PyObject* find_free_port(PyObject* /*self*/, PyObject* const* args, Py_ssize_t n
 
   // (Not over the error a check left set: it logged everything before.)
   bool logged = PyErr_Occurred() != nullptr || log_bind_errors();
-  Py_XDECREF(module);
   if (!logged) return nullptr;
   if (error) {
     set_python_error(error);

@@ -9,6 +9,7 @@
 #include "dispatch.h"
 #include "exceptions.h"
 #include "gil.h"
+#include "py_ref.h"
 #include "sky/functions/process.h"
 
 namespace sky_native {
@@ -17,14 +18,13 @@ PyObject* is_process_alive(PyObject* /*self*/, PyObject* const* args, Py_ssize_t
                            PyObject* kwnames) {
   // Argument lists a `def` rejects: the Python version raises the exact
   // TypeError.
-  Call<1> call(FunctionId::kIsProcessAlive, args, nargs, kwnames);
+  Call<FunctionId::kIsProcessAlive> call(args, nargs, kwnames);
   if (!call.native()) return call.defer();
   // operator.index(pid): CPython's own TypeError for anything else.
-  PyObject* index = PyNumber_Index(call[0]);
-  if (index == nullptr) return nullptr;
+  Ref index = steal(PyNumber_Index(call[0]));
+  if (!index) return nullptr;
   int overflow = 0;
-  long long pid = PyLong_AsLongLongAndOverflow(index, &overflow);
-  Py_DECREF(index);
+  long long pid = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
   if (pid == -1 && PyErr_Occurred()) return nullptr;
   // Beyond 64 bits either way: outside (0, 2**31 - 1], so False.
   if (overflow != 0 || pid <= 0 || pid > sky::core::kMaxPid) Py_RETURN_FALSE;

@@ -9,8 +9,10 @@
 #include <string_view>
 
 #include "bindings.h"
+#include "cpython_private.h"
 #include "dispatch.h"
 #include "gil.h"
+#include "py_ref.h"
 #include "sky/functions/python_float.h"
 #include "sky/functions/resources.h"
 
@@ -39,27 +41,26 @@ enum class Env { kUnset, kSet, kDefer };
 // Reading that dict (not getenv(3)) sees exactly what os.environ holds.
 // kDefer when os.environ is not the start-up mapping (a test replaced it) or
 // an error occurred (cleared).
-Env read_env(PyObject* key, PyObject** value) {
-  PyObject* environ = PyObject_GetAttr(state.os_module, state.environ_name);
-  if (environ == nullptr) {
+Env read_env(PyObject* key, Ref& value) {
+  Ref environ = steal(PyObject_GetAttr(state.os_module, state.environ_name));
+  if (!environ) {
     PyErr_Clear();
     return Env::kDefer;
   }
   Env result = Env::kDefer;
-  if (reinterpret_cast<PyObject*>(Py_TYPE(environ)) == state.environ_type) {
-    PyObject* data = PyObject_GetAttr(environ, state.data_name);
-    if (data != nullptr && PyDict_CheckExact(data)) {
-      PyObject* raw = PyDict_GetItemWithError(data, key);  // borrowed
+  if (reinterpret_cast<PyObject*>(Py_TYPE(environ.ptr())) == state.environ_type) {
+    Ref data = steal(PyObject_GetAttr(environ.ptr(), state.data_name));
+    if (data && PyDict_CheckExact(data.ptr())) {
+      PyObject* raw = PyDict_GetItemWithError(data.ptr(), key);  // borrowed
       if (raw == nullptr) {
         result = PyErr_Occurred() ? Env::kDefer : Env::kUnset;
       } else if (PyBytes_CheckExact(raw)) {
-        *value = PyUnicode_DecodeFSDefaultAndSize(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw));
-        if (*value != nullptr) result = Env::kSet;
+        value =
+            steal(PyUnicode_DecodeFSDefaultAndSize(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw)));
+        if (value) result = Env::kSet;
       }
     }
-    Py_XDECREF(data);
   }
-  Py_DECREF(environ);
   if (result == Env::kDefer) PyErr_Clear();
   return result;
 }
@@ -84,38 +85,34 @@ const sky::core::ResourceSources& host_sources() {
 // psutil reads f"{psutil.PROCFS_PATH}/meminfo": true while that is the
 // default (or psutil is not imported yet).
 bool default_procfs() {
-  PyObject* psutil = PyImport_GetModule(state.psutil_name);
-  if (psutil == nullptr) {
+  Ref psutil = steal(PyImport_GetModule(state.psutil_name));
+  if (!psutil) {
     if (!PyErr_Occurred()) return true;
     PyErr_Clear();
     return false;
   }
-  PyObject* path = PyObject_GetAttr(psutil, state.procfs_name);
-  Py_DECREF(psutil);
-  if (path == nullptr) {
+  Ref path = steal(PyObject_GetAttr(psutil.ptr(), state.procfs_name));
+  if (!path) {
     PyErr_Clear();
     return false;
   }
-  bool standard =
-      PyUnicode_CheckExact(path) && PyUnicode_CompareWithASCIIString(path, "/proc") == 0;
-  Py_DECREF(path);
-  return standard;
+  return PyUnicode_CheckExact(path.ptr()) &&
+         PyUnicode_CompareWithASCIIString(path.ptr(), "/proc") == 0;
 }
 
 }  // namespace
 
 PyObject* get_cpu_count(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                         PyObject* kwnames) {
-  Call<0> call(FunctionId::kGetCpuCount, args, nargs, kwnames);
+  Call<FunctionId::kGetCpuCount> call(args, nargs, kwnames);
   auto original = [&] { return call.defer(); };
   if (!call.native()) return original();
-  PyObject* value = nullptr;
-  switch (read_env(state.cpu_key, &value)) {
+  Ref value;
+  switch (read_env(state.cpu_key, value)) {
     case Env::kDefer:
       return original();
     case Env::kSet: {
-      std::optional<double> parsed = parse_str(value);
-      Py_DECREF(value);
+      std::optional<double> parsed = parse_str(value.ptr());
       // int(nan)'s ValueError is wrapped by SkyPilot as a parse error.
       if (!parsed || std::isnan(*parsed)) return original();
       return PyLong_FromDouble(*parsed);  // OverflowError for +-inf, unwrapped
@@ -141,18 +138,17 @@ PyObject* get_cpu_count(PyObject* /*self*/, PyObject* const* args, Py_ssize_t na
 
 PyObject* get_mem_size_gb(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                           PyObject* kwnames) {
-  Call<0> call(FunctionId::kGetMemSizeGb, args, nargs, kwnames);
+  Call<FunctionId::kGetMemSizeGb> call(args, nargs, kwnames);
   auto original = [&] { return call.defer(); };
   if (!call.native()) return original();
   // The GB variable wins when set, even when its value is invalid.
   for (PyObject* key : {state.memory_gb_key, state.memory_bytes_key}) {
-    PyObject* value = nullptr;
-    switch (read_env(key, &value)) {
+    Ref value;
+    switch (read_env(key, value)) {
       case Env::kDefer:
         return original();
       case Env::kSet: {
-        std::optional<double> parsed = parse_str(value);
-        Py_DECREF(value);
+        std::optional<double> parsed = parse_str(value.ptr());
         if (!parsed) return original();  // SkyPilot's wrapped ValueError
         // float(v) / (1024**3): the int divisor converts exactly.
         return PyFloat_FromDouble(key == state.memory_gb_key ? *parsed : *parsed / 1073741824.0);
@@ -189,14 +185,12 @@ void init_resources(pybind11::module_& m) {
   state.os_module = PyImport_ImportModule("os");
   if (state.os_module == nullptr) throw pybind11::error_already_set();
   state.environ_name = interned("environ");
-  state.data_name = interned("_data");
+  state.data_name = interned(kEnvironData);
   state.psutil_name = interned("psutil");
   state.procfs_name = interned("PROCFS_PATH");
-  PyObject* environ = PyObject_GetAttr(state.os_module, state.environ_name);
-  if (environ == nullptr) throw pybind11::error_already_set();
-  state.environ_type = reinterpret_cast<PyObject*>(Py_TYPE(environ));
-  Py_INCREF(state.environ_type);
-  Py_DECREF(environ);
+  Ref environ = steal(PyObject_GetAttr(state.os_module, state.environ_name));
+  if (!environ) throw pybind11::error_already_set();
+  state.environ_type = Py_NewRef(reinterpret_cast<PyObject*>(Py_TYPE(environ.ptr())));
   state.cpu_key = bytes("SKYPILOT_POD_CPU_CORE_LIMIT");
   state.memory_gb_key = bytes("SKYPILOT_POD_MEMORY_GB_LIMIT");
   state.memory_bytes_key = bytes("SKYPILOT_POD_MEMORY_BYTES_LIMIT");

@@ -29,7 +29,7 @@ PyObject* ascii_string(const std::string& text) {
 
 PyObject* format_float(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                        PyObject* kwnames) {
-  Call<2> call(FunctionId::kFormatFloat, args, nargs, kwnames);
+  Call<FunctionId::kFormatFloat> call(args, nargs, kwnames);
   if (!call.native()) return call.defer();
   PyObject* num = call[0];
   // isinstance(num, int): str(num), precision unused. Int subclasses other
@@ -121,7 +121,7 @@ PyObject* build_truncated(PyObject* s, const sky::core::Truncation& truncation) 
 
 PyObject* truncate_long_string(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                                PyObject* kwnames) {
-  Call<3> call(FunctionId::kTruncateLongString, args, nargs, kwnames);
+  Call<FunctionId::kTruncateLongString> call(args, nargs, kwnames);
   if (!call.native()) return call.defer();
   PyObject* s = call[0];
   PyObject* max_length_object = call[1];

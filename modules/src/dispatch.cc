@@ -4,8 +4,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "cpython_private.h"
 #include "embedded.h"
 #include "native_function.h"
+#include "py_ref.h"
 
 namespace sky_native {
 namespace py = pybind11;
@@ -18,18 +20,11 @@ Function& by_name(const std::string& name) {
   throw py::key_error("no native function " + name);
 }
 
-// A dict's version: changes whenever anything is assigned in it (PEP 509,
-// CPython 3.11).
-std::uint64_t dict_version(PyObject* dict) {
-  return reinterpret_cast<PyDictObject*>(dict)->ma_version_tag;
-}
-
-// owner.attribute now (a new reference), or nullptr when it has none.
-PyObject* current_value(const Function::Owner& owner, PyObject* attribute) {
-  PyObject* value = owner.dict != nullptr
-                        ? Py_XNewRef(PyDict_GetItemWithError(owner.dict, attribute))
-                        : PyObject_GetAttr(owner.object, attribute);
-  if (value == nullptr) PyErr_Clear();
+// owner.attribute now, or empty when it has none.
+Ref current_value(const Function::Owner& owner, PyObject* attribute) {
+  Ref value = owner.dict != nullptr ? borrow(PyDict_GetItemWithError(owner.dict, attribute))
+                                    : steal(PyObject_GetAttr(owner.object, attribute));
+  if (!value) PyErr_Clear();
   return value;
 }
 
@@ -37,6 +32,27 @@ PyObject* current_value(const Function::Owner& owner, PyObject* attribute) {
 const char* keep(const std::string& text) {
   static std::deque<std::string> kept;
   return kept.emplace_back(text).c_str();
+}
+
+// 'name(a, b)' of a binding and of a description (check_bindings).
+std::string binding_signature(const Binding& binding) {
+  std::string text(binding.name);
+  text += '(';
+  text += binding.parameters;
+  text += ')';
+  return text;
+}
+std::string described_signature(py::handle spec) {
+  std::string text = py::str(spec.attr("name"));
+  text += '(';
+  bool first = true;
+  for (py::handle parameter : py::tuple(spec.attr("parameters"))) {
+    if (!first) text += ", ";
+    text += py::str(parameter[py::int_(0)]).cast<std::string>();
+    first = false;
+  }
+  text += ')';
+  return text;
 }
 
 }  // namespace
@@ -47,10 +63,7 @@ bool Function::owners_intact() {
   for (Owner& owner : owners) {
     if (owner.dict != nullptr && dict_version(owner.dict) == owner.seen_version) continue;
     for (const Dependency& dependency : owner.dependencies) {
-      PyObject* value = current_value(owner, dependency.attribute);
-      bool same = value == dependency.expected;
-      Py_XDECREF(value);
-      if (!same) return false;
+      if (current_value(owner, dependency.attribute).ptr() != dependency.expected) return false;
     }
     if (owner.dict != nullptr) owner.seen_version = dict_version(owner.dict);
   }
@@ -66,37 +79,45 @@ PyObject* Function::original_function() {
   if (original == nullptr) {
     // Not imported yet: the hook imports SkyPilot's module (which registers
     // the original) or raises the AttributeError of a release without it.
-    PyObject* hook = PyImport_ImportModule("sky_native._replacement");
-    if (hook == nullptr) return nullptr;
-    PyObject* found = PyObject_CallMethod(hook, "original", "s", name);
-    Py_DECREF(hook);
-    if (found == nullptr) return nullptr;
-    if (original == nullptr) {
-      original = found;
-    } else {
-      Py_DECREF(found);
-    }
+    Ref hook = steal(PyImport_ImportModule("sky_native._replacement"));
+    if (!hook) return nullptr;
+    Ref found = steal(PyObject_CallMethod(hook.ptr(), "original", "s", name));
+    if (!found) return nullptr;
+    if (original == nullptr) original = found.release().ptr();
   }
   return original;
 }
 
-void add_functions(py::module_& m, const std::array<EntryPoint, kFunctionCount>& entry_points) {
+void check_bindings(py::handle described, const std::array<Binding, kFunctionCount>& bindings) {
+  auto descriptions = py::reinterpret_borrow<py::tuple>(described);
+  if (descriptions.size() != bindings.size()) {
+    throw std::logic_error("functions.py describes " + std::to_string(descriptions.size()) +
+                           " functions, the bindings are " + std::to_string(bindings.size()));
+  }
+  for (std::size_t i = 0; i < bindings.size(); ++i) {
+    std::string expected = described_signature(descriptions[i]);
+    std::string compiled = binding_signature(bindings[i]);
+    if (expected != compiled) {
+      std::string message = "function " + std::to_string(i) + ": functions.py describes ";
+      message += expected;
+      message += ", its binding is ";
+      message += compiled;
+      throw std::logic_error(message);
+    }
+  }
+}
+
+void add_functions(py::module_& m) {
   py::module_ description = run_embedded("functions", "sky_native._functions");
   m.add_object("_functions", description);
   py::tuple described = description.attr("FUNCTIONS");
   py::object no_default = description.attr("NO_DEFAULT");
-  if (described.size() != kFunctionCount) {
-    throw std::logic_error("functions.py describes another number of functions");
-  }
+  check_bindings(described, kBindings);
   for (std::size_t i = 0; i < kFunctionCount; ++i) {
     py::handle spec = described[i];
     Function& f = functions[i];
     f.name = keep(py::str(spec.attr("name")));
-    py::tuple parameters = spec.attr("parameters");
-    if (parameters.size() != entry_points[i].parameter_count) {
-      throw std::logic_error(std::string(f.name) + ": the binding and functions.py differ");
-    }
-    for (py::handle parameter : parameters) {
+    for (py::handle parameter : py::tuple(spec.attr("parameters"))) {
       PyObject* parameter_name = Py_NewRef(parameter[py::int_(0)].ptr());
       PyUnicode_InternInPlace(&parameter_name);
       f.parameters.push_back(parameter_name);
@@ -107,7 +128,7 @@ void add_functions(py::module_& m, const std::array<EntryPoint, kFunctionCount>&
     std::string text_signature = py::str(spec.attr("signature")());
     PyObject* callable = new_native_function(
         f.name, keep(text_signature.substr(std::char_traits<char>::length(f.name))),
-        entry_points[i].function);
+        kBindings[i].body);
     if (callable == nullptr) throw py::error_already_set();
     m.add_object(f.name, py::reinterpret_steal<py::object>(callable));
   }

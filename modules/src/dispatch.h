@@ -16,34 +16,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "bindings.h"
 #include "native_function.h"
 
 namespace sky_native {
-
-/// The native functions, in the order of functions.FUNCTIONS (checked when
-/// the module is made).
-enum class FunctionId : std::uint8_t {
-  kReadLastNLines,
-  kHashFile,
-  kFindFreePort,
-  kBase36Encode,
-  kFormatFloat,
-  kTruncateLongString,
-  kGetCpuCount,
-  kGetMemSizeGb,
-  kGetParallelThreads,
-  kGetMaxWorkersForFileMounts,
-  kIsProcessAlive,
-  kEstimateFdForDirectory,
-};
-constexpr std::size_t kFunctionCount = 12;
-
-/// A native function as compiled: its body and how many parameters it
-/// binds (checked against the description).
-struct EntryPoint {
-  FastcallFunction function;
-  std::size_t parameter_count;
-};
 
 /// What the dispatch keeps of one function's description, plus the objects
 /// recorded at start-up. Interpreter-lifetime references (leaked on
@@ -89,12 +65,15 @@ extern std::array<Function, kFunctionCount> functions;
 
 inline Function& function(FunctionId id) { return functions[static_cast<std::size_t>(id)]; }
 
-/// One call of a native function with N parameters.
-template <std::size_t N>
+/// One call of the native function `Id`, which binds the parameters its
+/// Binding names (kBindings).
+template <FunctionId Id>
 class Call {
+  static constexpr std::size_t N = parameter_count(Id);
+
  public:
-  Call(FunctionId id, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames)
-      : function_(function(id)), args_(args), nargs_(nargs), kwnames_(kwnames) {
+  Call(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames)
+      : function_(function(Id)), args_(args), nargs_(nargs), kwnames_(kwnames) {
     native_ = bind() && function_.dependencies_intact();
   }
 
@@ -140,12 +119,18 @@ class Call {
   bool native_ = false;
 };
 
+/// Throws std::logic_error, naming the first difference, unless `described`
+/// (functions.FUNCTIONS) lists the same functions as `bindings`, in the
+/// same order, with the same parameter names in the same order.
+void check_bindings(pybind11::handle described,
+                    const std::array<Binding, kFunctionCount>& bindings);
+
 /// Adds the native functions to the module, as native function objects
-/// (native_function.h) made from their descriptions (functions.py, executed
-/// here from the embedded code as sky_native._functions): names,
-/// parameters, defaults and text signatures. Adds `_register_original(name, function)`,
+/// (native_function.h) made from kBindings and their descriptions
+/// (functions.py, executed here from the embedded code as
+/// sky_native._functions; check_bindings first): names, parameters, defaults
+/// and text signatures. Adds `_register_original(name, function)`,
 /// `_original(name)` and `_add_dependency(name, owner, attribute, expected, missing)` for the hook.
-void add_functions(pybind11::module_& m,
-                   const std::array<EntryPoint, kFunctionCount>& entry_points);
+void add_functions(pybind11::module_& m);
 
 }  // namespace sky_native

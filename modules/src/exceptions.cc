@@ -3,6 +3,7 @@
 #include <new>
 #include <stdexcept>
 
+#include "py_ref.h"
 #include "sky/common/errors.h"
 
 namespace sky_native {
@@ -12,11 +13,10 @@ void set_os_error(const sky::core::OsError& error) {
   // OSError(errno, strerror[, filename]) selects FileNotFoundError,
   // IsADirectoryError, PermissionError, ... exactly as CPython's own I/O.
   if (error.has_path()) {
-    PyObject* path = PyUnicode_DecodeFSDefault(error.path().c_str());
-    if (path == nullptr) return;
+    Ref path = steal(PyUnicode_DecodeFSDefault(error.path().c_str()));
+    if (!path) return;
     errno = error.error_number();
-    PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
-    Py_DECREF(path);
+    PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path.ptr());
   } else {
     errno = error.error_number();
     PyErr_SetFromErrno(PyExc_OSError);

@@ -4,6 +4,8 @@
 
 #include <cstddef>
 
+#include "py_ref.h"
+
 namespace sky_native {
 namespace {
 
@@ -25,11 +27,9 @@ PyObject* call(PyObject* callable, PyObject* const* args, size_t nargsf, PyObjec
 
 // sky_native._introspection.<what>(name): computed there, on first use.
 PyObject* introspect(PyObject* self, const char* what) {
-  PyObject* module = PyImport_ImportModule("sky_native._introspection");
-  if (module == nullptr) return nullptr;
-  PyObject* value = PyObject_CallMethod(module, what, "s", as_native(self)->name);
-  Py_DECREF(module);
-  return value;
+  Ref module = steal(PyImport_ImportModule("sky_native._introspection"));
+  if (!module) return nullptr;
+  return PyObject_CallMethod(module.ptr(), what, "s", as_native(self)->name);
 }
 
 PyObject* get_name(PyObject* self, void* /*closure*/) {
@@ -118,18 +118,13 @@ PyObject* new_native_function(const char* name, const char* text_signature, Fast
   self->body = body;
   self->name = name;
   self->text_signature = text_signature;
-  auto* object = reinterpret_cast<PyObject*>(self);
+  Ref object = steal(reinterpret_cast<PyObject*>(self));
   // mock.create_autospec checks calls against the signature of __call__.
-  PyObject* module_name = PyUnicode_FromString("sky_native");
-  bool made = module_name != nullptr &&
-              PyObject_SetAttrString(object, "__module__", module_name) == 0 &&
-              PyObject_SetAttrString(object, "__call__", object) == 0;
-  Py_XDECREF(module_name);
-  if (!made) {
-    Py_DECREF(object);
-    return nullptr;
-  }
-  return object;
+  Ref module_name = steal(PyUnicode_FromString("sky_native"));
+  bool made = module_name &&
+              PyObject_SetAttrString(object.ptr(), "__module__", module_name.ptr()) == 0 &&
+              PyObject_SetAttrString(object.ptr(), "__call__", object.ptr()) == 0;
+  return made ? object.release().ptr() : nullptr;
 }
 
 }  // namespace sky_native

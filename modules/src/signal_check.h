@@ -4,6 +4,7 @@
 
 #include <Python.h>
 
+#include "cpython_private.h"
 #include "exceptions.h"
 #include "sky/functions/interrupt_check.h"
 
@@ -20,7 +21,7 @@ namespace sky_native {
 /// PyErr_CheckSignals there does, and never take the GIL.
 class SignalCheck {
  public:
-  SignalCheck() : state_(_PyOS_IsMainThread() ? PyThreadState_Get() : nullptr) {}
+  SignalCheck() : state_(is_main_thread() ? PyThreadState_Get() : nullptr) {}
 
   /// Whether this thread runs signal handlers.
   bool active() const { return state_ != nullptr; }

@@ -30,7 +30,7 @@ TEST_CASE("the embedded Python files are compiled in", "[module]") {
   py::module_ sky_native = py::module_::import("sky_native");
   for (const char* name :
        {"bootstrap", "importer", "replacement", "status", "functions", "fingerprint",
-        "verified_code", "python_impl", "rust_fallback", "cli", "native_info"}) {
+        "verified_code", "python_impl", "rust_fallback", "cold_paths", "cli", "native_info"}) {
     INFO(name);
     CHECK_FALSE(sky_native.attr("_embedded_source")(name).is_none());
     // Marshalled at build time: loads into a code object without compiling.
