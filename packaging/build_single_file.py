@@ -55,6 +55,11 @@ PULP_CBC = 'pulp/solverdir/cbc'
 # glibc's own libraries: every host has them.
 GLIBC = re.compile(r'^(linux-vdso\.so\.1|ld-linux-x86-64\.so\.2|lib(c|m|dl|pthread|rt|util|'
                    r'resolv|anl|nsl|crypt)\.so\.\d+)$')
+# Libraries of a GPU driver (NVIDIA's management and CUDA driver libraries):
+# only a host with the driver has them, and then its own copy must be the one
+# loaded. Never bundled; a file needing them (runpod's gpu_test, in
+# EXTRAS=all) runs only where the driver is installed, as from the venv.
+GPU_DRIVER = re.compile(r'^lib(nvidia-[a-z-]+|cuda)\.so(\.\d+)*$')
 TRAILER_MAGIC = b'SKYNATIVE-PAYLD1'
 
 
@@ -167,7 +172,7 @@ def bundle_shared_libraries(tree):
         done.add(path)
         outside = []
         for soname, resolved in ldd(path).items():
-            if GLIBC.match(soname):
+            if GLIBC.match(soname) or GPU_DRIVER.match(soname):
                 continue
             if resolved is None:
                 sys.exit(f'{path}: {soname} not found')
