@@ -13,7 +13,8 @@ VENV_ENV    := VIRTUAL_ENV=$(VENV) PATH=$(VENV)/bin:$(PATH)
 APT_PACKAGES := build-essential cmake ninja-build python3.11 python3.11-dev \
   python3.11-venv libpython3.11-dev pybind11-dev libssl-dev libzstd-dev catch2 \
   libbenchmark-dev clang-format clang-tidy clang-14 libclang-rt-14-dev \
-  ca-certificates procps patchelf zstd umoci debootstrap iproute2 jq chromium
+  ca-certificates procps patchelf zstd umoci debootstrap iproute2 jq chromium \
+  socat netcat-openbsd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup apt venv build build-launcher slurm-up slurm-down run test test-slurm test-cpp test-python test-python-server test-matrix-cheap \
@@ -150,21 +151,25 @@ bench: setup build
 # by measurement: 74 MiB of payload against 76 at 9 and 86 at 3, in about
 # 3x level 9's time; 15 and above took over 7 minutes on 2 cores. CI builds
 # with 3 (seconds): the tests do not depend on the level.
+# EXTRAS: SkyPilot's extras in the payload, comma-separated; unset, those of
+# packaging/requirements.txt (kubernetes,aws,gcp,ssh,slurm); `EXTRAS=all`
+# every cloud; `EXTRAS=` SkyPilot alone.
 PACKAGE_DIR := $(CURDIR)/build-package
 DIST_DIR    := $(BUILD_DIR)/dist
 ZSTD_LEVEL  ?= 12
+EXTRAS_ARG  := $(if $(filter undefined,$(origin EXTRAS)),,--extras '$(EXTRAS)')
 package: apt
 	nice cmake --preset package >/dev/null
 	nice cmake --build --preset package
 	nice $(PYTHON) packaging/build_single_file.py --launcher $(PACKAGE_DIR)/sky-native \
-	  --requirements packaging/requirements.txt --work $(PACKAGE_DIR) \
+	  --requirements packaging/requirements.txt $(EXTRAS_ARG) --work $(PACKAGE_DIR) \
 	  --out $(DIST_DIR)/sky-native --level $(ZSTD_LEVEL)
 	cd $(PACKAGE_DIR) && cpack -B $(DIST_DIR) >/dev/null && rm -rf $(DIST_DIR)/_CPack_Packages
 	packaging/build_image.sh $(DIST_DIR)/sky-native $(PACKAGE_DIR) $(DIST_DIR)/oci
 
 package-test: package venv
 	$(SLURM_CLUSTER) up
-	@status=0; packaging/test_package.sh $(DIST_DIR) $(PACKAGE_DIR)/test || status=$$?; \
+	@status=0; packaging/test_package.sh $(DIST_DIR) $(PACKAGE_DIR)/test $(VENV) || status=$$?; \
 	  $(SLURM_CLUSTER) down; exit $$status
 
 # In `make test`: package-test with a payload that compresses in seconds.

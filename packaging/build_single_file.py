@@ -12,7 +12,12 @@ which would leak into ssh and rsync). The stream, compressed with zstd, is
 then every file's bytes in manifest order; a 96-byte trailer (see
 payload_trailer.h) ends the file.
 
-usage: build_single_file.py --launcher L --requirements R --work DIR --out F
+usage: build_single_file.py --launcher L --requirements R [--extras E] --work DIR --out F
+
+The payload is SkyPilot as requirements.txt pins it, with the extras named
+there (the clouds of the default single file) unless --extras names others:
+a comma-separated list of SkyPilot's extras, `all`, or nothing (SkyPilot
+alone).
 """
 import argparse
 import glob
@@ -50,6 +55,11 @@ PULP_CBC = 'pulp/solverdir/cbc'
 # glibc's own libraries: every host has them.
 GLIBC = re.compile(r'^(linux-vdso\.so\.1|ld-linux-x86-64\.so\.2|lib(c|m|dl|pthread|rt|util|'
                    r'resolv|anl|nsl|crypt)\.so\.\d+)$')
+# Libraries of a GPU driver (NVIDIA's management and CUDA driver libraries):
+# only a host with the driver has them, and then its own copy must be the one
+# loaded. Never bundled; a file needing them (runpod's gpu_test, in
+# EXTRAS=all) runs only where the driver is installed, as from the venv.
+GPU_DRIVER = re.compile(r'^lib(nvidia-[a-z-]+|cuda)\.so(\.\d+)*$')
 TRAILER_MAGIC = b'SKYNATIVE-PAYLD1'
 
 
@@ -58,14 +68,33 @@ def run(*args, **kwargs):
     return subprocess.run(args, check=True, **kwargs)
 
 
-def ensure_venv(venv, requirements, work):
-    """A fresh venv with SkyPilot's runtime dependencies only."""
-    marker = os.path.join(venv, '.installed')
-    runtime = os.path.join(work, 'runtime-requirements.txt')
+# SkyPilot's line of requirements.txt: name, optional [extras], the rest.
+SKYPILOT_LINE = re.compile(r'^(skypilot)(\[[^]]*\])?(.*)$', re.M)
+
+
+def runtime_requirements(requirements, extras):
+    """requirements.txt without its test-only packages, and with SkyPilot's
+    extras replaced by `extras` when it is not None."""
     with open(requirements, encoding='utf-8') as f:
         lines = [line for line in f
                  if re.split(r'[=<>!~ \[]', line.strip())[0] not in TEST_ONLY]
     text = ''.join(lines)
+    if extras is not None:
+        names = [e.strip() for e in extras.split(',') if e.strip()]
+        if any(not re.fullmatch(r'[A-Za-z0-9_-]+', n) for n in names):
+            sys.exit(f'--extras: not a list of extras: {extras!r}')
+        listed = f'[{",".join(names)}]' if names else ''
+        text, found = SKYPILOT_LINE.subn(lambda m: m.group(1) + listed + m.group(3), text)
+        if found != 1:
+            sys.exit(f'{requirements}: no single skypilot line')
+    return text
+
+
+def ensure_venv(venv, text, work):
+    """A fresh venv with SkyPilot's runtime dependencies only (`text`, a
+    requirements file's contents)."""
+    marker = os.path.join(venv, '.installed')
+    runtime = os.path.join(work, 'runtime-requirements.txt')
     if os.path.exists(marker) and open(marker, encoding='utf-8').read() == text:
         return
     shutil.rmtree(venv, ignore_errors=True)
@@ -144,7 +173,7 @@ def bundle_shared_libraries(tree):
         done.add(path)
         outside = []
         for soname, resolved in ldd(path).items():
-            if GLIBC.match(soname):
+            if GLIBC.match(soname) or GPU_DRIVER.match(soname):
                 continue
             if resolved is None:
                 sys.exit(f'{path}: {soname} not found')
@@ -259,15 +288,21 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--launcher', required=True)
     parser.add_argument('--requirements', required=True)
+    parser.add_argument('--extras', default=None,
+                        help="SkyPilot's extras, comma-separated (`all`; empty: none); "
+                        'default: those of --requirements')
     parser.add_argument('--work', required=True)
     parser.add_argument('--out', required=True)
     parser.add_argument('--level', type=int, default=19)
     parser.add_argument('--threads', type=int, default=0)
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
-    venv = os.path.join(args.work, 'payload-venv')
+    # One venv per set of extras: switching sets does not reinstall.
+    suffix = '' if args.extras is None else '-' + (re.sub(r'[^A-Za-z0-9]+', '-', args.extras)
+                                                    or 'none')
+    venv = os.path.join(args.work, 'payload-venv' + suffix)
     tree = os.path.join(args.work, 'payload-tree')
-    ensure_venv(venv, args.requirements, args.work)
+    ensure_venv(venv, runtime_requirements(args.requirements, args.extras), args.work)
     build_tree(venv, tree)
     write_single_file(args.launcher, tree, args.out, args.level, args.threads)
 

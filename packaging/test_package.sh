@@ -20,8 +20,9 @@ stop_leftovers() {
   return 0
 }
 trap stop_leftovers EXIT
-DIST=${1:?usage: test_package.sh DIST_DIR WORK_DIR}
-WORK=${2:?usage: test_package.sh DIST_DIR WORK_DIR}
+DIST=${1:?usage: test_package.sh DIST_DIR WORK_DIR VENV}
+WORK=${2:?usage: test_package.sh DIST_DIR WORK_DIR VENV}
+VENV=${3:?usage: test_package.sh DIST_DIR WORK_DIR VENV}
 FILE=$DIST/sky-native
 GLIBC_LIBS="ld-linux-x86-64.so.2 libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1
   libutil.so.1 libresolv.so.2"
@@ -301,6 +302,13 @@ ok ".deb: dpkg -x into an empty root runs --version: $out"
 deps=$(dpkg-deb -f "$DEB" Depends)
 [[ $deps == libc6* && $deps != *,* ]] || fail ".deb depends on: $deps"
 ok ".deb depends on: $deps"
+# -- 5. the clouds of the payload: sky check and launch --dryrun against the
+# venv's sky, with credentials that grant nothing (packaging/test_clouds.sh) --
+out=$("$(dirname "$0")/test_clouds.sh" "$DIST" "$VENV" "$WORK/clouds" 2>&1) ||
+  fail "clouds: $out"
+grep '^ok ' <<<"$out" | sed 's/^/    /'
+ok "the single file's clouds: sky check and launch --dryrun print what the venv's sky prints"
+
 # -- the single file runs a real task on the local Slurm cluster --------------
 # (tests/slurm; `make package-test` brings the cluster up and down): launch
 # with a workdir and a file mount, logs, exec, queue, status, down, api stop,
