@@ -318,4 +318,13 @@ slurm_launch_check() {
 }
 slurm_launch_check
 
+# -- 5. SkyPilot's Helm chart runs the image (test_chart.sh) -------------------
+if [[ -d $DIST/oci ]]; then
+  repo=$(cd "$(dirname "$0")/.." && pwd)
+  mode=${CHART_TEST:-quick}
+  "$repo/packaging/test_chart.sh" "$DIST" "$WORK/chart" "$repo/.venv" "$mode" ||
+    fail "the chart test ($mode)"
+  ok "SkyPilot's Helm chart runs the image ($mode)"
+fi
+
 echo "package-test: $passed passed"
