@@ -367,12 +367,19 @@ for _ in $(seq 20); do
 done
 client status >/dev/null
 sleep 2
-zombies=0
+# Orphans end as children of PID 1 (tini), which must reap them; a zombie
+# whose parent still runs is that parent's to wait for (and transient).
+zombies=0 others=0
 for p in $(namespace_pids "$pid"); do
-  [[ $(awk '/^State:/ {print $2}' "/proc/$p/status" 2>/dev/null) == Z ]] && zombies=$((zombies + 1))
+  [[ $(awk '/^State:/ {print $2}' "/proc/$p/status" 2>/dev/null) == Z ]] || continue
+  if [[ $(awk '/^PPid:/ {print $2}' "/proc/$p/status" 2>/dev/null) == "$pid" ]]; then
+    zombies=$((zombies + 1))
+  else
+    others=$((others + 1))
+  fi
 done
-[[ $zombies == 0 ]] || fail "$zombies zombies in the container after 20 requests"
-ok "20 requests under tini leave no zombie in the container's PID namespace"
+[[ $zombies == 0 ]] || fail "$zombies zombies under PID 1 in the container after 20 requests"
+ok "20 requests under tini leave no zombie under PID 1 ($others of a live parent, not yet waited for)"
 stop_container chart
 
 # -- 6. non-root, HOME on a volume, the pre-deploy hook's pip install ----------
