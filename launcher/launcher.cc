@@ -1,6 +1,7 @@
 #include "launcher.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -49,8 +50,11 @@ PyStatus configure(const LaunchPlan& plan, PyConfig* config) {
   if (plan.packaged) {
     // The copy is all there is: no PYTHONPATH, no user site-packages, and
     // no bytecode written into a copy other processes use (it ships .pyc).
+    // A user site only when PYTHONUSERBASE names one explicitly (the image
+    // sets it to a writable directory so that `pip install` works with a
+    // read-only root); a host's ~/.local never leaks in.
     config->write_bytecode = 0;
-    config->user_site_directory = 0;
+    config->user_site_directory = std::getenv("PYTHONUSERBASE") != nullptr ? 1 : 0;
     if (!PyStatus_Exception(status)) {
       status = PyConfig_SetBytesString(config, &config->home, plan.packaged->directory.c_str());
     }

@@ -56,6 +56,11 @@ sky::core::CopyVerifier verifier_for(const Payload& payload) {
 
 void print_notice(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
 
+// A launcher written by strip_payload.py (the image's /usr/bin/sky-native)
+// carries the trailer of its build with an empty payload: it runs the tree
+// installed beside it (unpacked at build time) in place and can write none.
+bool payload_stripped(const Payload& payload) { return payload.trailer.size == 0; }
+
 }  // namespace
 
 std::optional<PackagedCopy> prepare_packaged_copy() {
@@ -65,6 +70,18 @@ std::optional<PackagedCopy> prepare_packaged_copy() {
   auto environment = sky::core::current_cache_environment();
   auto roots = sky::core::cache_roots(environment);
   bool terminal = ::isatty(STDERR_FILENO) == 1;
+  if (payload_stripped(*payload)) {
+    auto found = sky::core::find_complete_copy(roots, name, environment.uid, print_notice);
+    if (!found) {
+      std::fprintf(stderr,
+                   "sky-native: %s carries no payload and its tree %s is not installed in "
+                   "$SKY_NATIVE_CACHE_DIR (%s)\n",
+                   payload->self.c_str(), name.c_str(),
+                   environment.sky_native_cache_dir.value_or("unset").c_str());
+      std::exit(1);
+    }
+    return PackagedCopy{payload->self, payload->trailer.build_id, *found};
+  }
   try {
     // The warm path: the preferred root and the copy pass the trust rule.
     std::string directory = sky::core::ensure_copy(
@@ -92,6 +109,10 @@ int repair_packaged_copy() {
   auto environment = sky::core::current_cache_environment();
   auto roots = sky::core::cache_roots(environment);
   try {
+    if (payload_stripped(*payload)) {
+      throw std::runtime_error("sky-native: " + payload->self +
+                               " carries no payload to repair from; reinstall the image");
+    }
     // Where the copy is; else where a first run would put it.
     std::string root;
     if (auto found = sky::core::find_complete_copy(roots, name, environment.uid, print_notice)) {

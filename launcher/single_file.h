@@ -19,8 +19,9 @@ struct PackagedCopy {
 
 /// In the single file, the complete copy (unpacked first when no cache root
 /// holds it; on a terminal with a progress line on stderr). nullopt in the
-/// development build and in a launcher without payload. On failure prints
-/// why and exits 1.
+/// development build and in a launcher without payload. A launcher whose
+/// payload was stripped (its trailer names an empty one) only finds the
+/// copy installed at build time. On failure prints why and exits 1.
 std::optional<PackagedCopy> prepare_packaged_copy();
 
 /// Whether this binary carries a payload (is the single file).

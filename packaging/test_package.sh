@@ -285,8 +285,19 @@ if [[ -d $DIST/oci ]]; then
   grep -q writable <<<"$out" && fail "the image root is writable"
   grep -q "copy:  *$(jq -r '.process.env[]' "$BUNDLE/config.json" |
     sed -n 's/^SKY_NATIVE_CACHE_DIR=//p')/.*intact" <<<"$out" || fail "image: not its own copy: $out"
-  unset EXTRA_ENV
   ok "the image runs --version, --native-info, status twice, api stop with a read-only root"
+  # The payload once: the image's launcher carries none and runs the tree;
+  # without the tree it says so.
+  launcher_size=$(stat -c %s "$IMG/usr/bin/sky-native")
+  ((launcher_size < $(stat -c %s "$FILE") / 4)) || fail "the image's launcher is $launcher_size bytes"
+  set +e
+  out=$(in_root "$IMG" /bin/sh -c 'SKY_NATIVE_CACHE_DIR=/tmp/no-tree sky-native --version' 2>&1)
+  rc=$?
+  set -e
+  [[ $rc == 1 && $out == *"carries no payload and its tree"*"is not installed in"* ]] ||
+    fail "the image's launcher without its tree: rc=$rc $out"
+  unset EXTRA_ENV
+  ok "the image's launcher ($launcher_size bytes) has no payload; without its tree it exits 1: $out"
 fi
 
 # -- 4. the .deb, unpacked into an empty root ----------------------------------
@@ -325,5 +336,13 @@ slurm_launch_check() {
   ok "the single file launches a task on the local Slurm cluster, logs, exec, queue, down"
 }
 slurm_launch_check
+
+# -- 6. SkyPilot's Helm chart runs the image (test_chart.sh) -------------------
+if [[ -d $DIST/oci ]]; then
+  mode=${CHART_TEST:-quick}
+  "$(dirname "$0")/test_chart.sh" "$DIST" "$WORK/chart" "$VENV" "$mode" ||
+    fail "the chart test ($mode)"
+  ok "SkyPilot's Helm chart runs the image ($mode)"
+fi
 
 echo "package-test: $passed passed"
