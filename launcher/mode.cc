@@ -90,6 +90,7 @@ Mode select_mode(std::string_view program_name, const std::vector<std::string>& 
     return first == kNativeRepairFlag ? Mode::kNativeRepair : Mode::kNativeClean;
   }
   if (basename(program_name).substr(0, 6) == "python") return Mode::kPython;
+  if (basename(program_name) == "aws") return Mode::kAwsCli;
   if (args.empty()) return Mode::kSkyCli;
   if (first == kNativeInfoFlag) return Mode::kNativeInfo;
   if (first == kNativeServerFlag) return Mode::kNativeServer;

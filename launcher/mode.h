@@ -15,6 +15,7 @@ namespace sky_native::launcher {
 enum class Mode {
   kSkyCli,        // SkyPilot's `sky` (the default)
   kPython,        // CPython's own command line
+  kAwsCli,        // `aws`: the AWS CLI of the payload (SkyPilot's AWS check runs it)
   kNativeInfo,    // `--native-info`: the installation check
   kNativeServer,  // `--native-server status|stop`, and `serve SOCKET` (the server itself)
   kNativeRepair,  // `--native-repair`: a fresh verified copy of the single file's payload
@@ -45,7 +46,7 @@ struct ModeQueries {
 /// it. In the single file, a first argument --native-repair or
 /// --native-clean selects that command whatever the program name; elsewhere
 /// they are left to the sky CLI (which rejects them). Then Python mode when
-/// the program is named python*. Then the installation check and the
+/// the program is named python*, the AWS CLI when it is named aws. Then the installation check and the
 /// command server's commands by their first argument. Otherwise Python mode
 /// when the arguments are a command line CPython accepts that runs a
 /// program: options, then `-c CODE`, `-m MODULE`, `-` (stdin) or an existing

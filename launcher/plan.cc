@@ -93,6 +93,9 @@ LaunchPlan plan_launch(const std::vector<std::string>& argv, const LaunchEnviron
     case Mode::kSkyCli:
       plan.run_command = kSkyCliProgram;
       break;
+    case Mode::kAwsCli:
+      plan.run_command = kAwsCliProgram;
+      break;
     case Mode::kNativeInfo:
       plan.run_command = kNativeInfoProgram;
       break;

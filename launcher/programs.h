@@ -11,6 +11,12 @@ namespace sky_native::launcher {
 /// compared by tests/launcher/server_vocabulary_test.cc).
 inline constexpr const char* kSkyCliProgram = "import sky_native._cli as _cli\n_cli.main()\n";
 
+/// The AWS CLI (a program named `aws`): what awscli's `aws` script does.
+/// SkyPilot's AWS check runs `aws --version` and `aws configure list` from
+/// PATH, so an `aws` link to sky-native stands for the awscli the payload
+/// carries.
+inline constexpr const char* kAwsCliProgram = "import sky_native._cli as _cli\n_cli.aws_main()\n";
+
 /// The installation check (--native-info).
 inline constexpr const char* kNativeInfoProgram =
     "import sky_native._cli as _cli\n_cli.drop_program_directory()\n"

@@ -57,7 +57,7 @@ rm -f "$ROOT/opt/sky-native/.lock"
 # The payload once: the launcher alone, reading the tree above in place.
 "$(dirname "$0")/strip_payload.py" "$FILE" "$ROOT/usr/bin/sky-native"
 SKY_NATIVE_CACHE_DIR=$ROOT/opt/sky-native "$ROOT/usr/bin/sky-native" --version >/dev/null
-for name in sky python3 python; do ln -sf sky-native "$ROOT/usr/bin/$name"; done
+for name in sky python3 python aws; do ln -sf sky-native "$ROOT/usr/bin/$name"; done
 # The chart's pre-deploy hook runs `pip install`: into the user site of
 # PYTHONUSERBASE (below), which PEP 668's marker would refuse without
 # PIP_BREAK_SYSTEM_PACKAGES; the tree itself stays read-only and intact.

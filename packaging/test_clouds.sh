@@ -23,10 +23,9 @@
 #   it, the comparison would test the host's SDK. Without it, both stop at
 #   "Missing `gcloud` cli dependency" after importing google-auth and
 #   googleapiclient (what the gcp extra brings). kubectl is not used by the
-#   checks or the dry runs. Then each side's `aws`: the venv's console script,
-#   and for the single file a two-line script running its own awscli module
-#   (`sky-native -m awscli`): the single file has no `aws` command of its
-#   own, and SkyPilot's AWS check requires one on PATH.
+#   checks or the dry runs. Then each side's `aws` (SkyPilot's AWS check runs
+#   it from PATH): the venv's console script, and for the single file a link
+#   named aws to it (a program named aws runs the payload's awscli).
 # - What legitimately differs is normalised: where the Python files are
 #   (the venv's site-packages and /usr/lib/python3.11 against the single
 #   file's unpacked copy, in tracebacks SkyPilot prints), the `sky` program's
@@ -64,8 +63,7 @@ for dir in /usr/sbin /usr/bin; do
   done
 done
 ln -s "$VENV/bin/aws" "$TOOLS/venv/aws"
-printf '#!/bin/sh\nexec %q -m awscli "$@"\n' "$FILE" >"$TOOLS/file/aws"
-chmod +x "$TOOLS/file/aws"
+ln -s "$FILE" "$TOOLS/file/aws"
 
 # -- the credentials, and a tiny task -------------------------------------------
 PRISTINE=$WORK/home-pristine

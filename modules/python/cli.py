@@ -1,4 +1,5 @@
-"""sky mode: what SkyPilot's `sky` console script does (sky.cli:cli)."""
+"""sky mode: what SkyPilot's `sky` console script does (sky.cli:cli); and
+what awscli's `aws` script does, for a program named `aws`."""
 import os
 import sys
 
@@ -15,6 +16,15 @@ def drop_program_directory():
         del sys.path[0]
 
 
+def _not_installed(what, package):
+    sys.stderr.write(
+        f'sky-native: {what} is not installed for the Python at '
+        f'{sys.prefix} (searched: {":".join(p for p in sys.path if p)}); '
+        f'install it there with `pip install {package}`, or activate a '
+        f'virtual environment that has it.\n')
+    sys.exit(1)
+
+
 def main():
     drop_program_directory()
     sys.argv[0] = 'sky'
@@ -23,10 +33,19 @@ def main():
     except ModuleNotFoundError as e:
         if e.name != 'sky':
             raise
-        sys.stderr.write(
-            f'sky-native: SkyPilot is not installed for the Python at '
-            f'{sys.prefix} (searched: {":".join(p for p in sys.path if p)}); '
-            f'install it there with `pip install skypilot`, or activate a '
-            f'virtual environment that has it.\n')
-        sys.exit(1)
+        _not_installed('SkyPilot', 'skypilot')
     sys.exit(cli())
+
+
+def aws_main():
+    """awscli's `aws` script (its prog name is always `aws`)."""
+    drop_program_directory()
+    if os.environ.get('LC_CTYPE', '') == 'UTF-8':
+        os.environ['LC_CTYPE'] = 'en_US.UTF-8'
+    try:
+        import awscli.clidriver
+    except ModuleNotFoundError as e:
+        if e.name != 'awscli':
+            raise
+        _not_installed('The AWS CLI', 'awscli')
+    sys.exit(awscli.clidriver.main())

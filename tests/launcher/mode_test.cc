@@ -98,6 +98,14 @@ TEST_CASE("a program named python* is Python whatever the arguments", "[mode]") 
   CHECK(mode_of({"-c"}, {}, "python3.11") == Mode::kPython);
 }
 
+TEST_CASE("a program named aws is the AWS CLI whatever the arguments", "[mode]") {
+  CHECK(mode_of({"--version"}, {}, "aws") == Mode::kAwsCli);
+  CHECK(mode_of({"configure", "list"}, {}, "/usr/bin/aws") == Mode::kAwsCli);
+  CHECK(mode_of({"-c", "pass"}, {}, "aws") == Mode::kAwsCli);
+  // Only that name: a program awsx or aws2 is sky-native as usual.
+  CHECK(mode_of({"status"}, {}, "aws2") == Mode::kSkyCli);
+}
+
 TEST_CASE("the installation check", "[mode]") {
   CHECK(mode_of({"--native-info"}) == Mode::kNativeInfo);
   CHECK(mode_of({"--native-info", "--json"}) == Mode::kNativeInfo);

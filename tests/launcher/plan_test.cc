@@ -46,6 +46,13 @@ TEST_CASE("the installation check runs its own program", "[plan]") {
   CHECK(plan.run_command.find("sky_native._native_info") != std::string::npos);
 }
 
+TEST_CASE("a program named aws runs awscli's program", "[plan]") {
+  auto plan = plan_launch({"/usr/bin/aws", "configure", "list"}, environment({}));
+  CHECK(plan.mode == Mode::kAwsCli);
+  CHECK(plan.argv == std::vector<std::string>{"/opt/sky/build/sky-native", "configure", "list"});
+  CHECK(plan.run_command.find("aws_main") != std::string::npos);
+}
+
 TEST_CASE("an active venv supplies the prefixes", "[plan]") {
   auto plan = plan_launch({"sky-native"}, environment({"/work/.venv/pyvenv.cfg"}, "/work/.venv"));
   REQUIRE(plan.path_config_executable);

@@ -170,3 +170,16 @@ def test_python3_link_is_python(tmp_path):
          '"import sky_native, sys; print(sys.executable)"], check=True)'], env)
     assert child.returncode == 0, child.describe()
     assert child.stdout.decode().strip() == str(ours_dir / 'python3')
+
+
+@pytest.mark.parametrize('args', [['--version'], ['configure', 'list'], ['no-such-command']])
+def test_aws_link_is_the_venvs_aws(tmp_path, args):
+    """An `aws` link to the binary answers as the venv's awscli script does
+    (SkyPilot's AWS check runs `aws --version` and `aws configure list`)."""
+    (tmp_path / 'aws').symlink_to(SKY_NATIVE)
+    env = cli_runner.environment(str(tmp_path), AWS_ACCESS_KEY_ID='AKIASKYNATIVETEST000',
+                                 AWS_SECRET_ACCESS_KEY='not-a-secret')
+    ours = cli_runner.run([str(tmp_path / 'aws'), *args], env)
+    theirs = cli_runner.run([str(pathlib.Path(VENV_PYTHON).parent / 'aws'), *args], env)
+    assert (ours.returncode, ours.stdout, ours.stderr) == (
+        theirs.returncode, theirs.stdout, theirs.stderr), ours.describe()
