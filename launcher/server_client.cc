@@ -342,6 +342,10 @@ bool needs_controlling_terminal(const std::vector<std::string>& args) {
 
 std::optional<int> offer_to_server(const LaunchPlan& plan, const std::vector<std::string>& argv) {
   if (!server_enabled(std::getenv("SKY_NATIVE_SERVER"))) return std::nullopt;
+  if (argv.empty()) {  // execve with no argv[0]: nothing to name the command by
+    trace("cold: no argv[0]");
+    return std::nullopt;
+  }
   if (!stdio_is_open()) {
     trace("cold: stdio not open");
     return std::nullopt;

@@ -1,8 +1,12 @@
 #include "server_client.h"
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
+
+#include "plan.h"
 
 using sky_native::launcher::needs_controlling_terminal;
+using sky_native::launcher::offer_to_server;
 using sky_native::launcher::server_enabled;
 
 TEST_CASE("the command server is used only when asked for") {
@@ -26,4 +30,10 @@ TEST_CASE("commands that may need the controlling terminal are recognised") {
         Args{"serve", "status"}, Args{"logs", "c"}, Args{"status", "launch"}, Args{"down", "-a"}}) {
     CHECK_FALSE(needs_controlling_terminal(args));
   }
+}
+
+TEST_CASE("a command line without argv[0] runs cold, even when the server is asked for") {
+  setenv("SKY_NATIVE_SERVER", "1", 1);
+  CHECK_FALSE(offer_to_server(sky_native::launcher::LaunchPlan{}, {}));
+  unsetenv("SKY_NATIVE_SERVER");
 }
