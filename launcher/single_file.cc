@@ -8,6 +8,9 @@
 #include <cstdlib>
 #include <exception>
 #include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "sky/common/posix.h"
 #include "sky/runtime/single_file/ca_bundle.h"
@@ -54,6 +57,21 @@ sky::core::CopyVerifier verifier_for(const Payload& payload) {
   };
 }
 
+// Where a build's copy may be: its name, the environment that picks the
+// roots, and the roots in order of preference.
+struct CacheLocation {
+  std::string name;
+  sky::core::CacheEnvironment environment;
+  std::vector<std::string> roots;
+};
+
+CacheLocation cache_of(const Payload& payload) {
+  auto environment = sky::core::current_cache_environment();
+  auto roots = sky::core::cache_roots(environment);
+  return {sky::core::copy_name(kVersion, payload.trailer.build_id), std::move(environment),
+          std::move(roots)};
+}
+
 void print_notice(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
 
 // A launcher written by strip_payload.py (the image's /usr/bin/sky-native)
@@ -66,9 +84,7 @@ bool payload_stripped(const Payload& payload) { return payload.trailer.size == 0
 std::optional<PackagedCopy> prepare_packaged_copy() {
   auto payload = own_payload();
   if (!payload) return std::nullopt;
-  std::string name = sky::core::copy_name(kVersion, payload->trailer.build_id);
-  auto environment = sky::core::current_cache_environment();
-  auto roots = sky::core::cache_roots(environment);
+  auto [name, environment, roots] = cache_of(*payload);
   bool terminal = ::isatty(STDERR_FILENO) == 1;
   if (payload_stripped(*payload)) {
     auto found = sky::core::find_complete_copy(roots, name, environment.uid, print_notice);
@@ -105,9 +121,7 @@ bool has_payload() { return own_payload().has_value(); }
 int repair_packaged_copy() {
   auto payload = own_payload();
   if (!payload) return 1;  // not the single file: never selected (see select_mode)
-  std::string name = sky::core::copy_name(kVersion, payload->trailer.build_id);
-  auto environment = sky::core::current_cache_environment();
-  auto roots = sky::core::cache_roots(environment);
+  auto [name, environment, roots] = cache_of(*payload);
   try {
     if (payload_stripped(*payload)) {
       throw std::runtime_error("sky-native: " + payload->self +
@@ -139,9 +153,7 @@ int repair_packaged_copy() {
 int clean_packaged_copies() {
   auto payload = own_payload();
   if (!payload) return 1;  // not the single file: never selected (see select_mode)
-  std::string name = sky::core::copy_name(kVersion, payload->trailer.build_id);
-  auto environment = sky::core::current_cache_environment();
-  auto roots = sky::core::cache_roots(environment);
+  auto [name, environment, roots] = cache_of(*payload);
   try {
     int code = 0;
     for (const std::string& root : roots) {
