@@ -9,7 +9,8 @@
 # A client on this side logs in to http://198.18.0.2:46580 and runs api
 # info, status, check and launch --dryrun; the same commands against the
 # venv's own `sky api start --deploy` in an equivalent namespace (same
-# address, env, credentials and config) must print the same. Then: kill -9
+# address, env, credentials and config) must print the same; the chart's
+# logrotate sidecar rotates the server's log. Then: kill -9
 # of the server and a restart on the same volumes (databases pass
 # integrity_check, users and secrets kept), a uvicorn worker killed (the
 # server recovers), 20 requests leave no zombie in the container, the
@@ -268,8 +269,14 @@ mkdir -p "$VENV_HOME"
 cp -a "$CREDS/." "$VENV_HOME/"
 cp "$CREDS/.config/gcloud/sky-native-fake-service-account.json" "$VENV_HOME/gcp-cred.json"
 printf '%s' "$CONFIG_YAML" > "$VENV_HOME/.sky/config.yaml"
+# Its PATH: the venv's bin/ (its aws) and this host's commands without
+# Python and the cloud tools (packaging/host_tools.sh): the image has no
+# gcloud, and the host's would answer the GCP check for the venv.
+# shellcheck source=packaging/host_tools.sh
+source "$REPO/packaging/host_tools.sh"
+host_tools "$WORK/host-tools"
 # shellcheck disable=SC2046
-env -i HOME=/root PATH="$VENV/bin:/usr/bin:/bin" LANG=C.UTF-8 VENV_HOME="$VENV_HOME" $(chart_env) \
+env -i HOME=/root PATH="$VENV/bin:$WORK/host-tools" LANG=C.UTF-8 VENV_HOME="$VENV_HOME" $(chart_env) \
   unshare --net --pid --fork --mount-proc --mount --propagation private sh -c '
     mount --bind "$VENV_HOME" /root
     while ! ip link show veth-server >/dev/null 2>&1; do sleep 0.05; done
@@ -289,12 +296,39 @@ wait "$VENV_NS_PID" 2>/dev/null || true
 VENV_NS_PID=
 diff -u "$WORK/venv-session" "$WORK/image-session" || fail "the image's server answers differently from the venv's"
 ok "api login, api info, status, check, launch --dryrun: the same output from the image's server as from the venv's"
+# -- 3. the chart's logrotate sidecar -----------------------------------------
+# Its own command from the fixture, on the same state volume, in a root of
+# its own (an overlay on the image's: the sidecar writes /etc/logrotate.conf
+# and logrotate's state; the chart gives it a writable root). A server.log
+# over the chart's 10M is rotated by copytruncate on the first pass.
+SIDECAR=$WORK/sidecar
+mkdir -p "$SIDECAR"/{upper,work,rootfs}
+mount -t overlay overlay -o "lowerdir=$ROOTFS,upperdir=$SIDECAR/upper,workdir=$SIDECAR/work" \
+  "$SIDECAR/rootfs"
+LOG=$WORK/volumes/state/.sky/api_server/server.log
+head -c 11M /dev/zero | tr '\0' x >> "$LOG"
+jq --argjson args "$(jq '.logrotate_sidecar.command + .logrotate_sidecar.args' "$FIXTURE")" \
+  --arg state "$WORK/volumes/state/.sky" --arg root "$SIDECAR/rootfs" '
+  .root = {path: $root, readonly: false} | .process.args = $args | .process.terminal = false |
+  .process.cwd = "/" |
+  .mounts += [{destination: "/root/.sky", type: "bind", source: $state, options: ["rbind", "rw"]}]
+  ' "$BUNDLE/config.json.image" > "$SIDECAR/config.json"
+runc --root "$RUNC_ROOT" run --bundle "$SIDECAR" logrotate > "$WORK/logrotate.log" 2>&1 </dev/null &
+sidecar=$!
+for _ in $(seq 300); do [[ -s $LOG.1 ]] && break; sleep 0.1; done
+runc --root "$RUNC_ROOT" delete -f logrotate >/dev/null 2>&1 || true
+wait "$sidecar" || true
+umount "$SIDECAR/rootfs"
+[[ -s $LOG.1 && $(stat -c %s "$LOG") -lt 1048576 ]] ||
+  fail "the logrotate sidecar did not rotate server.log: $(cat "$WORK/logrotate.log")"
+ok "the chart's logrotate sidecar rotates server.log ($(stat -c %s "$LOG.1") bytes to server.log.1, server.log truncated)"
+
 if [[ $QUICK == quick ]]; then
   echo "chart-test (quick): $passed passed"
   exit 0
 fi
 
-# -- 3. kill -9 and a restart on the same volumes -----------------------------
+# -- 4. kill -9 and a restart on the same volumes -----------------------------
 # Users and secrets of the state volume $1: state.db's users, the server's
 # JWT secret and user hash (system_config), users' SSH keys, service
 # account and API access tokens.
@@ -336,7 +370,7 @@ after=$(db_state "$WORK/volumes")
 client status >/dev/null || fail "status after the restart"
 ok "kill -9 of the server, restart on the same volumes in ${healthy}s (the chart's python3 -c path): databases pass integrity_check, users and secrets kept"
 
-# -- 4. a uvicorn worker killed -----------------------------------------------
+# -- 5. a uvicorn worker killed -----------------------------------------------
 # The workers uvicorn started ("Started server process [PID]" in the
 # chart's server.log, PIDs of the container's namespace).
 LOG=$WORK/volumes/state/.sky/api_server/server.log
@@ -360,7 +394,7 @@ out=$(client status) || fail "status after killing a worker: $out"
 curl -fsS -o /dev/null "$ENDPOINT/api/health" || fail "not healthy after killing a worker"
 ok "uvicorn worker $worker killed with -9: a new one starts, the server stays healthy and answers status"
 
-# -- 5. 20 requests, no zombie -------------------------------------------------
+# -- 6. 20 requests, no zombie -------------------------------------------------
 for _ in $(seq 20); do
   curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' -d '{}' "$ENDPOINT/status" ||
     fail "POST /status"
@@ -382,7 +416,7 @@ done
 ok "20 requests under tini leave no zombie under PID 1 ($others of a live parent, not yet waited for)"
 stop_container chart
 
-# -- 6. non-root, HOME on a volume, the pre-deploy hook's pip install ----------
+# -- 7. non-root, HOME on a volume, the pre-deploy hook's pip install ----------
 # A wheel built here (no network): an admin policy that rejects every
 # request with a marker; the server can only print it when the hook's pip
 # install reached the server's processes.
@@ -429,7 +463,7 @@ grep -q "sky-native test policy ran" <<<"$out" || fail "the policy did not run: 
 ok "the pre-deploy hook's pip install (into PYTHONUSERBASE under /tmp) gives the server an admin policy it runs"
 stop_container chart-user
 
-# -- 7. hand-off: skopeo copies the layout -------------------------------------
+# -- 8. hand-off: skopeo copies the layout -------------------------------------
 rm -rf "$WORK/skopeo-dir"
 skopeo copy --quiet "oci:$DIST/oci:latest" "dir:$WORK/skopeo-dir"
 digest=$(jq -r '.manifests[0].digest' "$DIST/oci/index.json")

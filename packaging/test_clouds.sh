@@ -50,18 +50,10 @@ fail() { echo "FAILED: $*" >&2; exit 1; }
 # -- the shared PATH, and each side's aws --------------------------------------
 TOOLS=$WORK/tools
 rm -rf "$TOOLS"
-mkdir -p "$TOOLS/shared" "$TOOLS/venv" "$TOOLS/file"
-for dir in /usr/sbin /usr/bin; do
-  for tool in "$dir"/*; do
-    name=${tool##*/}
-    case $name in
-      python* | pip* | pydoc* | 2to3* | idle* | gcloud | gsutil | bq | \
-        docker-credential-gcloud | git-credential-gcloud.sh | kubectl | aws | aws_* | sky*)
-        continue ;;
-    esac
-    [[ -e $TOOLS/shared/$name ]] || ln -s "$tool" "$TOOLS/shared/$name"
-  done
-done
+mkdir -p "$TOOLS/venv" "$TOOLS/file"
+# shellcheck source=packaging/host_tools.sh
+source "$REPO/packaging/host_tools.sh"
+host_tools "$TOOLS/shared"
 ln -s "$VENV/bin/aws" "$TOOLS/venv/aws"
 ln -s "$FILE" "$TOOLS/file/aws"
 
