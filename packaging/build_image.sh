@@ -82,7 +82,7 @@ umoci config --no-history --image "$OUT:latest" --created "$CREATED" \
   --author sky-native --os linux --architecture amd64 \
   --config.entrypoint /usr/bin/tini --config.entrypoint -- \
   --config.entrypoint /usr/bin/sky-native \
-  --config.env PATH=/usr/local/bin:/usr/bin:/bin \
+  --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   --config.env SKY_NATIVE_CACHE_DIR=/opt/sky-native \
   --config.env PYTHONUSERBASE=/tmp/sky-native-user \
   --config.env PIP_USER=1 \
