@@ -1,4 +1,4 @@
-"""sky-native finds packages as `python` would (README: Environments).
+"""sky-native finds packages as `python` would (docs/architecture.md, Modes).
 
 Each case compares what sky-native reports about its interpreter (prefixes,
 sys.path) with the python that would run in the same place: the venv's
