@@ -46,8 +46,9 @@ struct ModeQueries {
 /// it. In the single file, a first argument --native-repair or
 /// --native-clean selects that command whatever the program name; elsewhere
 /// they are left to the sky CLI (which rejects them). Then Python mode when
-/// the program is named python*, the AWS CLI when it is named aws. Then the installation check and the
-/// command server's commands by their first argument. Otherwise Python mode
+/// the program is named python*, the AWS CLI when it is named aws. Then the
+/// installation check and the command server's commands by their first
+/// argument. Otherwise Python mode
 /// when the arguments are a command line CPython accepts that runs a
 /// program: options, then `-c CODE`, `-m MODULE`, `-` (stdin) or an existing
 /// script, or options alone (the interactive interpreter). SkyPilot's own
