@@ -182,6 +182,7 @@ PyObject* bytes(const char* text) {
 }  // namespace
 
 void init_resources(pybind11::module_& m) {
+  install_unicode_tables();
   state.os_module = PyImport_ImportModule("os");
   if (state.os_module == nullptr) throw pybind11::error_already_set();
   state.environ_name = interned("environ");

@@ -103,4 +103,9 @@ constexpr std::size_t parameter_count(FunctionId id) {
 /// are added.
 void init_resources(pybind11::module_& m);
 
+/// Makes core's Unicode lookups (int()/float() parsing) use this
+/// interpreter's database instead of the built-in Unicode 14 copy; called
+/// by init_resources, before any function can run.
+void install_unicode_tables();
+
 }  // namespace sky_native

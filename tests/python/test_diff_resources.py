@@ -181,6 +181,27 @@ def test_parse_python_float_vectors(text):
     assert _native_float_outcome(text) == _float_outcome(text)
 
 
+# Non-ASCII digits and spaces, looked up in the running interpreter's Unicode
+# database (the module installs it): Tangsa digits are decimal from 3.11 on
+# (Unicode 14), Kawi and Nag Mundari ones from 3.12 on (Unicode 15); the
+# others in every version.
+UNICODE_DIGITS_AND_SPACES = ['\U0001fbf4', '\u0660', '\u3000', '\u1680', '\U00016ac3',
+                             '\U00011f53', '\U0001e4f3', '\u2028', '\x85']
+
+
+@pytest.mark.parametrize('char', UNICODE_DIGITS_AND_SPACES)
+@pytest.mark.parametrize('template', ['{}', '1{}', '{}.5', '{0}2{0}'])
+def test_interpreter_unicode_database(char, template):
+    value = template.format(char)
+    assert _native_float_outcome(value) == _float_outcome(value), repr(value)
+    for name, variable in (('get_mem_size_gb', 'gb'), ('get_cpu_count', 'cpu')):
+        with env(**{variable: value}):
+            assert_same_full(name)
+            if _float_outcome(value) is not None:  # answered natively
+                with native_only(name):
+                    native(name)()
+
+
 # --- get_cpu_count: the environment override -------------------------------
 
 

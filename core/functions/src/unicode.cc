@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <iterator>
 
 namespace sky::core {
@@ -22,9 +23,7 @@ constexpr std::array<char32_t, 29> kSpaces = {
     0x85,   0xa0,   0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006,
     0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000};
 
-}  // namespace
-
-int unicode_decimal_value(char32_t code_point) noexcept {
+int builtin_decimal_value(char32_t code_point) noexcept {
   if (code_point >= U'0' && code_point <= U'9') return code_point - U'0';
   auto run = std::upper_bound(kDecimalZeros.begin(), kDecimalZeros.end(), code_point);
   if (run == kDecimalZeros.begin()) return -1;
@@ -32,8 +31,41 @@ int unicode_decimal_value(char32_t code_point) noexcept {
   return code_point - zero < 10 ? static_cast<int>(code_point - zero) : -1;
 }
 
-bool unicode_is_space(char32_t code_point) noexcept {
+bool builtin_is_space(char32_t code_point) noexcept {
   return std::binary_search(kSpaces.begin(), kSpaces.end(), code_point);
+}
+
+// The installed lookups (set_unicode_tables); relaxed loads cost no more
+// than plain ones.
+using DecimalLookup = int (*)(char32_t) noexcept;
+using SpaceLookup = bool (*)(char32_t) noexcept;
+std::atomic<DecimalLookup> decimal_lookup{builtin_decimal_value};
+std::atomic<SpaceLookup> space_lookup{builtin_is_space};
+
+}  // namespace
+
+UnicodeTables builtin_unicode_tables() noexcept {
+  return {builtin_decimal_value, builtin_is_space};
+}
+
+void set_unicode_tables(UnicodeTables tables) noexcept {
+  decimal_lookup.store(tables.decimal_value, std::memory_order_relaxed);
+  space_lookup.store(tables.is_space, std::memory_order_relaxed);
+}
+
+int unicode_decimal_value(char32_t code_point) noexcept {
+  if (code_point < 128) {
+    return code_point >= U'0' && code_point <= U'9' ? static_cast<int>(code_point - U'0') : -1;
+  }
+  return decimal_lookup.load(std::memory_order_relaxed)(code_point);
+}
+
+bool unicode_is_space(char32_t code_point) noexcept {
+  // ASCII whitespace: \t\n\v\f\r, the separators 0x1C-0x1F and ' '.
+  if (code_point < 128) {
+    return (code_point >= 0x9 && code_point <= 0xD) || (code_point >= 0x1C && code_point <= 0x20);
+  }
+  return space_lookup.load(std::memory_order_relaxed)(code_point);
 }
 
 bool transform_decimal_and_space_to_ascii(std::u32string_view text, std::string& ascii) {

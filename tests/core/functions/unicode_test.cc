@@ -43,3 +43,54 @@ TEST_CASE("int()/float()'s transform to ASCII", "[unicode]") {
   CHECK_FALSE(transform_decimal_and_space_to_ascii(U"1\u00b2", ascii));  // superscript
   CHECK_FALSE(transform_decimal_and_space_to_ascii(U"\x7f", ascii));     // DEL becomes '?'
 }
+
+namespace {
+
+// A stand-in interpreter database that counts its calls. Its only digit is
+// U+11F55 (KAWI DIGIT FIVE, Unicode 15: decimal from CPython 3.12 on), so
+// U+16AC3 (TANGSA DIGIT THREE, Unicode 14) is not one, as on 3.9/3.10; its
+// only space is U+2028.
+int lookups = 0;
+int fake_decimal(char32_t code_point) noexcept {
+  ++lookups;
+  return code_point == 0x11F55 ? 5 : -1;
+}
+bool fake_space(char32_t code_point) noexcept {
+  ++lookups;
+  return code_point == 0x2028;
+}
+
+// Installs the fake tables for one test case; the built-in ones after.
+struct FakeTables {
+  FakeTables() {
+    lookups = 0;
+    set_unicode_tables({fake_decimal, fake_space});
+  }
+  ~FakeTables() { set_unicode_tables(builtin_unicode_tables()); }
+};
+
+}  // namespace
+
+TEST_CASE("replaced tables answer for non-ASCII only", "[unicode]") {
+  REQUIRE(unicode_decimal_value(0x16AC3) == 3);  // the built-in Unicode 14
+  REQUIRE(unicode_decimal_value(0x11F55) == -1);
+  {
+    FakeTables fake;
+    std::string ascii;
+    CHECK(transform_decimal_and_space_to_ascii(U"\u2028 12.5e3\t\x1c", ascii));
+    CHECK(ascii == "  12.5e3\t\x1c");
+    CHECK(lookups == 1);  // U+2028 alone
+    CHECK(unicode_decimal_value(U'7') == 7);
+    CHECK(unicode_is_space(U' '));
+    CHECK(unicode_is_space(0x1F));
+    CHECK_FALSE(unicode_is_space(U'x'));
+    CHECK_FALSE(unicode_decimal_value(0x7F) >= 0);
+    CHECK(lookups == 1);
+    CHECK(unicode_decimal_value(0x11F55) == 5);
+    CHECK(unicode_decimal_value(0x16AC3) == -1);
+    CHECK_FALSE(unicode_is_space(0x3000));
+    CHECK(lookups == 4);
+  }
+  CHECK(unicode_decimal_value(0x16AC3) == 3);
+  CHECK(unicode_is_space(0x3000));
+}

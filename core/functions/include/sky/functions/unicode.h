@@ -1,11 +1,36 @@
 // The parts of Python's Unicode database that int() and float() consult:
-// decimal digits of every script and whitespace (Unicode 14.0, CPython 3.11).
+// decimal digits of every script and whitespace. A copy of CPython 3.11's
+// (Unicode 14.0) is built in; an embedding interpreter replaces it with its
+// own (UnicodeTables).
 #pragma once
 
 #include <string>
 #include <string_view>
 
 namespace sky::core {
+
+/// Where the non-ASCII code points are looked up. int(), float() and
+/// str.isspace() consult the running interpreter's database, and that
+/// differs between versions (3.9/3.10: Unicode 13, 3.11: 14, 3.12: 15,
+/// 3.13: 15.1: the Tangsa digits U+16AC0.. are decimal from 3.11 on, the
+/// Kawi digits U+11F50.. from 3.12 on), so
+/// a module loaded into an interpreter installs that interpreter's tables
+/// to parse exactly as it does. ASCII never reaches them (it is the same in
+/// every version, and stays a direct check). They are called without the
+/// GIL, from any thread: plain table lookups.
+struct UnicodeTables {
+  int (*decimal_value)(char32_t code_point) noexcept;  // -1 when not decimal
+  bool (*is_space)(char32_t code_point) noexcept;
+};
+
+/// The built-in copy (Unicode 14.0, CPython 3.11): the default, and what
+/// core's own tests and fuzzers use.
+UnicodeTables builtin_unicode_tables() noexcept;
+
+/// Installs `tables` for every later lookup. Meant to be called once at
+/// start-up, before any parse: each pointer is swapped atomically, but a
+/// lookup running meanwhile may see the old one.
+void set_unicode_tables(UnicodeTables tables) noexcept;
 
 /// The digit value 0-9 of a Unicode decimal digit (category Nd, as
 /// unicodedata.decimal), or -1 when the code point is not one.
