@@ -3,7 +3,9 @@ replacement hook.
 
 Run by the launcher right after the interpreter starts, in every mode (sky
 CLI, Python mode, the children SkyPilot starts), so that SkyPilot's own
-imports find the native functions everywhere.
+imports find the native functions everywhere; from the wheel, by the import
+of the sky_native package (wheel/python), which SkyPilot's first import of
+its modules brings about.
 """
 import marshal
 import sys
@@ -52,13 +54,20 @@ class EmbeddedImporter:
         return sky_native._embedded_source(_stem(fullname))
 
 
-def install():
-    # sky_native is a builtin module; a __path__ lets it hold submodules.
-    sky_native.__path__ = []
+def install(start=None):
+    """`start`: the wheel's state from interpreter start (the flag and the
+    namespaces replacement.install() would read); None in the launcher, which
+    runs this at start-up."""
+    # The launcher's sky_native is a builtin module; a __path__ lets it hold
+    # submodules. The wheel's is a package: its own __path__ stays.
+    if not hasattr(sky_native, '__path__'):
+        sky_native.__path__ = []
     sys.meta_path.insert(0, EmbeddedImporter)
     from sky_native import _replacement
-    _replacement.install()
-    if zygote_requested():
+    _replacement.install(start)
+    # The zygote forks children of sky-native's own interpreter (the
+    # launcher's sys.executable), never of a plain python.
+    if 'sky_native' in sys.builtin_module_names and zygote_requested():
         # Only then: the zygote's module brings sockets, selectors and pickle
         # into a process that may never start a child.
         from sky_native import _zygote

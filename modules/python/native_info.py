@@ -128,10 +128,11 @@ def _print_text(report):
     print('\n'.join(lines))
 
 
-def main():
-    args = sys.argv[2:]
+def main(args=None, usage=USAGE):
+    """`args`: the check's own arguments (the launcher's after --native-info)."""
+    args = sys.argv[2:] if args is None else args
     if args not in ([], ['--json']):
-        print(USAGE, file=sys.stderr)
+        print(usage, file=sys.stderr)
         sys.exit(2)
     report = collect()
     if args == ['--json']:

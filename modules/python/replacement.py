@@ -134,7 +134,8 @@ def unverified_code(module, function):
             obj = sky_native._original(short_name) or obj
         if obj is None:
             return Reason(Why.UNDEFINED, qualified)
-        known = verified_code.CODE.get(qualified, {}).get(_fingerprint.fingerprint(obj))
+        known = verified_code.CODE.get(sys.version_info[:2], {}).get(qualified, {}).get(
+            _fingerprint.fingerprint(obj))
         if known is None or known[0] != 'native':
             return Reason(Why.UNVERIFIED, qualified)
     return None
@@ -182,17 +183,22 @@ def _add_dependency(name, owner, attribute):
     sky_native._add_dependency(name, owner, attribute, _start_values[key], _MISSING)
 
 
-def install():
+def install(start=None):
+    """`start`: (flag enabled, {module: namespace}) as they were when the
+    interpreter started, from the wheel's _sky_native_startup; None when
+    that is now (the launcher)."""
     global _enabled
-    _enabled = flag_enabled()
+    if start is None:
+        start = (flag_enabled(),
+                 {name: dict(vars(sys.modules[name])) for name in _STARTED_WITH})
+    _enabled, namespaces = start
+    _start_namespaces.update(namespaces)
     # What every dependency is now, before any code of the program runs: a
     # mock that is active when SkyPilot is imported is then seen as a mock.
     external = {m for f in functions.FUNCTIONS for m, _ in f.dependencies
                 if m not in functions.SKYPILOT_MODULES}
     for module_name in sorted(external):
         importer.when_imported(module_name, _record_start_values)
-    for module_name in _STARTED_WITH:
-        _start_namespaces[module_name] = dict(vars(sys.modules[module_name]))
     for module_name in functions.SKYPILOT_MODULES:
         importer.when_imported(module_name, _replace_in)
     # sky-native's own functions: their Python versions' names, as listed.

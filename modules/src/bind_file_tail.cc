@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cpython_private.h"
 #include "bindings.h"
 #include "dispatch.h"
 #include "exceptions.h"

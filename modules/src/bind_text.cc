@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "cpython_private.h"
 #include "bindings.h"
 #include "dispatch.h"
 #include "exceptions.h"

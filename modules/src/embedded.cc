@@ -49,11 +49,13 @@ void bind_embedded(py::module_& m) {
       py::arg("name"), "The marshalled code object of an embedded file, or None.");
   m.def(
       "_install",
-      []() {
+      [](const py::object& start) {
         // The bootstrap module is made by hand; it then imports the rest.
-        run_embedded("bootstrap", "sky_native._bootstrap").attr("install")();
+        run_embedded("bootstrap", "sky_native._bootstrap").attr("install")(start);
       },
-      "Installs the embedded importer and the replacement hook (done by the launcher).");
+      py::arg("start") = py::none(),
+      "Installs the embedded importer and the replacement hook (done by the launcher at "
+      "start-up, by the wheel's package on import, with `start` from interpreter start).");
 }
 
 }  // namespace sky_native

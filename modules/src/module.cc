@@ -11,7 +11,13 @@
 
 namespace py = pybind11;
 
-PYBIND11_MODULE(sky_native, m) {
+// The launcher's builtin module is `sky_native`; the wheel builds the same
+// module as sky_native._native, which its package re-exports.
+#ifndef SKY_NATIVE_MODULE_NAME
+#define SKY_NATIVE_MODULE_NAME sky_native
+#endif
+
+PYBIND11_MODULE(SKY_NATIVE_MODULE_NAME, m) {
   m.doc() = "SkyPilot utility functions implemented in C++ (sky-native).";
   m.attr("__version__") = SKY_NATIVE_VERSION;
   sky_native::register_exception_translator();

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 
+#include "cpython_private.h"
 #include "py_ref.h"
 
 namespace sky_native {
@@ -83,7 +84,17 @@ PyObject* descriptor_get(PyObject* self, PyObject* /*instance*/, PyObject* /*own
   return Py_NewRef(self);
 }
 
+#ifdef SKY_NATIVE_NO_DISALLOW_INSTANTIATION
+// 3.9: what Py_TPFLAGS_DISALLOW_INSTANTIATION makes 3.10 raise.
+PyObject* disallow_new(PyTypeObject* type, PyObject* /*args*/, PyObject* /*kwargs*/) {
+  return PyErr_Format(PyExc_TypeError, "cannot create '%s' instances", type->tp_name);
+}
+#endif
+
 PyType_Slot slots[] = {
+#ifdef SKY_NATIVE_NO_DISALLOW_INSTANTIATION
+    {Py_tp_new, reinterpret_cast<void*>(disallow_new)},
+#endif
     {Py_tp_call, reinterpret_cast<void*>(PyVectorcall_Call)},
     {Py_tp_repr, reinterpret_cast<void*>(repr)},
     {Py_tp_descr_get, reinterpret_cast<void*>(descriptor_get)},
