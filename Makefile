@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup apt venv build build-launcher slurm-up slurm-down run test test-slurm test-cpp test-python test-python-server test-matrix-cheap \
   test-matrix test-asan test-fuzz test-bench-report test-package bench fmt lint clean package package-test \
-  package-test-full package-figures
+  package-test-full package-figures wheels test-wheels test-wheels-cheap
 
 setup: apt venv
 
@@ -65,8 +65,8 @@ slurm-up: venv
 slurm-down:
 	$(SLURM_CLUSTER) down
 
-test: setup build test-cpp test-python test-python-server test-matrix-cheap test-asan test-fuzz \
-  test-bench-report test-package test-slurm
+test: setup build test-cpp test-python test-python-server test-matrix-cheap test-wheels-cheap \
+  test-asan test-fuzz test-bench-report test-package test-slurm
 
 test-cpp:
 	ctest --preset $(PRESET)
@@ -99,6 +99,22 @@ test-matrix-cheap: setup build
 
 test-matrix: setup build
 	$(VENV)/bin/python tests/matrix/run.py --full $(PYTHON) $(SKY_NATIVE)
+
+# The wheel for each CPython of WHEEL_PYTHONS (pyenv's, ~/.pyenv/versions),
+# in build/wheels (docs/wheel.md). test-wheels: each in a venv of its
+# Python with the pinned SkyPilot, the whole Python test suite under plain
+# python; test-wheels-cheap (in `make test`): the install check, the flags,
+# `sky --help` and a short differential sample.
+WHEEL_PYTHONS := 3.9 3.10 3.11 3.12 3.13
+WHEELS_DIR    := $(BUILD_DIR)/wheels
+wheels: setup
+	PATH=$(VENV)/bin:$$PATH packaging/build_wheels.sh $(WHEELS_DIR) $(WHEEL_PYTHONS)
+
+test-wheels: wheels
+	$(VENV)/bin/python tests/wheel/run.py --full $(WHEELS_DIR) $(WHEEL_PYTHONS)
+
+test-wheels-cheap: wheels
+	$(VENV)/bin/python tests/wheel/run.py --cheap $(WHEELS_DIR) $(WHEEL_PYTHONS)
 
 # Under AddressSanitizer and UBSan: every C++ test (leaks checked, CPython's
 # own suppressed: tests/lsan.supp), then the differential tests run by the
@@ -137,9 +153,12 @@ test-bench-report: setup build
 # Python in one process, a METH_FASTCALL no-op, --help and status against
 # sky) in build/bench/report.{json,html}; start-up with the flag on and off;
 # the command server.
-bench: setup build
+BENCH_WHEEL_PYTHON := 3.12
+bench: setup build wheels
+	$(VENV)/bin/python tests/wheel/run.py --install $(WHEELS_DIR) $(BENCH_WHEEL_PYTHON)
 	$(BUILD_DIR)/tests/bench/sky_native_core_bench
-	$(VENV_ENV) $(PYTHON) tests/bench/report.py --build $(BUILD_DIR) --venv $(VENV)
+	$(VENV_ENV) $(PYTHON) tests/bench/report.py --build $(BUILD_DIR) --venv $(VENV) \
+	  --wheel-python $(BUILD_DIR)/wheel-venvs/cp$(subst .,,$(BENCH_WHEEL_PYTHON))/bin/python
 	$(VENV_ENV) $(PYTHON) tests/bench/startup.py $(SKY_NATIVE) $(VENV)/bin/sky
 	$(VENV_ENV) $(PYTHON) tests/bench/server.py $(SKY_NATIVE) $(VENV)/bin/sky
 	$(PYTHON) tests/bench/zygote.py $(SKY_NATIVE) $(VENV)
