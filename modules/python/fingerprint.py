@@ -1,6 +1,9 @@
 """The fingerprint of a Python function's code: what decides whether the
 native version may replace it.
 
+Fingerprints differ between Python versions (the bytecode does); the
+verified table keeps them by version.
+
 It covers what the function does (the bytecode, the constants, the names it
 looks up, its parameters, defaults and the exception table), recursively for
 nested code (comprehensions, lambdas, inner functions), and nothing about
@@ -17,7 +20,9 @@ _CODE_TYPE = type((lambda: None).__code__)
 def _canonical(value):
     """A repr-able tree of `value` that does not depend on the process."""
     if isinstance(value, _CODE_TYPE):
-        return ('code', value.co_code, value.co_exceptiontable,
+        # co_exceptiontable exists from 3.11 (before, the bytecode holds the
+        # exception blocks).
+        return ('code', value.co_code, getattr(value, 'co_exceptiontable', b''),
                 tuple(_canonical(c) for c in value.co_consts), value.co_names,
                 value.co_varnames, value.co_freevars, value.co_cellvars,
                 value.co_argcount, value.co_posonlyargcount,

@@ -56,7 +56,8 @@ class Reason:
         if why is Why.TURNED_OFF:
             return 'turned off by the flag'
         if why is Why.UNVERIFIED:
-            return f'{self.subject}: code not verified for this release'
+            return (f'{self.subject}: code not verified for this release on Python '
+                    f'{sys.version_info[0]}.{sys.version_info[1]}')
         if why is Why.UNDEFINED:
             return f'{self.subject}: not defined in this release'
         if why is Why.NOT_IMPORTED:

@@ -60,8 +60,14 @@ def cell(function, code, release):
 
 
 def render():
+    """A table per Python version of the verified table."""
     functions = _load('functions')
-    code = _load('verified_code').CODE
+    sections = _load('verified_code').CODE
+    return '\n'.join(f'CPython {python[0]}.{python[1]}:\n\n' + render_section(functions, code)
+                     for python, code in sorted(sections.items()))
+
+
+def render_section(functions, code):
     releases = sorted({r for entries in code.values() for _, seen, _ in entries.values()
                        for r in seen.split()}, key=_version_key)
     replaced = [f for f in functions.FUNCTIONS if f.module]
