@@ -9,11 +9,45 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 
+def _sky_native_source():
+    """'launcher' (sky-native runs the tests: sky_native is builtin), 'wheel'
+    (a plain python with the wheel installed), or None."""
+    if 'sky_native' in sys.builtin_module_names:
+        return 'launcher'
+    import importlib.util
+    if importlib.util.find_spec('_sky_native_startup') and importlib.util.find_spec('sky_native'):
+        return 'wheel'
+    return None
+
+
+SOURCE = _sky_native_source()
+
+
 def pytest_configure(config):
-    del config
-    if 'sky_native' not in sys.builtin_module_names:
+    config.addinivalue_line(
+        'markers', 'launcher: about the sky-native launcher itself; skipped under the wheel')
+    if SOURCE is None:
         raise pytest.UsageError(
-            'these tests run under sky-native: build/sky-native -m pytest tests/python')
+            'these tests run under sky-native (build/sky-native -m pytest tests/python) '
+            'or a python with the sky_native wheel installed')
+
+
+def pytest_collection_modifyitems(config, items):
+    del config
+    if SOURCE == 'wheel':
+        skip = pytest.mark.skip(reason='about the launcher; this python has the wheel')
+        for item in items:
+            if item.get_closest_marker('launcher'):
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope='session')
+def native_info_command() -> list:
+    """The installation check: `sky-native --native-info`, or from the
+    wheel `python -m sky_native`."""
+    if SOURCE == 'wheel':
+        return [sys.executable, '-m', 'sky_native']
+    return [sys.executable, '--native-info']
 
 
 @pytest.fixture(scope='session')

@@ -1,4 +1,5 @@
 """Native against SkyPilot's Python: equal results and equal exceptions."""
+import contextlib
 import math
 import os
 import sys
@@ -16,6 +17,19 @@ from sky_native import _replacement
 EXAMPLE_COUNT = int(os.environ.get('SKY_NATIVE_EXAMPLES', '2000'))
 
 
+def skip_unless_others_can_run_this_python():
+    """Root runs some checks as nobody under sys.executable. A python in a
+    directory others may not enter (pyenv's under /root, behind the wheel's
+    test venvs) cannot run as nobody: skip there rather than fail."""
+    directory = os.path.dirname(os.path.realpath(sys.executable))
+    while True:
+        if not os.stat(directory).st_mode & 0o001:
+            pytest.skip(f'nobody may not enter {directory} ({sys.executable})')
+        if directory == '/':
+            return
+        directory = os.path.dirname(directory)
+
+
 def original(name):
     """SkyPilot's own Python function `name` (before replacement). Skips the
     test when the installed release's code for it is not code the native
@@ -31,6 +45,23 @@ def original(name):
     if function is None:
         pytest.skip(f'{name} is not defined in this release')
     return function
+
+
+@contextlib.contextmanager
+def native_only(name):
+    """Makes any deferral to the Python original fail: proves that the call
+    was answered natively."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f'{name} deferred to Python {args!r} {kwargs!r}')
+
+    # Only the original is swapped; its recorded dependencies stay.
+    python = original(name)
+    sky_native._register_original(name, refuse)
+    try:
+        yield
+    finally:
+        sky_native._register_original(name, python)
 
 
 def _defined(name):

@@ -42,6 +42,8 @@ import pytest
 import cli_runner
 from cli_runner import FLAG_STATES, SKY, SKY_NATIVE
 
+pytestmark = pytest.mark.launcher  # about the launcher (skipped under the wheel)
+
 # Commands that need no API server.
 OFFLINE_COMMANDS = {
     'help': ['--help'],

@@ -30,6 +30,8 @@ from hypothesis import strategies as st
 import cli_runner
 from cli_runner import SKY_NATIVE
 
+pytestmark = pytest.mark.launcher  # about the launcher (skipped under the wheel)
+
 # A command that waits on stdin as long as it is open: a prompt.
 PROMPT_COMMAND = ['api', 'login']
 PROMPT = b'Enter your SkyPilot API server endpoint: '  # click writes the space last

@@ -16,6 +16,7 @@ from differential import EXAMPLE_COUNT
 from differential import assert_same
 from differential import native
 from differential import original
+from differential import skip_unless_others_can_run_this_python
 from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
@@ -377,6 +378,7 @@ def test_hash_file_random(data, algorithm, upper):
 def _run_python(*flags, code, user=None):
     kwargs = {}
     if user is not None:
+        skip_unless_others_can_run_this_python()
         # SkyPilot's import creates ~/.sky: give the user a home of its own.
         home = tempfile.mkdtemp(prefix='sky_home_')
         os.chown(home, user, -1)

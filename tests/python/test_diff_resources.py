@@ -12,6 +12,7 @@ import psutil
 import pytest
 from differential import EXAMPLE_COUNT
 from differential import native
+from differential import native_only
 from differential import original
 from hypothesis import HealthCheck
 from hypothesis import given
@@ -128,23 +129,6 @@ def env(**values):
             if value is not None:
                 mp.setenv(name, value)
         yield
-
-
-@contextlib.contextmanager
-def native_only(name):
-    """Makes any deferral to the Python original fail: proves that the call
-    was answered natively."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError(f'{name} deferred to Python {args!r} {kwargs!r}')
-
-    # Only the original is swapped; its recorded dependencies stay.
-    python = original(name)
-    sky_native._register_original(name, refuse)
-    try:
-        yield
-    finally:
-        sky_native._register_original(name, python)
 
 
 # --- float() grammar -------------------------------------------------------

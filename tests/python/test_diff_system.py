@@ -20,6 +20,7 @@ from unittest import mock
 from differential import EXAMPLE_COUNT
 from differential import assert_same
 from differential import outcome
+from differential import skip_unless_others_can_run_this_python
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -90,6 +91,7 @@ def warning_flag():
 def run_as_nobody(code):
     """Runs `code` under this launcher as an unprivileged user, with a home
     of its own (SkyPilot's import writes ~/.sky)."""
+    skip_unless_others_can_run_this_python()
     home = tempfile.mkdtemp()
     try:
         os.chown(home, NOBODY, NOBODY)

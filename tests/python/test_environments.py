@@ -17,6 +17,8 @@ import pytest
 import cli_runner
 from cli_runner import SKY, SKY_NATIVE, SYSTEM_PYTHON, VENV_PYTHON
 
+pytestmark = pytest.mark.launcher  # about the launcher (skipped under the wheel)
+
 REPORT = ('import json, sys; print(json.dumps({"prefix": sys.prefix, '
           '"base_prefix": sys.base_prefix, "path": sys.path, '
           '"executable": sys.executable}))')

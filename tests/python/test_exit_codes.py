@@ -13,6 +13,8 @@ import pytest
 import cli_runner
 from cli_runner import SKY, SKY_NATIVE, VENV_PYTHON
 
+pytestmark = pytest.mark.launcher  # about the launcher (skipped under the wheel)
+
 PROGRAMS = {
     'exit-7': ('raise SystemExit(7)', 7),
     'exit-message': ('raise SystemExit("it broke")', 1),

@@ -5,9 +5,12 @@ import subprocess
 import sys
 import sysconfig
 
+import pytest
 import sky
 
 from sky_native import _functions
+
+pytestmark = pytest.mark.launcher  # about the launcher (skipped under the wheel)
 
 
 def _run(*args, **env_changes):

@@ -12,6 +12,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.launcher  # about the launcher (skipped under the wheel)
+
 PROBES = pathlib.Path(__file__).resolve().parent / 'probes'
 
 

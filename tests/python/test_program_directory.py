@@ -9,7 +9,11 @@ import json
 import pathlib
 import shutil
 
+import pytest
+
 import cli_runner
+
+pytestmark = pytest.mark.launcher  # about the launcher (skipped under the wheel)
 
 # Leaves a mark, then fails the import loudly.
 PLANTED = ('import pathlib\n'

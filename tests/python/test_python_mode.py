@@ -19,6 +19,8 @@ import pytest
 import cli_runner
 from cli_runner import SKY_NATIVE, VENV_PYTHON
 
+pytestmark = pytest.mark.launcher  # about the launcher (skipped under the wheel)
+
 # What a Python program reports about its interpreter, as JSON on stdout.
 REPORT = textwrap.dedent('''\
     import json, sys

@@ -59,13 +59,14 @@ def test_the_table_knows_this_releases_code(function):
         obj = obj or getattr(module, short_name, None)
         if obj is None:
             continue  # not in this release
-        entry = _verified_code.CODE.get(qualified, {}).get(_fingerprint.fingerprint(obj))
+        entry = _verified_code.CODE.get(sys.version_info[:2], {}).get(qualified, {}).get(
+            _fingerprint.fingerprint(obj))
         assert entry is not None, f'{qualified} of SkyPilot {sky.__version__}: unknown code'
         assert sky.__version__ in entry[1].split(), (qualified, sky.__version__)
 
 
-def test_native_info_reports_what_is_installed():
-    out = subprocess.run([sys.executable, '--native-info', '--json'], env=_env(),
+def test_native_info_reports_what_is_installed(native_info_command):
+    out = subprocess.run([*native_info_command, '--json'], env=_env(),
                          capture_output=True, text=True, timeout=180)
     report = json.loads(out.stdout)
     assert report['skypilot_version'] == sky.__version__

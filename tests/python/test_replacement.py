@@ -134,7 +134,8 @@ def test_unverified_code_keeps_python_and_is_reported():
     assert lines[0] == 'True python'
     assert lines[1] == 'True python'
     assert lines[2] == ('UNVERIFIED sky.utils.common_utils.format_float: '
-                        'code not verified for this release')
+                        'code not verified for this release on Python '
+                        f'{sys.version_info[0]}.{sys.version_info[1]}')
     # A function the release does not define: sky.utils.rust_fallback hands
     # out the native one, and the reason says why SkyPilot holds none.
     assert lines[3] == ('native UNDEFINED sky.utils.common_utils.truncate_long_string: '

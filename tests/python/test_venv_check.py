@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.launcher  # about the launcher (skipped under the wheel)
+
 EXPECTED_TAIL = ': make the venv from /usr/bin/python3.11 (/usr/bin/python3.11 -m venv {venv})\n'
 
 

@@ -13,6 +13,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.launcher  # about the launcher (skipped under the wheel)
+
 PROBE = pathlib.Path(__file__).resolve().parent / 'zygote_probe.py'
 
 
