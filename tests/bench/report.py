@@ -173,17 +173,43 @@ def combine(compare, floors, noop, commands, meta):
             'geometric_mean_speedup': statistics.geometric_mean(r['speedup'] for r in rows)}
 
 
+def add_wheel(report, wheel, python):
+    """The same calls under a plain python with the wheel: its native time
+    beside the launcher's (same rows, same inputs)."""
+    version = subprocess.run([python, '-c', 'import sys; print(sys.version.split()[0])'],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    report['wheel'] = {'python': python, 'version': version}
+    for row, case in zip(report['rows'], wheel['rows'], strict=True):
+        if (row['function'], row['input']) != (case['function'], case['input']):
+            raise RuntimeError(f'wheel rows differ at {row["function"]}')
+        row['wheel_python_s'] = case['python_s']
+        row['wheel_native_s'] = case['native_s']
+
+
+def _wheel_cells(report, row):
+    """(wheel's native, its time over the launcher's), or blanks."""
+    if 'wheel' not in report:
+        return '', ''
+    fmt = report_html.format_seconds
+    return fmt(row['wheel_native_s']), f'{row["wheel_native_s"] / row["native_s"]:.2f}'
+
+
 def text_table(report):
     fmt = report_html.format_seconds
     noop = report['noop']['fastcall_noop_s']
     lines = [f'{"function":32} {"input":24} {"Python":>10} {"native":>10} {"floor":>10} '
-             f'{"speedup":>8} {"%floor":>7} {"ceiling":>8} {"-no-op":>9}']
+             f'{"speedup":>8} {"%floor":>7} {"ceiling":>8} {"-no-op":>9} {"wheel":>10} '
+             f'{"/native":>7}']
     for r in report['rows']:
+        wheel, ratio = _wheel_cells(report, r)
         lines.append(f'{r["function"]:32} {r["input"]:24} {fmt(r["python_s"]):>10} '
                      f'{fmt(r["native_s"]):>10} {fmt(r["floor_s"]):>10} '
                      f'{r["speedup"]:7.2f}x {r["native_over_floor"] * 100:6.0f}% '
                      f'{r["ceiling"]:7.1f}x '
-                     f'{fmt(r["native_s"] - noop):>9}')
+                     f'{fmt(r["native_s"] - noop):>9} {wheel:>10} {ratio:>7}')
+    if 'wheel' in report:
+        lines.append(f'wheel: native under plain python {report["wheel"]["version"]} with the '
+                     f'wheel ({report["wheel"]["python"]}); /native: its time over the launcher\'s')
     lines.append(f'geometric mean speedup {report["geometric_mean_speedup"]:.2f}x; '
                  f'METH_FASTCALL no-op {fmt(noop)}, Python def no-op '
                  f'{fmt(report["noop"]["python_def_noop_s"])}; claimed {CLAIM["text"]}')
@@ -201,14 +227,19 @@ def markdown_table(report):
     """The table as Markdown, for docs/benchmarks.md."""
     fmt = report_html.format_seconds
     noop = report['noop']['fastcall_noop_s']
+    wheel = report.get('wheel')
+    wheel_heads = (f' native, python {wheel["version"]} + wheel | wheel / launcher |'
+                   if wheel else '')
     lines = ['| function | input | Python | native | floor | speedup | % of floor | claimed | '
-             'ceiling | native − no-op |', '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|']
+             'ceiling | native − no-op |' + wheel_heads,
+             '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|' + ('--:|--:|' if wheel else '')]
     for r in report['rows']:
+        cells = ' {} | {} |'.format(*_wheel_cells(report, r)) if wheel else ''
         lines.append(f'| `{r["function"]}` | {r["input"]} | {fmt(r["python_s"])} | '
                      f'{fmt(r["native_s"])} | {fmt(r["floor_s"])} | {r["speedup"]:.2f}× | '
                      f'{r["native_over_floor"] * 100:.0f}% | {r["claimed"]} | '
                      f'{r["ceiling"]:.1f}× | '
-                     f'{fmt(r["native_s"] - noop)} |')
+                     f'{fmt(r["native_s"] - noop)} |' + cells)
     lines.append('')
     lines.append('| command | sky | sky-native | sky / sky-native | peak RSS sky | '
                  'peak RSS sky-native |')
@@ -243,6 +274,8 @@ def main():
     parser.add_argument('--venv', default='.venv')
     parser.add_argument('--out', help='default: BUILD/bench')
     parser.add_argument('--quick', action='store_true')
+    parser.add_argument('--wheel-python', help="a plain python with the pinned SkyPilot and "
+                        "the wheel (build/wheel-venvs/cp312): the per-call figures under it too")
     args = parser.parse_args()
     build, venv = os.path.abspath(args.build), os.path.abspath(args.venv)
     out = os.path.abspath(args.out or os.path.join(build, 'bench'))
@@ -255,6 +288,7 @@ def main():
     rounds, runs = (1, 1) if args.quick else (7, 9)
     floor_time = '0.01' if args.quick else '0.2'
     floor_bench = os.path.join(build, 'tests', 'bench', 'sky_native_floor_bench')
+    wheel_env = {k: v for k, v in os.environ.items() if k != 'VIRTUAL_ENV'}
 
     load_before = os.getloadavg()
     for number in range(rounds):
@@ -264,6 +298,9 @@ def main():
               f'--benchmark_out={out}/floor-{number}.json', '--benchmark_out_format=json'])
         _run([sky_native, os.path.join(HERE, 'compare_python.py'), '--repeat', '1',
               '--json', f'{out}/compare-{number}.json'], env=env)
+        if args.wheel_python:
+            _run([args.wheel_python, os.path.join(HERE, 'compare_python.py'), '--repeat', '1',
+                  '--json', f'{out}/compare-wheel-{number}.json'], env=wheel_env)
         _run([sky_native, os.path.join(HERE, 'noop_call.py'), '--module-dir',
               os.path.join(build, 'tests', 'bench'), '--repeat', '1',
               '--json', f'{out}/noop-{number}.json'], env=env)
@@ -288,6 +325,11 @@ def main():
         [floor_medians(f'{out}/floor-{n}.json') for n in range(rounds)],
         [load(f'noop-{n}.json') for n in range(rounds)])
     report = combine(compare, floors, noop, load('commands.json'), meta)
+    if args.wheel_python:
+        wheel, _, _ = merge_rounds([load(f'compare-wheel-{n}.json') for n in range(rounds)],
+                                   [floor_medians(f'{out}/floor-{n}.json') for n in range(rounds)],
+                                   [load(f'noop-{n}.json') for n in range(rounds)])
+        add_wheel(report, wheel, args.wheel_python)
     with open(f'{out}/report.json', 'w', encoding='utf-8') as f:
         json.dump(report, f, indent=1)
     with open(f'{out}/report.html', 'w', encoding='utf-8') as f:
