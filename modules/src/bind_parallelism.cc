@@ -198,6 +198,26 @@ PyObject* get_max_workers_for_file_mounts(PyObject* /*self*/, PyObject* const* a
   return PyLong_FromLongLong(max_workers);
 }
 
+// For a path PyUnicode_FSConverter refused: os.listdir(path)'s own error,
+// whose message differs between versions (a null character: "embedded null
+// byte" to 3.12, "listdir: embedded null character in path" in 3.13).
+PyObject* listdir_error(PyObject* path) {
+  PyObject* type = nullptr;
+  PyObject* value = nullptr;
+  PyObject* traceback = nullptr;
+  PyErr_Fetch(&type, &value, &traceback);
+  Ref os = steal(PyImport_ImportModule("os"));
+  Ref listed = os ? steal(PyObject_CallMethod(os.ptr(), "listdir", "O", path)) : Ref();
+  if (listed) {
+    PyErr_Restore(type, value, traceback);  // listdir took it after all: the converter's
+  } else {
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(traceback);
+  }
+  return nullptr;
+}
+
 PyObject* estimate_fd_for_directory(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                                     PyObject* kwnames) {
   Call<FunctionId::kEstimateFdForDirectory> call(args, nargs, kwnames);
@@ -212,9 +232,9 @@ PyObject* estimate_fd_for_directory(PyObject* /*self*/, PyObject* const* args, P
                  type_name.ptr());
     return nullptr;
   }
-  // os.listdir's own conversion: UnicodeEncodeError, "embedded null byte".
+  // os.listdir's own conversion (UnicodeEncodeError, a null character).
   PyObject* encoded = nullptr;
-  if (!PyUnicode_FSConverter(path.ptr(), &encoded)) return nullptr;
+  if (!PyUnicode_FSConverter(path.ptr(), &encoded)) return listdir_error(path.ptr());
   Ref owned_encoded = steal(encoded);
   std::string encoded_path(PyBytes_AS_STRING(encoded),
                            static_cast<std::size_t>(PyBytes_GET_SIZE(encoded)));
