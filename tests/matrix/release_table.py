@@ -60,11 +60,15 @@ def cell(function, code, release):
 
 
 def render():
-    """A table per Python version of the verified table."""
+    """A table per Python version of the verified table; versions whose
+    tables are the same share one."""
     functions = _load('functions')
     sections = _load('verified_code').CODE
-    return '\n'.join(f'CPython {python[0]}.{python[1]}:\n\n' + render_section(functions, code)
-                     for python, code in sorted(sections.items()))
+    pythons = {}  # table -> the versions it is for
+    for python, code in sorted(sections.items()):
+        pythons.setdefault(render_section(functions, code), []).append(f'{python[0]}.{python[1]}')
+    return '\n'.join(f'CPython {", ".join(versions)}:\n\n{table}'
+                      for table, versions in pythons.items())
 
 
 def render_section(functions, code):
