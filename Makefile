@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup apt venv build build-launcher slurm-up slurm-down run test test-slurm test-cpp test-python test-python-server test-matrix-cheap \
   test-matrix test-asan test-fuzz test-bench-report test-package bench fmt lint clean package package-test \
-  package-test-full package-figures wheels test-wheels test-wheels-cheap
+  package-test-full package-figures wheels wheel-venvs test-wheels test-wheels-cheap
 
 setup: apt venv
 
@@ -110,10 +110,16 @@ WHEELS_DIR    := $(BUILD_DIR)/wheels
 wheels: setup
 	PATH=$(VENV)/bin:$$PATH packaging/build_wheels.sh $(WHEELS_DIR) $(WHEEL_PYTHONS)
 
-test-wheels: wheels
+# The test venvs (build/wheel-venvs) are made while the wheels build.
+wheel-venvs: setup
+	$(VENV)/bin/python tests/wheel/run.py --venvs $(WHEELS_DIR) $(WHEEL_PYTHONS)
+
+test-wheels: setup
+	$(MAKE) -j2 wheels wheel-venvs
 	$(VENV)/bin/python tests/wheel/run.py --full $(WHEELS_DIR) $(WHEEL_PYTHONS)
 
-test-wheels-cheap: wheels
+test-wheels-cheap: setup
+	$(MAKE) -j2 wheels wheel-venvs
 	$(VENV)/bin/python tests/wheel/run.py --cheap $(WHEELS_DIR) $(WHEEL_PYTHONS)
 
 # Under AddressSanitizer and UBSan: every C++ test (leaks checked, CPython's

@@ -3,6 +3,8 @@ version: a venv per version (build/wheel-venvs/cp3X) with the pinned
 SkyPilot (without its cloud extras: nothing here needs them), the test
 packages and the wheel.
 
+    run.py --venvs WHEELS VERSION...   only the venvs, without the wheels (made
+                                       while the wheels build: make -j2)
     run.py --install WHEELS VERSION... only the venvs, with the wheels
     run.py --cheap WHEELS VERSION...   the install check with the flags on and
                                        off, `sky --help` against SkyPilot's,
@@ -46,13 +48,13 @@ def _pins():
     return re.sub(r'\[.*\]', '', skypilot), tests
 
 
-def venv_for(version, wheels):
-    """The venv of `version`, made once; the wheel reinstalled each time."""
-    tag = 'cp' + version.replace('.', '')
-    wheel = sorted(pathlib.Path(wheels).glob(f'sky_native-*-{tag}-{tag}-*.whl'))
-    if len(wheel) != 1:
-        raise SystemExit(f'run.py: expected one {tag} wheel in {wheels}, found {len(wheel)}')
-    venv = VENVS / tag
+def _tag(version):
+    return 'cp' + version.replace('.', '')
+
+
+def make_venv(version):
+    """The venv of `version` with the pinned SkyPilot, made once."""
+    venv = VENVS / _tag(version)
     python = venv / 'bin' / 'python'
     if not (venv / '.installed').exists():
         interpreters = sorted(pathlib.Path.home().glob(f'.pyenv/versions/{version}.*/bin/python'))
@@ -63,6 +65,16 @@ def venv_for(version, wheels):
         _run([python, '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check',
               skypilot, *tests])
         (venv / '.installed').touch()
+    return python
+
+
+def venv_for(version, wheels):
+    """The venv of `version`, the wheel reinstalled each time."""
+    tag = _tag(version)
+    wheel = sorted(pathlib.Path(wheels).glob(f'sky_native-*-{tag}-{tag}-*.whl'))
+    if len(wheel) != 1:
+        raise SystemExit(f'run.py: expected one {tag} wheel in {wheels}, found {len(wheel)}')
+    python = make_venv(version)
     _run([python, '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check',
           '--force-reinstall', '--no-deps', wheel[0]])
     return python
@@ -126,11 +138,15 @@ def main():
     form.add_argument('--cheap', action='store_true')
     form.add_argument('--full', action='store_true')
     form.add_argument('--install', action='store_true')
+    form.add_argument('--venvs', action='store_true')
     parser.add_argument('wheels')
     parser.add_argument('versions', nargs='+')
     args = parser.parse_args()
     for version in args.versions:
         print(f'== CPython {version}', flush=True)
+        if args.venvs:
+            make_venv(version)
+            continue
         python = venv_for(version, args.wheels)
         if args.install:
             continue
