@@ -64,6 +64,18 @@ inline bool is_main_thread() {
 #endif
 }
 
+/// This thread's thread state, or nullptr (never a fatal error).
+///
+/// PyThreadState_GetUnchecked (public from 3.13); before, the same function
+/// as _PyThreadState_UncheckedGet (exported, private).
+inline PyThreadState* current_thread_state() {
+#if PY_VERSION_HEX >= 0x030D0000
+  return PyThreadState_GetUnchecked();
+#else
+  return _PyThreadState_UncheckedGet();
+#endif
+}
+
 /// The attribute of os.environ (an os._Environ) holding the environment as
 /// a dict of bytes to bytes, read by get_cpu_count and get_mem_size_gb
 /// (bind_resources.cc) as os.getenv would.

@@ -4,20 +4,34 @@
 #include <Python.h>
 
 #include <cxxabi.h>
+#include <unistd.h>
 
 #include <exception>
 
 namespace sky_native {
 
+/// PyEval_RestoreThread(saved), except while the interpreter finalises:
+/// CPython then ends the calling thread with pthread_exit, and its unwinding
+/// would run the destructors of the native frames above, which release
+/// Python references without a thread state (a crash from 3.12 on, whose
+/// allocator finds its state through it). A thread in that state never runs
+/// Python again: it waits here until the process exits, as daemon threads do
+/// from 3.14 on (PyThread_hang_thread).
+inline void restore_thread(PyThreadState* saved) {
+  try {
+    PyEval_RestoreThread(saved);
+  } catch (abi::__forced_unwind&) {
+    for (;;) pause();
+  }
+}
+
 /// Runs `body` without the GIL and returns what it threw, or nullptr.
 /// `body` must not touch Python objects. (A function rather than
 /// Py_BEGIN_ALLOW_THREADS so that no exception crosses the macro pair.)
 ///
-/// Not noexcept, nor any frame above it: when the interpreter is
-/// finalising, PyEval_RestoreThread ends the calling thread with
-/// pthread_exit, which unwinds the stack (abi::__forced_unwind); a
-/// noexcept frame on that path would turn the thread's exit into
-/// std::terminate and abort the whole process.
+/// Not noexcept: a signal check in `body` (the main thread) takes the GIL
+/// back, and a forced unwind (abi::__forced_unwind) through a noexcept frame
+/// would be std::terminate.
 template <typename Body>
 std::exception_ptr without_gil(Body&& body) {
   std::exception_ptr failure;
@@ -29,7 +43,7 @@ std::exception_ptr without_gil(Body&& body) {
   } catch (...) {
     failure = std::current_exception();
   }
-  PyEval_RestoreThread(saved);
+  restore_thread(saved);
   return failure;
 }
 
