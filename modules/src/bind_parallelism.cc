@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "cpython_private.h"
 #include "bindings.h"
+#include "cpython_private.h"
 #include "dispatch.h"
 #include "exceptions.h"
 #include "gil.h"

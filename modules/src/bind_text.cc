@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "cpython_private.h"
 #include "bindings.h"
+#include "cpython_private.h"
 #include "dispatch.h"
 #include "exceptions.h"
 #include "sky/functions/text.h"

@@ -127,8 +127,8 @@ inline void PyErr_SetHandledException(PyObject* exception) {
     PyErr_SetExcInfo(nullptr, nullptr, nullptr);
     return;
   }
-  PyErr_SetExcInfo(Py_NewRef(reinterpret_cast<PyObject*>(Py_TYPE(exception))),
-                   Py_NewRef(exception), PyException_GetTraceback(exception));
+  PyErr_SetExcInfo(Py_NewRef(reinterpret_cast<PyObject*>(Py_TYPE(exception))), Py_NewRef(exception),
+                   PyException_GetTraceback(exception));
 }
 /// type.__name__.
 inline PyObject* PyType_GetName(PyTypeObject* type) {

@@ -11,17 +11,24 @@ packages and the wheel.
                                        a short differential sample (CI)
     run.py --full WHEELS VERSION...    the same, then the whole Python test
                                        suite under that python (the tests
-                                       about the launcher skipped) and the
+                                       about the launcher skipped), the
                                        fingerprint table's check against the
-                                       releases of build/matrix
+                                       releases of build/matrix, and
+                                       SkyPilot's own tests (its sdist's) with
+                                       the native functions and without: the
+                                       same outcome for every test
 """
 import argparse
+import collections
 import json
 import os
 import pathlib
 import re
 import subprocess
 import sys
+import tarfile
+import tempfile
+import xml.etree.ElementTree as ElementTree
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 REQUIREMENTS = REPO / 'packaging' / 'requirements.txt'
@@ -32,6 +39,9 @@ SAMPLE = ['test_diff_text.py', 'test_diff_resources.py', 'test_release_status.py
           'test_module_basics.py']
 SAMPLE_EXAMPLES = '100'
 REPLACED = 12
+SDIST = REPO / 'build' / 'skypilot-sdist'
+# SkyPilot's tests that need the network or a cloud at collection time.
+SKYPILOT_TESTS_LEFT_OUT = ('test_smoke.py', 'test_failover.py', 'test_api_compatibility.py')
 
 
 def _run(command, **kwargs):
@@ -132,6 +142,62 @@ def check_fingerprints(python):
          env=_env())
 
 
+def _skypilot_tests(python):
+    """The tests directory of the pinned SkyPilot's sdist (downloaded once)."""
+    version = _pins()[0].split('==')[1]
+    tests = SDIST / f'skypilot-{version}' / 'tests'
+    if not tests.exists():
+        _run([python, '-m', 'pip', 'download', '--quiet', '--disable-pip-version-check',
+              '--no-deps', '--no-binary', ':all:', '--dest', SDIST, f'skypilot=={version}'])
+        with tarfile.open(SDIST / f'skypilot-{version}.tar.gz') as sdist:
+            # (Python 3.11.2 has no extraction filters.)
+            for member in sdist.getmembers():
+                if not member.name.startswith(f'skypilot-{version}/') or '..' in member.name \
+                        or not (member.isfile() or member.isdir()):
+                    raise SystemExit(f'run.py: unexpected member {member.name} in the sdist')
+            sdist.extractall(SDIST)
+    return tests
+
+
+def _outcomes(junit):
+    """test id -> passed, failed, error or skipped, from a JUnit XML file."""
+    outcomes = {}
+    for case in ElementTree.parse(junit).iter('testcase'):
+        kinds = [child.tag for child in case if child.tag in ('failure', 'error', 'skipped')]
+        outcome = {'failure': 'failed'}.get(kinds[0], kinds[0]) if kinds else 'passed'
+        outcomes[f'{case.get("classname")}::{case.get("name")}'] = outcome
+    return outcomes
+
+
+def check_skypilot_tests(python):
+    """SkyPilot's own tests (its sdist's, without its pytest configuration,
+    which asks for plugins it does not list), in a PID and network namespace
+    (some start API servers) with a home of their own, with the native
+    functions and with the flag off: every test's outcome the same."""
+    tests = _skypilot_tests(python)
+    runs = {}
+    for name, flag in (('native', {}), ('python', {'SKYPILOT_USE_NATIVE': '0'})):
+        with tempfile.TemporaryDirectory() as home:
+            junit = pathlib.Path(home) / 'junit.xml'
+            env = _env(HOME=home, SKYPILOT_DISABLE_USAGE_COLLECTION='1', SKYPILOT_DEBUG='1',
+                       **flag)
+            subprocess.run(
+                ['unshare', '--net', '--pid', '--fork', '--mount-proc', python, '-m', 'pytest',
+                 '-c', '/dev/null', '--rootdir', tests.parent, '-q', '-p', 'no:cacheprovider',
+                 '--continue-on-collection-errors', f'--junitxml={junit}',
+                 *(f'--ignore={tests / t}' for t in SKYPILOT_TESTS_LEFT_OUT), tests],
+                env=env, cwd=tests.parent, stdout=subprocess.DEVNULL, check=False,
+                timeout=1800)
+            runs[name] = _outcomes(junit)
+    differ = {t: (runs['native'].get(t), runs['python'].get(t))
+              for t in runs['native'].keys() | runs['python'].keys()
+              if runs['native'].get(t) != runs['python'].get(t)}
+    assert not differ, f'SkyPilot\'s tests differ with the native functions: {differ}'
+    counts = dict(sorted(collections.Counter(runs['native'].values()).items()))
+    print(f'   SkyPilot\'s tests: {len(runs["native"])}, the same outcome with and without '
+          f'the native functions ({counts})', flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     form = parser.add_mutually_exclusive_group(required=True)
@@ -157,6 +223,7 @@ def main():
         else:
             run_tests(python, ['.'])
             check_fingerprints(python)
+            check_skypilot_tests(python)
     return 0
 
 
