@@ -1,7 +1,7 @@
 """The CLI process and the real local API server started by `sky-native
-status` both hold the native functions in SkyPilot's modules (reported by
-each process itself, see probes/sitecustomize.py), and none when the flag is
-off."""
+status` (under the wheel: SkyPilot's own `sky status`) both hold the native
+functions in SkyPilot's modules (reported by each process itself, see
+probes/sitecustomize.py), and none when the flag is off."""
 import glob
 import json
 import os
@@ -11,8 +11,6 @@ import subprocess
 import sys
 
 import pytest
-
-pytestmark = pytest.mark.launcher  # about the launcher (skipped under the wheel)
 
 PROBES = pathlib.Path(__file__).resolve().parent / 'probes'
 
@@ -49,8 +47,12 @@ def test_cli_and_api_server_processes(tmp_path, flag, expected):
     })
     (tmp_path / 'home').mkdir()
 
+    # The launcher is `sky`; from the wheel, SkyPilot's console script is.
+    command = [sys.executable] if 'sky_native' in sys.builtin_module_names else [
+        str(pathlib.Path(sys.executable).parent / 'sky')]
+
     def sky(*args):
-        return subprocess.run([sys.executable, *args], env=env, cwd=tmp_path,
+        return subprocess.run([*command, *args], env=env, cwd=tmp_path,
                               capture_output=True, text=True, timeout=300,
                               check=False)
 
@@ -63,7 +65,8 @@ def test_cli_and_api_server_processes(tmp_path, flag, expected):
         sky('api', 'stop')
 
     reports = _reports(probe_dir)
-    cli = [r for r in reports if r['argv'][:2] == ['sky', 'status']]
+    cli = [r for r in reports
+           if os.path.basename(r['argv'][0]) == 'sky' and r['argv'][1:2] == ['status']]
     server = [r for r in reports if 'sky.server.server' in ' '.join(r['argv'])
               or r['argv'][0].endswith('server.py')]
     assert cli, reports

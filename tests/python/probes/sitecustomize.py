@@ -51,6 +51,9 @@ def _poll():
         time.sleep(0.1)
 
 
-if _REPORT_DIR and 'sky_native' in sys.builtin_module_names:
+# Under sky-native, or a python with the wheel (its start-up module is
+# imported by then).
+if _REPORT_DIR and ('sky_native' in sys.builtin_module_names
+                    or '_sky_native_startup' in sys.modules):
     atexit.register(_report)
     threading.Thread(target=_poll, daemon=True, name='sky-native-probe').start()
