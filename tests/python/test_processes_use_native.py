@@ -31,6 +31,10 @@ def _reports(directory):
 
 @pytest.mark.parametrize('flag,expected', [(None, 'native'), ('0', 'python')])
 def test_cli_and_api_server_processes(tmp_path, flag, expected):
+    if sys.version_info < (3, 10):
+        # Without sky-native too: asyncio.Event() in an AnyIO worker thread.
+        pytest.skip("SkyPilot 0.14.1's local API server fails its requests on 3.9 "
+                    "(RuntimeError: There is no current event loop)")
     probe_dir = tmp_path / 'reports'
     probe_dir.mkdir()
     env = dict(os.environ)
