@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup apt venv build build-launcher slurm-up slurm-down run test test-slurm test-cpp test-python test-python-server test-matrix-cheap \
   test-matrix test-asan test-fuzz test-bench-report test-package bench fmt lint clean package package-test \
-  package-test-full package-figures wheels wheel-venvs test-wheels test-wheels-cheap
+  package-test-full package-figures glibc-root wheels wheel-venvs test-wheels test-wheels-cheap
 
 setup: apt venv
 
@@ -109,8 +109,16 @@ test-matrix: setup build
 WHEEL_PYTHONS       := 3.9 3.10 3.11 3.12 3.13
 CHEAP_WHEEL_PYTHONS := 3.9 3.13
 WHEELS_DIR    := $(BUILD_DIR)/wheels
-wheels: setup
-	PATH=$(VENV)/bin:$$PATH packaging/build_wheels.sh $(WHEELS_DIR) $(WHEEL_PYTHONS)
+wheels: setup glibc-root
+	PATH=$(VENV)/bin:$$PATH SKY_NATIVE_SYSROOT=$(GLIBC_ROOT) \
+	  packaging/build_wheels.sh $(WHEELS_DIR) $(WHEEL_PYTHONS)
+
+# The oldest glibc the artefacts support (docs/wheel.md): a Debian bullseye
+# root (glibc 2.31), the wheels' --sysroot and the root their cp39 test runs
+# in with bullseye's own python3.
+GLIBC_ROOT := $(BUILD_DIR)/roots/bullseye
+glibc-root: apt
+	packaging/debian_root.sh bullseye $(GLIBC_ROOT) libc6-dev,linux-libc-dev,python3,python3-venv
 
 # The test venvs (build/wheel-venvs) are made while the wheels build.
 wheel-venvs: setup
@@ -118,11 +126,13 @@ wheel-venvs: setup
 
 test-wheels: setup
 	$(MAKE) -j2 wheels wheel-venvs
-	$(VENV)/bin/python tests/wheel/run.py --full $(WHEELS_DIR) $(WHEEL_PYTHONS)
+	$(VENV)/bin/python tests/wheel/run.py --full --old-glibc $(GLIBC_ROOT) $(WHEELS_DIR) \
+	  $(WHEEL_PYTHONS)
 
 test-wheels-cheap: setup
 	$(MAKE) -j2 wheels wheel-venvs WHEEL_PYTHONS="$(CHEAP_WHEEL_PYTHONS)"
-	$(VENV)/bin/python tests/wheel/run.py --cheap $(WHEELS_DIR) $(CHEAP_WHEEL_PYTHONS)
+	$(VENV)/bin/python tests/wheel/run.py --cheap --old-glibc $(GLIBC_ROOT) $(WHEELS_DIR) \
+	  $(CHEAP_WHEEL_PYTHONS)
 
 # Under AddressSanitizer and UBSan: every C++ test (leaks checked, CPython's
 # own suppressed: tests/lsan.supp), then the differential tests run by the

@@ -16,13 +16,12 @@
 # files debootstrap makes differently on each run removed or emptied).
 # debootstrap itself fetches whatever the mirror serves on the day it runs,
 # so the base root is made once into WORK/image-base and reused (made again
-# when the package list changes).
+# when the package list changes: debian_root.sh).
 #
 # usage: build_image.sh SINGLE_FILE WORK_DIR OUT_LAYOUT
 set -euo pipefail
 # Absolute: a relative SKY_NATIVE_CACHE_DIR is ignored (as XDG says).
 FILE=$(realpath "$1") WORK=$(realpath -m "$2") OUT=$(realpath -m "$3")
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$(dirname "$0")" log -1 --format=%ct)}
 CREATED=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
 BASE=$WORK/image-base
@@ -31,11 +30,7 @@ ROOT=$WORK/image-root
 # kubernetes-client is Debian's kubectl (PyPI has none).
 PACKAGES=openssh-client,rsync,ca-certificates,tini,socat,netcat-openbsd,logrotate,kubernetes-client
 
-if [[ $(cat "$BASE/.complete" 2>/dev/null) != "$PACKAGES" ]]; then
-  rm -rf "$BASE"
-  debootstrap --variant=minbase --include="$PACKAGES" bookworm "$BASE" "$MIRROR"
-  echo "$PACKAGES" > "$BASE/.complete"
-fi
+"$(dirname "$0")/debian_root.sh" bookworm "$BASE" "$PACKAGES"
 
 rm -rf "$ROOT"
 cp -a "$BASE" "$ROOT"

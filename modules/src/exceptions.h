@@ -4,8 +4,6 @@
 #include <Python.h>
 #include <pybind11/pybind11.h>
 
-#include <cxxabi.h>
-
 #include <exception>
 
 namespace sky_native {
@@ -26,15 +24,17 @@ void set_python_error(const std::exception_ptr& error);
 /// Runs `body` (returning a new reference) and turns a thrown exception
 /// into a Python error and nullptr, for METH_FASTCALL functions. The
 /// forced unwind of a thread that the finalising interpreter ends (see
-/// without_gil) passes through untouched, as pybind11's dispatcher does.
+/// without_gil) passes through untouched, as pybind11's dispatcher does:
+/// it is the one exception that std::current_exception cannot hold (in
+/// libstdc++ and libc++abi alike).
 template <typename Body>
 PyObject* translate_exceptions(Body&& body) {
   try {
     return body();
-  } catch (abi::__forced_unwind&) {
-    throw;
   } catch (...) {
-    set_python_error(std::current_exception());
+    std::exception_ptr error = std::current_exception();
+    if (!error) throw;
+    set_python_error(error);
     return nullptr;
   }
 }

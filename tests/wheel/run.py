@@ -17,6 +17,10 @@ packages and the wheel.
                                        SkyPilot's own tests (its sdist's) with
                                        the native functions and without: the
                                        same outcome for every test
+    --old-glibc ROOT                   with --cheap or --full: also the install
+                                       check and `sky --help` in ROOT (a Debian
+                                       bullseye root: glibc 2.31) with its own
+                                       python3 and the wheel of its version
 """
 import argparse
 import collections
@@ -24,6 +28,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -78,15 +83,20 @@ def make_venv(version):
     return python
 
 
-def venv_for(version, wheels):
-    """The venv of `version`, the wheel reinstalled each time."""
+def _wheel(wheels, version):
     tag = _tag(version)
     wheel = sorted(pathlib.Path(wheels).glob(f'sky_native-*-{tag}-{tag}-*.whl'))
     if len(wheel) != 1:
         raise SystemExit(f'run.py: expected one {tag} wheel in {wheels}, found {len(wheel)}')
+    return wheel[0]
+
+
+def venv_for(version, wheels):
+    """The venv of `version`, the wheel reinstalled each time."""
+    wheel = _wheel(wheels, version)
     python = make_venv(version)
     _run([python, '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check',
-          '--force-reinstall', '--no-deps', wheel[0]])
+          '--force-reinstall', '--no-deps', wheel])
     return python
 
 
@@ -97,31 +107,70 @@ def _env(**changes):
     return env
 
 
-def check_install(python):
+def check_install(python, env=_env, inside=list):
     """`python -m sky_native --json`: every function native; with either flag
-    off, none (SkyPilot's Python)."""
+    off, none (SkyPilot's Python). `inside` wraps each command (a root),
+    `env` makes its environment."""
     # From the venvs' directory: `-m` puts the working directory on sys.path.
-    report = json.loads(_run([python, '-m', 'sky_native', '--json'], env=_env(), cwd=VENVS,
-                             capture_output=True, text=True).stdout)
+    report = json.loads(_run(inside([python, '-m', 'sky_native', '--json']), env=env(),
+                             cwd=VENVS, capture_output=True, text=True).stdout)
     backends = {name: f['backend'] for name, f in report['functions'].items()}
     assert report['ok'] and list(backends.values()) == ['native'] * REPLACED, report
     for flag in ('SKYPILOT_USE_NATIVE', 'SKYPILOT_USE_RUST'):
         off = json.loads(subprocess.run(
-            [python, '-m', 'sky_native', '--json'], env=_env(**{flag: '0'}), cwd=VENVS,
+            inside([python, '-m', 'sky_native', '--json']), env=env(**{flag: '0'}), cwd=VENVS,
             capture_output=True, text=True, check=True).stdout)
         assert not off['native_enabled'], off
         assert set(f['backend'] for f in off['functions'].values()) == {'python'}, off
     print(f'   {report["python_version"]}: {REPLACED} functions native; off with either flag')
 
 
-def check_cli(python):
+def check_cli(python, env=_env, inside=list):
     """SkyPilot's own console script: the same --help with and without the
     native functions."""
     sky = str(pathlib.Path(python).parent / 'sky')
-    native = _run([sky, '--help'], env=_env(), capture_output=True, text=True).stdout
-    plain = _run([sky, '--help'], env=_env(SKYPILOT_USE_NATIVE='0'),
+    native = _run(inside([sky, '--help']), env=env(), capture_output=True, text=True).stdout
+    plain = _run(inside([sky, '--help']), env=env(SKYPILOT_USE_NATIVE='0'),
                  capture_output=True, text=True).stdout
     assert native == plain and 'Usage: sky' in native
+
+
+def check_old_glibc(root, wheels):
+    """In `root`, a Debian root of an older glibc (make glibc-root), its own
+    python3 in a venv with the pinned SkyPilot and the wheel of its version:
+    the install check and `sky --help` as above. Each command runs chrooted
+    in a private mount namespace with its own /proc."""
+    root = pathlib.Path(root).resolve()
+
+    def inside(command):
+        return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c',
+                'mount -t proc proc "$0/proc" && exec /usr/sbin/chroot "$0" "$@"', root, *command]
+
+    # pip inside trusts what the build machine's pip trusts.
+    ca = '/etc/sky-native-test-ca.crt'
+    shutil.copy(os.environ.get('PIP_CERT', '/etc/ssl/certs/ca-certificates.crt'), f'{root}{ca}')
+
+    def env(**changes):
+        return {'PATH': '/usr/bin:/bin', 'HOME': '/root', 'LANG': 'C.UTF-8', 'PIP_CERT': ca,
+                'PIP_DISABLE_PIP_VERSION_CHECK': '1', **changes}
+
+    version = _run(inside(['python3', '-c', 'import sys; print("%d.%d" % sys.version_info[:2])']),
+                   env=env(), capture_output=True, text=True).stdout.strip()
+    glibc = _run(inside(['ldd', '--version']), env=env(), capture_output=True,
+                 text=True).stdout.splitlines()[0]
+    print(f'   {root.name}: CPython {version}, {glibc}', flush=True)
+    venv = '/opt/sky-native-wheel-test'
+    python = f'{venv}/bin/python'
+    if not (root / venv[1:] / '.installed').exists():
+        _run(inside(['python3', '-m', 'venv', '--clear', venv]), env=env())
+        _run(inside([python, '-m', 'pip', 'install', '--quiet', _pins()[0]]), env=env())
+        (root / venv[1:] / '.installed').touch()
+    wheel = _wheel(wheels, version)
+    shutil.copy(wheel, root / 'tmp' / wheel.name)
+    _run(inside([python, '-m', 'pip', 'install', '--quiet', '--force-reinstall', '--no-deps',
+                 f'/tmp/{wheel.name}']), env=env())
+    check_install(python, env, inside)
+    check_cli(python, env, inside)
 
 
 def run_tests(python, files, examples=None):
@@ -205,6 +254,7 @@ def main():
     form.add_argument('--full', action='store_true')
     form.add_argument('--install', action='store_true')
     form.add_argument('--venvs', action='store_true')
+    parser.add_argument('--old-glibc', metavar='ROOT')
     parser.add_argument('wheels')
     parser.add_argument('versions', nargs='+')
     args = parser.parse_args()
@@ -224,6 +274,9 @@ def main():
             run_tests(python, ['.'])
             check_fingerprints(python)
             check_skypilot_tests(python)
+    if args.old_glibc and (args.cheap or args.full):
+        print(f'== {args.old_glibc}', flush=True)
+        check_old_glibc(args.old_glibc, args.wheels)
     return 0
 
 

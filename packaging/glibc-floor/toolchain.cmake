@@ -1,0 +1,46 @@
+# Builds for an older glibc than the build machine's: the host's GCC with
+# the headers and libraries of a Debian root (SKY_NATIVE_SYSROOT, made by
+# packaging/debian_root.sh --sysroot), so that every glibc symbol is bound
+# to the version that root's glibc has. The C++ standard library is the
+# host GCC's (C++17 as the rest of the project is built with: the root's
+# GCC 10 has no floating-point std::to_chars), linked statically: the
+# root's libstdc++ is older than the host GCC's headers. libgcc_s stays
+# shared, so that a thread's forced unwind (pthread_exit) runs one
+# unwinder with the personality routines linked in. compat.cc supplies the
+# two glibc symbols that the static libstdc++ refers to and the root's
+# glibc lacks.
+#
+#   cmake -DCMAKE_TOOLCHAIN_FILE=packaging/glibc-floor/toolchain.cmake
+#         -DSKY_NATIVE_SYSROOT=build-package/roots/bullseye ...
+if(NOT SKY_NATIVE_SYSROOT AND DEFINED ENV{SKY_NATIVE_SYSROOT})
+  set(SKY_NATIVE_SYSROOT "$ENV{SKY_NATIVE_SYSROOT}")
+endif()
+if(NOT IS_DIRECTORY "${SKY_NATIVE_SYSROOT}/usr/include")
+  message(FATAL_ERROR "glibc-floor: SKY_NATIVE_SYSROOT (${SKY_NATIVE_SYSROOT}) is not a Debian root with libc6-dev")
+endif()
+# try_compile projects see the toolchain file again, not the cache.
+list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES SKY_NATIVE_SYSROOT)
+
+set(CMAKE_SYSTEM_NAME Linux)
+set(CMAKE_SYSTEM_PROCESSOR x86_64)
+set(CMAKE_C_COMPILER gcc)
+set(CMAKE_CXX_COMPILER g++)
+set(CMAKE_SYSROOT "${SKY_NATIVE_SYSROOT}")
+# Programs (Python, the build tools) are the host's; libraries and headers
+# found by find_* are the root's first.
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+
+execute_process(COMMAND g++ -dumpversion OUTPUT_VARIABLE _gcc_major OUTPUT_STRIP_TRAILING_WHITESPACE)
+set(_cxx_headers "-nostdinc++ -isystem /usr/include/c++/${_gcc_major}")
+string(APPEND _cxx_headers " -isystem /usr/include/x86_64-linux-gnu/c++/${_gcc_major}")
+string(APPEND _cxx_headers " -isystem /usr/include/c++/${_gcc_major}/backward")
+set(CMAKE_CXX_FLAGS_INIT "${_cxx_headers}")
+# The root's start files and libraries before the host's (GCC's own
+# library directory would otherwise lead to the host's libc.so).
+set(_libs "${SKY_NATIVE_SYSROOT}/usr/lib/x86_64-linux-gnu")
+set(_link "-B${_libs}/ -L${_libs} -static-libstdc++ -Wl,--exclude-libs,ALL")
+set(CMAKE_EXE_LINKER_FLAGS_INIT "${_link}")
+set(CMAKE_SHARED_LINKER_FLAGS_INIT "${_link}")
+set(CMAKE_MODULE_LINKER_FLAGS_INIT "${_link}")
+
+set(SKY_NATIVE_GLIBC_COMPAT "${CMAKE_CURRENT_LIST_DIR}/compat.cc")
