@@ -1,17 +1,17 @@
 # Builds for an older glibc than the build machine's: the host's GCC with
 # the headers and libraries of a Debian root (SKY_NATIVE_SYSROOT, made by
-# packaging/debian_root.sh --sysroot), so that every glibc symbol is bound
+# packaging/debian_root.sh), so that every glibc symbol is bound
 # to the version that root's glibc has. The C++ standard library is the
 # host GCC's (C++17 as the rest of the project is built with: the root's
 # GCC 10 has no floating-point std::to_chars), linked statically: the
 # root's libstdc++ is older than the host GCC's headers. libgcc_s stays
 # shared, so that a thread's forced unwind (pthread_exit) runs one
 # unwinder with the personality routines linked in. compat.cc supplies the
-# two glibc symbols that the static libstdc++ refers to and the root's
-# glibc lacks.
+# glibc symbols that the static libstdc++ refers to and the root's glibc
+# lacks.
 #
 #   cmake -DCMAKE_TOOLCHAIN_FILE=packaging/glibc-floor/toolchain.cmake
-#         -DSKY_NATIVE_SYSROOT=build-package/roots/bullseye ...
+#         -DSKY_NATIVE_SYSROOT=build/roots/bullseye ...   (make glibc-root)
 if(NOT SKY_NATIVE_SYSROOT AND DEFINED ENV{SKY_NATIVE_SYSROOT})
   set(SKY_NATIVE_SYSROOT "$ENV{SKY_NATIVE_SYSROOT}")
 endif()
