@@ -198,11 +198,13 @@ def _skypilot_tests(python):
     if not tests.exists():
         _run([python, '-m', 'pip', 'download', '--quiet', '--disable-pip-version-check',
               '--no-deps', '--no-binary', ':all:', '--dest', SDIST, f'skypilot=={version}'])
-        with tarfile.open(SDIST / f'skypilot-{version}.tar.gz') as sdist:
+        top = f'skypilot-{version}'
+        with tarfile.open(SDIST / f'{top}.tar.gz') as sdist:
             # (Python 3.11.2 has no extraction filters.)
             for member in sdist.getmembers():
-                if not member.name.startswith(f'skypilot-{version}/') or '..' in member.name \
-                        or not (member.isfile() or member.isdir()):
+                inside = member.name == top or member.name.startswith(f'{top}/')
+                parts = pathlib.PurePosixPath(member.name).parts
+                if not inside or '..' in parts or not (member.isfile() or member.isdir()):
                     raise SystemExit(f'run.py: unexpected member {member.name} in the sdist')
             sdist.extractall(SDIST)
     return tests
