@@ -14,12 +14,12 @@ APT_PACKAGES := build-essential cmake ninja-build python3.11 python3.11-dev \
   python3.11-venv libpython3.11-dev pybind11-dev libssl-dev libzstd-dev catch2 \
   libbenchmark-dev clang-format clang-tidy clang-14 libclang-rt-14-dev \
   ca-certificates procps patchelf zstd umoci debootstrap iproute2 jq chromium \
-  socat netcat-openbsd runc skopeo sqlite3 curl
+  socat netcat-openbsd runc skopeo sqlite3 curl liblzma-dev tcl openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup apt venv build build-launcher slurm-up slurm-down run test test-slurm test-cpp test-python test-python-server test-matrix-cheap \
   test-matrix test-asan test-fuzz test-bench-report test-package bench fmt lint clean package package-test \
-  package-test-full package-figures glibc-root wheels wheel-venvs test-wheels test-wheels-cheap
+  package-test-full package-figures glibc-root trixie-root wheels wheel-venvs test-wheels test-wheels-cheap
 
 setup: apt venv
 
@@ -113,12 +113,19 @@ wheels: setup glibc-root
 	PATH=$(VENV)/bin:$$PATH SKY_NATIVE_SYSROOT=$(GLIBC_ROOT) \
 	  packaging/build_wheels.sh $(WHEELS_DIR) $(WHEEL_PYTHONS)
 
-# The oldest glibc the artefacts support (docs/wheel.md): a Debian bullseye
-# root (glibc 2.31), the wheels' --sysroot and the root their cp39 test runs
-# in with bullseye's own python3.
-GLIBC_ROOT := $(BUILD_DIR)/roots/bullseye
+# The oldest glibc the artefacts support (docs/single-file.md#the-glibc-floor):
+# a Debian bullseye root (glibc 2.31), the --sysroot of the wheels and the
+# single file, where the cp39 wheel is tested with bullseye's own python3
+# and the single file with bullseye's ssh and rsync. The trixie root (glibc
+# 2.41): the single file on a newer glibc than the build machine's.
+GLIBC_ROOT  := $(BUILD_DIR)/roots/bullseye
+TRIXIE_ROOT := $(BUILD_DIR)/roots/trixie
+ROOT_TOOLS  := openssh-client,rsync,ca-certificates
 glibc-root: apt
-	packaging/debian_root.sh bullseye $(GLIBC_ROOT) libc6-dev,linux-libc-dev,python3,python3-venv
+	packaging/debian_root.sh bullseye $(GLIBC_ROOT) \
+	  libc6-dev,linux-libc-dev,python3,python3-venv,$(ROOT_TOOLS)
+trixie-root: apt
+	packaging/debian_root.sh trixie $(TRIXIE_ROOT) $(ROOT_TOOLS)
 
 # The test venvs (build/wheel-venvs) are made while the wheels build.
 wheel-venvs: setup
@@ -195,12 +202,12 @@ PACKAGE_DIR := $(CURDIR)/build-package
 DIST_DIR    := $(BUILD_DIR)/dist
 ZSTD_LEVEL  ?= 12
 EXTRAS_ARG  := $(if $(filter undefined,$(origin EXTRAS)),,--extras '$(EXTRAS)')
-package: apt
+package: apt glibc-root
 	nice cmake --preset package >/dev/null
 	nice cmake --build --preset package
 	nice $(PYTHON) packaging/build_single_file.py --launcher $(PACKAGE_DIR)/sky-native \
-	  --requirements packaging/requirements.txt $(EXTRAS_ARG) --work $(PACKAGE_DIR) \
-	  --out $(DIST_DIR)/sky-native --level $(ZSTD_LEVEL)
+	  --requirements packaging/requirements.txt $(EXTRAS_ARG) --glibc-root $(GLIBC_ROOT) \
+	  --work $(PACKAGE_DIR) --out $(DIST_DIR)/sky-native --level $(ZSTD_LEVEL)
 	cd $(PACKAGE_DIR) && cpack -B $(DIST_DIR) >/dev/null && rm -rf $(DIST_DIR)/_CPack_Packages
 	packaging/build_image.sh $(DIST_DIR)/sky-native $(PACKAGE_DIR) $(DIST_DIR)/oci
 
@@ -209,9 +216,10 @@ package: apt
 # against the venv's server) or `full` (also kill -9 and restart, a killed
 # worker, zombies, uid 1000 with the pre-deploy hook's pip, skopeo).
 CHART_TEST ?= quick
-package-test: package venv
+package-test: package venv trixie-root
 	$(SLURM_CLUSTER) up
-	@status=0; CHART_TEST=$(CHART_TEST) packaging/test_package.sh $(DIST_DIR) $(PACKAGE_DIR)/test $(VENV) || status=$$?; \
+	@status=0; CHART_TEST=$(CHART_TEST) DISTRIBUTION_ROOTS="$(GLIBC_ROOT) $(TRIXIE_ROOT)" \
+	  packaging/test_package.sh $(DIST_DIR) $(PACKAGE_DIR)/test $(VENV) || status=$$?; \
 	  $(SLURM_CLUSTER) down; exit $$status
 
 # package-test with the whole chart test (not in `make test`).

@@ -52,6 +52,11 @@ macro(sky_native_find_dependencies)
         endif()
       endforeach()
       set(_python_libs ${_python_static_libs})
+      if(SKY_NATIVE_GLIBC_COMPAT)
+        # Built for an older glibc (packaging/glibc-floor): the libraries
+        # glibc kept apart before 2.34 (openpty in libutil, pthreads, dl, rt).
+        list(APPEND _python_libs -lutil -lpthread -ldl -lrt)
+      endif()
     endif()
     target_include_directories(sky_native_python INTERFACE ${Python3_INCLUDE_DIRS})
     # (glibc >= 2.34 holds the pthread functions libpython calls.)

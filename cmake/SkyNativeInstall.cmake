@@ -21,8 +21,15 @@ set(CPACK_PACKAGE_FILE_NAME "${CPACK_PACKAGE_NAME}-${PROJECT_VERSION}-linux-x86_
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE amd64)
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
-# Computed by dpkg-shlibdeps from the file's NEEDED entries: libc6 only.
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+if(SKY_NATIVE_GLIBC_FLOOR)
+  # Built against an older glibc's root (packaging/glibc-floor): that glibc.
+  # (dpkg-shlibdeps would read this machine's libc6, whose libpthread and
+  # libdl are 2.34's stubs.)
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= ${SKY_NATIVE_GLIBC_FLOOR})")
+else()
+  # Computed by dpkg-shlibdeps from the file's NEEDED entries: libc6 only.
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+endif()
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "openssh-client, rsync, ca-certificates")
 # The payload is compressed already: the fastest compressor dpkg reads.
 set(CPACK_DEBIAN_COMPRESSION_TYPE zstd)

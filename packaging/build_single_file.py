@@ -12,7 +12,13 @@ which would leak into ssh and rsync). The stream, compressed with zstd, is
 then every file's bytes in manifest order; a 96-byte trailer (see
 payload_trailer.h) ends the file.
 
-usage: build_single_file.py --launcher L --requirements R [--extras E] --work DIR --out F
+Every ELF file of the payload needs at most the glibc of --glibc-root (a
+Debian bullseye root: glibc 2.31): pip takes only wheels whose manylinux
+tag allows it, and glibc_floor.py makes or picks the stdlib modules and
+libraries that fit; the build fails naming any file that would not.
+
+usage: build_single_file.py --launcher L --requirements R [--extras E] --glibc-root ROOT
+                            --work DIR --out F
 
 The payload is SkyPilot as requirements.txt pins it, with the extras named
 there (the clouds of the default single file) unless --extras names others:
@@ -28,6 +34,8 @@ import shutil
 import struct
 import subprocess
 import sys
+
+import glibc_floor
 
 PYTHON = '/usr/bin/python3.11'
 STDLIB = '/usr/lib/python3.11'
@@ -91,21 +99,29 @@ def runtime_requirements(requirements, extras):
     return text
 
 
-def ensure_venv(venv, text, work):
+def ensure_venv(venv, text, work, floor):
     """A fresh venv with SkyPilot's runtime dependencies only (`text`, a
-    requirements file's contents)."""
+    requirements file's contents), from wheels for glibc `floor` or older:
+    pip asks a `_manylinux` module which manylinux tags the system takes
+    (PEP 600), and this one takes none newer than the floor."""
     marker = os.path.join(venv, '.installed')
     runtime = os.path.join(work, 'runtime-requirements.txt')
-    if os.path.exists(marker) and open(marker, encoding='utf-8').read() == text:
+    stamp = f'glibc {floor[0]}.{floor[1]}\n{text}'
+    if os.path.exists(marker) and open(marker, encoding='utf-8').read() == stamp:
         return
     shutil.rmtree(venv, ignore_errors=True)
     with open(runtime, 'w', encoding='utf-8') as f:
         f.write(text)
+    policy = os.path.join(work, 'manylinux-policy')
+    os.makedirs(policy, exist_ok=True)
+    with open(os.path.join(policy, '_manylinux.py'), 'w', encoding='utf-8') as f:
+        f.write(f'def manylinux_compatible(major, minor, arch):\n'
+                f'    return (major, minor) <= {tuple(floor)}\n')
     run(PYTHON, '-m', 'venv', venv)
     run(os.path.join(venv, 'bin/pip'), 'install', '--quiet', '--disable-pip-version-check',
-        '-r', runtime)
+        '-r', runtime, env={**os.environ, 'PYTHONPATH': policy})
     with open(marker, 'w', encoding='utf-8') as f:
-        f.write(text)
+        f.write(stamp)
 
 
 def copy_tree(source, target, skip_dir, skip_file):
@@ -160,13 +176,44 @@ def strip_debug_info(tree):
         run('strip', '--strip-debug', *with_debug)
 
 
-def bundle_shared_libraries(tree):
+def fit_stdlib_modules(stdlib, floor, glibc_root, work):
+    """Debian's extension modules that need a newer glibc than the floor,
+    replaced by the same modules built against the root."""
+    dynload = os.path.join(stdlib, 'lib-dynload')
+    for name in sorted(os.listdir(dynload)):
+        path = os.path.join(dynload, name)
+        above = glibc_floor.needs_above(path, floor)
+        if not above:
+            continue
+        module = name.split('.')[0]
+        if module not in glibc_floor.STDLIB_MODULES:
+            sys.exit(f'{path} needs {above}: add {module} to glibc_floor.STDLIB_MODULES')
+        glibc_floor.build_stdlib_module(module, glibc_root, work, path)
+        print(f'{name}: built from CPython\'s source for glibc {floor}', file=sys.stderr)
+
+
+def bundle_shared_libraries(tree, glibc_root, floor, work):
     """Copies every non-glibc library an ELF file loads from outside the
-    tree into lib/native/ and points the file's RUNPATH there."""
+    tree into lib/native/ (a copy that fits the glibc floor) and points the
+    file's RUNPATH there."""
     native = os.path.join(tree, 'lib/native')
     os.makedirs(native, exist_ok=True)
     pending = list(elf_files(tree))
     done = set()
+
+    def bundle(soname, resolved):
+        copy = os.path.join(native, soname)
+        if os.path.exists(copy):
+            return
+        # Its own dependencies first: a relinked library links against them.
+        for dependency, found in ldd(resolved).items():
+            if found and not GLIBC.match(dependency) and not GPU_DRIVER.match(dependency):
+                bundle(dependency, found)
+        how = glibc_floor.library_for_floor(resolved, glibc_root, floor, work, copy)
+        print(f'lib/native/{soname}: {how}', file=sys.stderr)
+        os.chmod(copy, 0o755)
+        pending.append(copy)
+
     while pending:
         path = pending.pop()
         if path in done:
@@ -181,11 +228,7 @@ def bundle_shared_libraries(tree):
             if os.path.realpath(resolved).startswith(os.path.realpath(tree) + '/'):
                 continue
             outside.append(soname)
-            copy = os.path.join(native, soname)
-            if not os.path.exists(copy):
-                shutil.copyfile(os.path.realpath(resolved), copy)
-                os.chmod(copy, 0o755)
-                pending.append(copy)
+            bundle(soname, resolved)
         if outside:
             rel = os.path.relpath(native, os.path.dirname(path))
             entry = '$ORIGIN' if rel == '.' else f'$ORIGIN/{rel}'
@@ -208,13 +251,26 @@ def drop_unshipped_records(site):
                 f.writelines(kept)
 
 
-def build_tree(venv, tree):
+def check_floor(tree, launcher, glibc_root, floor):
+    """Every ELF file's symbol versions: glibc's at most the floor, the
+    bundled libraries' all defined by the copies bundled."""
+    files = [launcher, *elf_files(tree)]
+    problems = [f'{path}: {", ".join(above)}' for path in files
+                if (above := glibc_floor.needs_above(path, floor))]
+    problems += glibc_floor.check_tree(files, glibc_root, floor, os.path.join(tree, 'lib/native'))
+    if problems:
+        sys.exit(f'newer than glibc {floor} or not defined by the bundled libraries:\n  ' +
+                 '\n  '.join(problems))
+
+
+def build_tree(venv, tree, glibc_root, floor, work):
     shutil.rmtree(tree, ignore_errors=True)
     stdlib = os.path.join(tree, 'lib/python3.11')
     copy_tree(STDLIB, stdlib,
               lambda d: d in STDLIB_SKIP or os.path.basename(d) in TEST_DIRS,
               lambda f: f.startswith('lib-dynload/') and DYNLOAD_SKIP.match(
                   os.path.basename(f)) is not None)
+    fit_stdlib_modules(stdlib, floor, glibc_root, work)
     site = os.path.join(venv, 'lib/python3.11/site-packages')
     cbc_keep = f'{PULP_CBC}/linux/i64'
 
@@ -228,7 +284,7 @@ def build_tree(venv, tree):
               lambda f: FOREIGN.search(f) is not None)
     drop_unshipped_records(os.path.join(tree, 'lib/python3/dist-packages'))
     strip_debug_info(tree)
-    bundle_shared_libraries(tree)
+    bundle_shared_libraries(tree, glibc_root, floor, work)
     # Compile failures are files that were never meant to be imported (2to3
     # fixture data and templates): they stay source only, as in the venv.
     subprocess.run([PYTHON, '-m', 'compileall', '-q', '-j', '0', '--invalidation-mode',
@@ -292,6 +348,8 @@ def main():
     parser.add_argument('--extras', default=None,
                         help="SkyPilot's extras, comma-separated (`all`; empty: none); "
                         'default: those of --requirements')
+    parser.add_argument('--glibc-root', required=True,
+                        help='a Debian root whose glibc is the oldest the payload supports')
     parser.add_argument('--work', required=True)
     parser.add_argument('--out', required=True)
     parser.add_argument('--level', type=int, default=19)
@@ -303,8 +361,10 @@ def main():
                                                     or 'none')
     venv = os.path.join(args.work, 'payload-venv' + suffix)
     tree = os.path.join(args.work, 'payload-tree')
-    ensure_venv(venv, runtime_requirements(args.requirements, args.extras), args.work)
-    build_tree(venv, tree)
+    floor = glibc_floor.floor_of(args.glibc_root)
+    ensure_venv(venv, runtime_requirements(args.requirements, args.extras), args.work, floor)
+    build_tree(venv, tree, args.glibc_root, floor, args.work)
+    check_floor(tree, args.launcher, args.glibc_root, floor)
     write_single_file(args.launcher, tree, args.out, args.level, args.threads)
 
 

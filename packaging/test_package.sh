@@ -14,8 +14,13 @@ ip link set lo up
 # Whatever still runs chrooted in the test roots at the end (an API server
 # of a failed step) is stopped.
 stop_leftovers() {
+  local root dir
   for pid in /proc/[0-9]*; do
-    [[ $(readlink "$pid/root" 2>/dev/null) == "$(realpath "$WORK")"/* ]] && kill -9 "${pid#/proc/}" 2>/dev/null
+    root=$(readlink "$pid/root" 2>/dev/null) || continue
+    for dir in "$(realpath "$WORK")" ${DISTRIBUTION_ROOTS:-}; do
+      [[ $root == "$(realpath "$dir")" || $root == "$(realpath "$dir")"/* ]] &&
+        kill -9 "${pid#/proc/}" 2>/dev/null
+    done
   done
   return 0
 }
@@ -105,6 +110,106 @@ out=$( (in_root "$ROOT" /sky-native status; echo "rc=$?"; sleep 1
 echo "$out" | sed 's/^/    /'
 [[ $(grep -c "rc=0" <<<"$out") == 2 ]] || fail "status"
 ok "status starts a local API server, a second status is answered by it, api stop"
+
+# -- 1b. on older and newer glibcs ---------------------------------------------
+# DISTRIBUTION_ROOTS: Debian roots from debootstrap (make glibc-root,
+# trixie-root: bullseye's glibc 2.31, the oldest supported, and trixie's
+# 2.41) with their own ssh, rsync and CA certificates. The single file runs
+# in each as it is (mounted at /tmp/sky-native; /tmp, HOME and /dev/shm are
+# this namespace's tmpfs, so the root is left as it was).
+TLS_DIR=$WORK/tls
+rm -rf "$TLS_DIR" && mkdir -p "$TLS_DIR"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+  -addext subjectAltName=DNS:localhost -keyout "$TLS_DIR/key.pem" -out "$TLS_DIR/cert.pem" \
+  2>/dev/null
+openssl s_server -quiet -accept 127.0.0.1:8443 -cert "$TLS_DIR/cert.pem" -key "$TLS_DIR/key.pem" \
+  -www >/dev/null 2>&1 &
+TLS_SERVER=$!
+# What the venv's SkyPilot gives for a call that raises inside the native
+# code (a C++ exception through the unwinder linked into the launcher).
+RAISES='from sky.utils import common_utils as c
+try:
+    c.read_last_n_lines("/nonexistent", 1)
+except Exception as e:
+    print(type(e).__name__, e)'
+expected_raise=$("$VENV/bin/python" -c "$RAISES")
+expected_sqlite=$("$VENV/bin/python" -c 'import sqlite3; print(sqlite3.sqlite_version)')
+for DROOT_DIST in ${DISTRIBUTION_ROOTS:-}; do
+  name=$(basename "$DROOT_DIST")
+  mount -t proc proc "$DROOT_DIST/proc"
+  mount -t tmpfs -o mode=1777 tmpfs "$DROOT_DIST/tmp"
+  mount -t tmpfs tmpfs "$DROOT_DIST/home"
+  mkdir -p "$DROOT_DIST/home/user" "$DROOT_DIST/dev/shm"
+  mount -t tmpfs -o mode=1777 tmpfs "$DROOT_DIST/dev/shm"
+  printf '127.0.0.1 localhost\n' > "$DROOT_DIST/tmp/hosts"
+  touch "$DROOT_DIST/etc/hosts" "$DROOT_DIST/tmp/sky-native"
+  mount --bind "$DROOT_DIST/tmp/hosts" "$DROOT_DIST/etc/hosts"
+  mount --bind "$FILE" "$DROOT_DIST/tmp/sky-native"
+  cp "$TLS_DIR/cert.pem" "$DROOT_DIST/tmp/ca.pem"
+  glibc=$(in_root "$DROOT_DIST" getconf GNU_LIBC_VERSION)
+  version=$(in_root "$DROOT_DIST" /tmp/sky-native --version) || fail "$name: --version: $version"
+  ok "$name ($glibc): --version: $version"
+  out=$(in_root "$DROOT_DIST" /tmp/sky-native -c '
+import ctypes, os, sys
+loaded, failed = 0, []
+for directory, _, names in os.walk(sys.prefix):
+    for name in names:
+        path = os.path.join(directory, name)
+        if ".so" not in name or os.path.islink(path) or "gpu_test" in path:
+            continue  # runpod gpu_test needs the NVIDIA driver (build_single_file.py)
+        with open(path, "rb") as f:
+            if f.read(4) != b"\x7fELF":
+                continue
+        try:
+            ctypes.CDLL(path, os.RTLD_NOW | os.RTLD_LOCAL)
+            loaded += 1
+        except OSError as e:
+            failed.append(str(e))
+print(loaded, *failed, sep="\n")') || fail "$name: loading the shared objects: $out"
+  [[ $(wc -l <<<"$out") == 1 && $out -gt 100 ]] || fail "$name: shared objects that do not load: $out"
+  ok "$name: every shared object of the copy ($out) loads with every symbol bound"
+  out=$(in_root "$DROOT_DIST" /tmp/sky-native -c 'import sky, ssl, sqlite3, numpy, lzma, ctypes
+import multiprocessing, multiprocessing.shared_memory as shm
+segment = shm.SharedMemory(create=True, size=16); segment.close(); segment.unlink()
+lock = multiprocessing.Lock(); lock.acquire(); lock.release()
+assert numpy.linalg.inv(numpy.eye(2))[1, 1] == 1
+print(sqlite3.sqlite_version)') || fail "$name: imports: $out"
+  [[ $out == "$expected_sqlite" ]] || fail "$name: SQLite $out, the venv's $expected_sqlite"
+  raised=$(in_root "$DROOT_DIST" /tmp/sky-native -c "$RAISES")
+  [[ $raised == "$expected_raise" ]] ||
+    fail "$name: a raising native call: $raised (venv: $expected_raise)"
+  ok "$name: imports sky, ssl, sqlite3 ($out), numpy; a native call raises as in the venv"
+  tls='import ssl, urllib.request
+try:
+    print(urllib.request.urlopen("https://localhost:8443/", timeout=10).status)
+except urllib.error.URLError as e:
+    print(type(e.reason).__name__)'
+  out=$(EXTRA_ENV=SSL_CERT_FILE=/tmp/ca.pem in_root "$DROOT_DIST" /tmp/sky-native -c "$tls")
+  out+=" $(in_root "$DROOT_DIST" /tmp/sky-native -c "$tls")"
+  [[ $out == "200 SSLCertVerificationError" ]] || fail "$name: TLS: $out"
+  ok "$name: TLS to a local server verified against SSL_CERT_FILE, refused against the root's store"
+  out=$(in_root "$DROOT_DIST" /tmp/sky-native -c '
+import os, subprocess
+os.makedirs("/tmp/rsync-src"); open("/tmp/rsync-src/f", "w").write("x")
+subprocess.run(["rsync", "-a", "/tmp/rsync-src/", "/tmp/rsync-dst/"], check=True)
+print(open("/tmp/rsync-dst/f").read())
+print(subprocess.run(["ssh", "-V"], capture_output=True, text=True, check=True).stderr.split()[0])
+print(subprocess.run(["sh", "-c", "echo ${LD_LIBRARY_PATH-unset} ${LD_PRELOAD-unset}"],
+                     capture_output=True, text=True, check=True).stdout.strip())') ||
+    fail "$name: ssh and rsync: $out"
+  [[ $(sed -n 1p <<<"$out") == x && $(sed -n 2p <<<"$out") == OpenSSH_* &&
+    $(sed -n 3p <<<"$out") == "unset unset" ]] || fail "$name: ssh and rsync: $out"
+  ok "$name: the root's rsync and ssh run from the single file, no loader variables passed on"
+  out=$( (in_root "$DROOT_DIST" /tmp/sky-native status; echo "rc=$?"
+    in_root "$DROOT_DIST" /tmp/sky-native status; echo "rc=$?"
+    in_root "$DROOT_DIST" /tmp/sky-native api stop) 2>&1) || fail "$name: status: $out"
+  [[ $(grep -c "rc=0" <<<"$out") == 2 ]] || fail "$name: status: $out"
+  ok "$name: status starts the API server from the single file, a second status, api stop"
+  stop_leftovers
+  umount "$DROOT_DIST/tmp/sky-native" "$DROOT_DIST/etc/hosts" "$DROOT_DIST/dev/shm" \
+    "$DROOT_DIST/home" "$DROOT_DIST/tmp" "$DROOT_DIST/proc"
+done
+kill "$TLS_SERVER"
 
 # -- 2. cache safety -----------------------------------------------------------
 CACHE=/home/user/cache
@@ -311,7 +416,7 @@ mount_basics "$DROOT"
 out=$(in_root "$DROOT" /usr/bin/sky-native --version) || fail ".deb: $out"
 ok ".deb: dpkg -x into an empty root runs --version: $out"
 deps=$(dpkg-deb -f "$DEB" Depends)
-[[ $deps == libc6* && $deps != *,* ]] || fail ".deb depends on: $deps"
+[[ $deps == "libc6 (>= 2.31)" ]] || fail ".deb depends on: $deps"
 ok ".deb depends on: $deps"
 # -- 5. the clouds of the payload: sky check and launch --dryrun against the
 # venv's sky, with credentials that grant nothing (packaging/test_clouds.sh) --

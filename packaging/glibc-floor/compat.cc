@@ -1,8 +1,12 @@
-// glibc symbols that the host GCC's static libstdc++ refers to and that
-// the oldest glibc the artefacts support lacks, defined inside the
-// artefact (hidden: nothing else binds to them). Without them the floor
-// would be glibc 2.36 (arc4random); with them, 2.17's symbols suffice.
-// Built only with toolchain.cmake.
+// glibc symbols that what is linked statically into an artefact refers to
+// and that the oldest glibc the artefacts support lacks, defined inside the
+// artefact (hidden: nothing else binds to them). The host GCC's libstdc++
+// and libgcc_eh (the wheels, the launcher), and Debian's libpython and
+// libexpat archives (the launcher) were built against glibc 2.36. Without
+// these the floor would be glibc 2.36 (arc4random); with them, the wheels
+// need 2.17's symbols and the launcher 2.25's. Built only with
+// toolchain.cmake.
+#include <link.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -52,5 +56,71 @@ __attribute__((visibility("hidden"))) std::uint32_t arc4random() {
   while (!fill_random(&value, sizeof value)) {
   }
   return value;
+}
+
+// glibc 2.36, used by libexpat's hash salt. glibc's never fails either.
+__attribute__((visibility("hidden"))) void arc4random_buf(void* buffer, std::size_t length) {
+  while (!fill_random(buffer, length)) {
+  }
+}
+
+// glibc 2.34; CPython (os.closerange, subprocess) falls back to closing one
+// descriptor at a time when the call fails, as on a kernel before 5.9.
+__attribute__((visibility("hidden"))) int close_range(unsigned int first, unsigned int last,
+                                                      int flags) {
+#ifndef SYS_close_range
+  constexpr long SYS_close_range = 436;  // the same on every architecture
+#endif
+  return static_cast<int>(syscall(SYS_close_range, first, last, flags));
+}
+
+// glibc 2.35: how GCC 12's unwinder (libgcc_eh, linked statically into the
+// launcher) finds the exception-handling data of the object holding a code
+// address. Older unwinders do the same through dl_iterate_phdr. The layout
+// is glibc's for x86_64 (no data base, no entry count).
+struct dl_find_object {
+  unsigned long long dlfo_flags;
+  void* dlfo_map_start;
+  void* dlfo_map_end;
+  struct link_map* dlfo_link_map;
+  void* dlfo_eh_frame;
+  unsigned long long dlfo_reserved[7];
+};
+
+__attribute__((visibility("hidden"))) int _dl_find_object(void* address, dl_find_object* result) {
+  struct Search {
+    std::uintptr_t address;
+    dl_find_object* result;
+    bool found;
+  } search{reinterpret_cast<std::uintptr_t>(address), result, false};
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, std::size_t, void* data) -> int {
+        auto* search = static_cast<Search*>(data);
+        const ElfW(Phdr)* load = nullptr;
+        const ElfW(Phdr)* eh_frame = nullptr;
+        for (ElfW(Half) i = 0; i < info->dlpi_phnum; ++i) {
+          const ElfW(Phdr)& phdr = info->dlpi_phdr[i];
+          std::uintptr_t start = info->dlpi_addr + phdr.p_vaddr;
+          if (phdr.p_type == PT_LOAD && search->address >= start &&
+              search->address < start + phdr.p_memsz) {
+            load = &phdr;
+          } else if (phdr.p_type == PT_GNU_EH_FRAME) {
+            eh_frame = &phdr;
+          }
+        }
+        if (load == nullptr) return 0;
+        *search->result = dl_find_object{};
+        auto* start = reinterpret_cast<char*>(info->dlpi_addr + load->p_vaddr);
+        search->result->dlfo_map_start = start;
+        search->result->dlfo_map_end = start + load->p_memsz;
+        if (eh_frame != nullptr) {
+          search->result->dlfo_eh_frame =
+              reinterpret_cast<void*>(info->dlpi_addr + eh_frame->p_vaddr);
+        }
+        search->found = true;
+        return 1;
+      },
+      &search);
+  return search.found ? 0 : -1;
 }
 }

@@ -35,12 +35,30 @@ set(_cxx_headers "-nostdinc++ -isystem /usr/include/c++/${_gcc_major}")
 string(APPEND _cxx_headers " -isystem /usr/include/x86_64-linux-gnu/c++/${_gcc_major}")
 string(APPEND _cxx_headers " -isystem /usr/include/c++/${_gcc_major}/backward")
 set(CMAKE_CXX_FLAGS_INIT "${_cxx_headers}")
+# Headers the root lacks (OpenSSL, zstd, pybind11, Python's) are the host's,
+# searched after the root's, so that glibc's and the kernel's are the
+# root's. CMake must not name those directories with -I (which would come
+# first): they count as the compiler's own.
+foreach(_lang C CXX)
+  string(APPEND CMAKE_${_lang}_FLAGS_INIT
+    " -idirafter /usr/include/x86_64-linux-gnu -idirafter /usr/include")
+  list(APPEND CMAKE_${_lang}_IMPLICIT_INCLUDE_DIRECTORIES /usr/include/x86_64-linux-gnu /usr/include)
+endforeach()
 # The root's start files and libraries before the host's (GCC's own
 # library directory would otherwise lead to the host's libc.so).
 set(_libs "${SKY_NATIVE_SYSROOT}/usr/lib/x86_64-linux-gnu")
-set(_link "-B${_libs}/ -L${_libs} -static-libstdc++ -Wl,--exclude-libs,ALL")
+# A shared object (the wheel's module) exports nothing of the archives it
+# links; an executable's exports are its own to choose (the launcher's
+# version script exports libpython's API).
+set(_link "-B${_libs}/ -L${_libs} -static-libstdc++")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "${_link}")
-set(CMAKE_SHARED_LINKER_FLAGS_INIT "${_link}")
-set(CMAKE_MODULE_LINKER_FLAGS_INIT "${_link}")
+set(CMAKE_SHARED_LINKER_FLAGS_INIT "${_link} -Wl,--exclude-libs,ALL")
+set(CMAKE_MODULE_LINKER_FLAGS_INIT "${_link} -Wl,--exclude-libs,ALL")
 
 set(SKY_NATIVE_GLIBC_COMPAT "${CMAKE_CURRENT_LIST_DIR}/compat.cc")
+# The root's glibc version (libc-2.31.so): what the packages depend on.
+file(GLOB _libc RELATIVE "${_libs}" "${_libs}/libc-*.so")
+if(NOT _libc MATCHES "^libc-([0-9]+\\.[0-9]+)\\.so$")
+  message(FATAL_ERROR "glibc-floor: no libc-X.Y.so in ${_libs}")
+endif()
+set(SKY_NATIVE_GLIBC_FLOOR "${CMAKE_MATCH_1}")
