@@ -51,10 +51,13 @@ SQLITE_SOURCES = (
      '0843bc12e4364076477935ce313a6d0796fd899a989ff18ebb6545540e10e4ca'),
 )
 # The standard library's extension modules, as CPython 3.11's setup.py and
-# Modules/Setup.stdlib build them: sources under Modules/, libraries.
+# Modules/Setup.stdlib build them: sources under Modules/, then flags (the
+# libffi functions setup.py finds in libffi 3.4's ffi.h) and libraries.
 STDLIB_MODULES = {
     '_ctypes': (['_ctypes/_ctypes.c', '_ctypes/callbacks.c', '_ctypes/callproc.c',
-                 '_ctypes/stgdict.c', '_ctypes/cfield.c'], ['-lffi', '-ldl']),
+                 '_ctypes/stgdict.c', '_ctypes/cfield.c'],
+                ['-DHAVE_FFI_PREP_CIF_VAR=1', '-DHAVE_FFI_PREP_CLOSURE_LOC=1',
+                 '-DHAVE_FFI_CLOSURE_ALLOC=1', '-lffi', '-ldl']),
     '_multiprocessing': (['_multiprocessing/multiprocessing.c',
                           '_multiprocessing/semaphore.c'], ['-lpthread']),
     '_posixshmem': (['_multiprocessing/posixshmem.c'], ['-lrt']),
@@ -103,17 +106,16 @@ def build_stdlib_module(name, root, work, out):
     if not os.path.isdir(os.path.join(source, 'Modules')):
         _extract(fetch(*CPYTHON_SOURCE, os.path.join(work, 'downloads')), work,
                  ['Modules/'])
-    sources, libraries = STDLIB_MODULES[name]
+    sources, module_flags = STDLIB_MODULES[name]
     var = sysconfig.get_config_var
-    flags = (var('CFLAGS') + ' ' + var('CCSHARED') + ' ' + var('CONFIGURE_CFLAGS_NODIST') + ' ' +
-             var('CONFIGURE_CPPFLAGS')).split()
+    flags = ' '.join(var(v) for v in ('CFLAGS', 'CCSHARED', 'CONFIGURE_CFLAGS_NODIST',
+                                      'CONFIGURE_CPPFLAGS')).split()
+    include = sysconfig.get_paths()['include']
     subprocess.run(
         [*compiler(root), *flags, '-shared', '-Wl,-O1', '-Wl,-Bsymbolic-functions',
-         f'-I{source}/Modules/_multiprocessing', f'-I{sysconfig.get_paths()["include"]}',
-         f'-I{sysconfig.get_paths()["include"]}/internal',
-         '-DHAVE_FFI_PREP_CIF_VAR=1', '-DHAVE_FFI_PREP_CLOSURE_LOC=1',
-         '-DHAVE_FFI_CLOSURE_ALLOC=1', '-o', out,
-         *(os.path.join(source, 'Modules', s) for s in sources), *libraries], check=True)
+         f'-I{source}/Modules/_multiprocessing', f'-I{include}', f'-I{include}/internal',
+         '-o', out, *(os.path.join(source, 'Modules', s) for s in sources), *module_flags],
+        check=True)
     _strip(out)
 
 
@@ -121,6 +123,10 @@ def build_sqlite(root, work, out):
     """libsqlite3.so.0 from Debian bookworm's SQLite source and patches, with
     the CFLAGS and features of debian/rules, built against the root. (Debian's
     static archive is not position-independent.)"""
+    built = os.path.join(work, f'libsqlite3-{SQLITE_SOURCES[1][1][:16]}.so.0')
+    if os.path.exists(built):
+        shutil.copyfile(built, out)
+        return
     source = os.path.join(work, 'sqlite3-3.40.1')
     shutil.rmtree(source, ignore_errors=True)
     downloads = os.path.join(work, 'downloads')
@@ -141,8 +147,19 @@ def build_sqlite(root, work, out):
                     '--disable-static'], cwd=source, check=True, stdout=subprocess.DEVNULL)
     subprocess.run(['make', f'-j{os.cpu_count()}', 'libsqlite3.la'], cwd=source, check=True,
                    stdout=subprocess.DEVNULL)
-    shutil.copyfile(os.path.join(source, '.libs/libsqlite3.so.0'), out)
-    _strip(out)
+    library = os.path.join(source, '.libs/libsqlite3.so.0')
+    _strip(library)
+    # The same SQLite as Debian's: version and compile options, as the
+    # host's python3.11 reports them with either library.
+    report = ('import sqlite3; print(sqlite3.sqlite_version, *sorted(r[0] for r in '
+              'sqlite3.connect(":memory:").execute("pragma compile_options")))')
+    ours, debians = (subprocess.run([sys.executable, '-c', report], capture_output=True,
+                                    text=True, check=True, env={**os.environ, **env}).stdout
+                     for env in ({'LD_LIBRARY_PATH': os.path.dirname(library)}, {}))
+    if ours != debians:
+        raise RuntimeError(f'{library}: {ours} differs from Debian\'s {debians}')
+    shutil.copyfile(library, built)
+    shutil.copyfile(library, out)
 
 
 def _strip(path):

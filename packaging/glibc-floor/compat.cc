@@ -76,8 +76,10 @@ __attribute__((visibility("hidden"))) int close_range(unsigned int first, unsign
 
 // glibc 2.35: how GCC 12's unwinder (libgcc_eh, linked statically into the
 // launcher) finds the exception-handling data of the object holding a code
-// address. Older unwinders do the same through dl_iterate_phdr. The layout
-// is glibc's for x86_64 (no data base, no entry count).
+// address. Older unwinders do the same through dl_iterate_phdr. Before
+// glibc 2.35's headers, glibc's layout for x86_64 (no data base, no entry
+// count).
+#ifndef DLFO_STRUCT_HAS_EH_DBASE
 struct dl_find_object {
   unsigned long long dlfo_flags;
   void* dlfo_map_start;
@@ -86,7 +88,9 @@ struct dl_find_object {
   void* dlfo_eh_frame;
   unsigned long long dlfo_reserved[7];
 };
+#endif
 
+// NOLINTNEXTLINE(bugprone-reserved-identifier): glibc's name, which libgcc_eh calls
 __attribute__((visibility("hidden"))) int _dl_find_object(void* address, dl_find_object* result) {
   struct Search {
     std::uintptr_t address;
@@ -110,12 +114,14 @@ __attribute__((visibility("hidden"))) int _dl_find_object(void* address, dl_find
         }
         if (load == nullptr) return 0;
         *search->result = dl_find_object{};
+        // The loader gives addresses as integers.
+        // NOLINTNEXTLINE(performance-no-int-to-ptr)
         auto* start = reinterpret_cast<char*>(info->dlpi_addr + load->p_vaddr);
         search->result->dlfo_map_start = start;
         search->result->dlfo_map_end = start + load->p_memsz;
         if (eh_frame != nullptr) {
-          search->result->dlfo_eh_frame =
-              reinterpret_cast<void*>(info->dlpi_addr + eh_frame->p_vaddr);
+          auto offset = static_cast<std::ptrdiff_t>(eh_frame->p_vaddr - load->p_vaddr);
+          search->result->dlfo_eh_frame = start + offset;
         }
         search->found = true;
         return 1;
