@@ -61,9 +61,6 @@ FOREIGN = re.compile(r'(\.exe|\.dll|\.dylib|\.pyd|\.pyi|\.pyx|\.pxd|\.c|\.cpp|\.
 # modules a wheel (casbin) ships by mistake.
 SITE_SKIP = {'node_modules'}
 PULP_CBC = 'pulp/solverdir/cbc'
-# glibc's own libraries: every host has them.
-GLIBC = re.compile(r'^(linux-vdso\.so\.1|ld-linux-x86-64\.so\.2|lib(c|m|dl|pthread|rt|util|'
-                   r'resolv|anl|nsl|crypt)\.so\.\d+)$')
 # Libraries of a GPU driver (NVIDIA's management and CUDA driver libraries):
 # only a host with the driver has them, and then its own copy must be the one
 # loaded. Never bundled; a file needing them (runpod's gpu_test, in
@@ -176,6 +173,11 @@ def strip_debug_info(tree):
         run('strip', '--strip-debug', *with_debug)
 
 
+def is_bundled(soname):
+    """Whether a library goes into lib/native: not glibc's, not a driver's."""
+    return not (glibc_floor.GLIBC_SONAMES.match(soname) or GPU_DRIVER.match(soname))
+
+
 def fit_stdlib_modules(stdlib, floor, glibc_root, work):
     """Debian's extension modules that need a newer glibc than the floor,
     replaced by the same modules built against the root."""
@@ -189,7 +191,7 @@ def fit_stdlib_modules(stdlib, floor, glibc_root, work):
         if module not in glibc_floor.STDLIB_MODULES:
             sys.exit(f'{path} needs {above}: add {module} to glibc_floor.STDLIB_MODULES')
         glibc_floor.build_stdlib_module(module, glibc_root, work, path)
-        print(f'{name}: built from CPython\'s source for glibc {floor}', file=sys.stderr)
+        print(f'{name}: built from CPython\'s source', file=sys.stderr)
 
 
 def bundle_shared_libraries(tree, glibc_root, floor, work):
@@ -207,7 +209,7 @@ def bundle_shared_libraries(tree, glibc_root, floor, work):
             return
         # Its own dependencies first: a relinked library links against them.
         for dependency, found in ldd(resolved).items():
-            if found and not GLIBC.match(dependency) and not GPU_DRIVER.match(dependency):
+            if found and is_bundled(dependency):
                 bundle(dependency, found)
         how = glibc_floor.library_for_floor(resolved, glibc_root, floor, work, copy)
         print(f'lib/native/{soname}: {how}', file=sys.stderr)
@@ -221,7 +223,7 @@ def bundle_shared_libraries(tree, glibc_root, floor, work):
         done.add(path)
         outside = []
         for soname, resolved in ldd(path).items():
-            if GLIBC.match(soname) or GPU_DRIVER.match(soname):
+            if not is_bundled(soname):
                 continue
             if resolved is None:
                 sys.exit(f'{path}: {soname} not found')
@@ -254,13 +256,11 @@ def drop_unshipped_records(site):
 def check_floor(tree, launcher, glibc_root, floor):
     """Every ELF file's symbol versions: glibc's at most the floor, the
     bundled libraries' all defined by the copies bundled."""
-    files = [launcher, *elf_files(tree)]
-    problems = [f'{path}: {", ".join(above)}' for path in files
-                if (above := glibc_floor.needs_above(path, floor))]
-    problems += glibc_floor.check_tree(files, glibc_root, floor, os.path.join(tree, 'lib/native'))
+    problems = glibc_floor.check_tree([launcher, *elf_files(tree)], glibc_root,
+                                      os.path.join(tree, 'lib/native'))
     if problems:
-        sys.exit(f'newer than glibc {floor} or not defined by the bundled libraries:\n  ' +
-                 '\n  '.join(problems))
+        sys.exit(f'newer than glibc {floor[0]}.{floor[1]} or not defined by the bundled '
+                 'libraries:\n  ' + '\n  '.join(problems))
 
 
 def build_tree(venv, tree, glibc_root, floor, work):
@@ -361,6 +361,7 @@ def main():
                                                     or 'none')
     venv = os.path.join(args.work, 'payload-venv' + suffix)
     tree = os.path.join(args.work, 'payload-tree')
+    args.glibc_root = os.path.abspath(args.glibc_root)  # a --sysroot, also from other dirs
     floor = glibc_floor.floor_of(args.glibc_root)
     ensure_venv(venv, runtime_requirements(args.requirements, args.extras), args.work, floor)
     build_tree(venv, tree, args.glibc_root, floor, args.work)

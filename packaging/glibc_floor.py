@@ -32,9 +32,10 @@ import tempfile
 import urllib.request
 
 ARCH_LIBS = 'usr/lib/x86_64-linux-gnu'
-# glibc's own libraries, found on the host and never bundled.
-GLIBC_SONAMES = re.compile(r'^(ld-linux-x86-64\.so\.2|lib(c|m|dl|pthread|rt|util|resolv|anl|nsl)'
-                           r'\.so\.\d+)$')
+# glibc's own libraries (and libcrypt, which every glibc system has): the
+# host's, never bundled.
+GLIBC_SONAMES = re.compile(r'^(linux-vdso\.so\.1|ld-linux-x86-64\.so\.2|lib(c|m|dl|pthread|rt|util|'
+                           r'resolv|anl|nsl|crypt)\.so\.\d+)$')
 
 
 # Debian bookworm's sources of what is built here: the upstream CPython of
@@ -365,7 +366,7 @@ def library_for_floor(resolved, root, floor, work, out):
                        f'of the same build, and the root has no {name}')
 
 
-def check_tree(elf_paths, root, floor, native):
+def check_tree(elf_paths, root, native):
     """Problems: each symbol version an ELF file needs that neither the
     floor's glibc (the root's libraries) nor the bundled library defines."""
     defined = {}
@@ -373,7 +374,7 @@ def check_tree(elf_paths, root, floor, native):
     for path in elf_paths:
         _, needed = _readelf_versions(path)
         for soname, versions in needed.items():
-            if GLIBC_SONAMES.match(soname) or soname.startswith('libcrypt.so'):
+            if GLIBC_SONAMES.match(soname):
                 provider = os.path.join(root, ARCH_LIBS, soname)
             else:
                 provider = os.path.join(native, soname)
