@@ -96,7 +96,7 @@ __attribute__((visibility("hidden"))) int _dl_find_object(void* address, dl_find
     std::uintptr_t address;
     dl_find_object* result;
     bool found;
-  } search{reinterpret_cast<std::uintptr_t>(address), result, false};
+  } wanted{reinterpret_cast<std::uintptr_t>(address), result, false};
   dl_iterate_phdr(
       [](dl_phdr_info* info, std::size_t, void* data) -> int {
         auto* search = static_cast<Search*>(data);
@@ -126,7 +126,7 @@ __attribute__((visibility("hidden"))) int _dl_find_object(void* address, dl_find
         search->found = true;
         return 1;
       },
-      &search);
-  return search.found ? 0 : -1;
+      &wanted);
+  return wanted.found ? 0 : -1;
 }
 }
