@@ -170,10 +170,11 @@ def _strip(path):
 
 
 def _readelf_versions(path):
-    """({version defined}, {soname: {version needed}}) of an ELF file."""
+    """({version defined: its parent or None}, in definition order;
+    {soname: {version needed}}) of an ELF file."""
     out = subprocess.run(['readelf', '-V', '-W', path], capture_output=True, text=True,
                          check=True).stdout
-    defined, needed, section, current = set(), {}, None, None
+    defined, needed, section, current, node = {}, {}, None, None, None
     for line in out.splitlines():
         if line.startswith('Version definition section'):
             section = 'd'
@@ -183,8 +184,13 @@ def _readelf_versions(path):
             section = None
         elif section == 'd':
             m = re.search(r'Flags: (\S+)\s+Index: \d+\s+Cnt: \d+\s+Name: (\S+)', line)
-            if m and m.group(1) != 'BASE':
-                defined.add(m.group(2))
+            if m:
+                node = m.group(2) if m.group(1) != 'BASE' else None
+                if node:
+                    defined[node] = None
+            m = re.search(r'Parent 1: (\S+)', line)
+            if m and node:
+                defined[node] = m.group(1)
         elif section == 'r':
             m = re.search(r'File: (\S+)', line)
             if m:
@@ -266,16 +272,7 @@ def _default_exports(path):
 def _version_script(path, exports):
     """A linker version script giving `exports` the versions they have in
     `path`, with its version nodes and their parents."""
-    out = subprocess.run(['readelf', '-V', '-W', path], capture_output=True, text=True,
-                         check=True).stdout
-    nodes, parents = [], {}
-    for line in out.split('Version needs section')[0].splitlines():
-        m = re.search(r'Flags: (\S+)\s+Index: \d+\s+Cnt: \d+\s+Name: (\S+)', line)
-        if m and m.group(1) != 'BASE':
-            nodes.append(m.group(2))
-        m = re.search(r'Parent 1: (\S+)', line)
-        if m and nodes:
-            parents[nodes[-1]] = m.group(1)
+    nodes, _ = _readelf_versions(path)
     by_version = {}
     for name, version in exports.items():
         by_version.setdefault(version, []).append(name)
@@ -285,12 +282,12 @@ def _version_script(path, exports):
     if None in by_version:
         raise RuntimeError(f'{path}: both versioned and unversioned exports')
     script = []
-    for i, node in enumerate(nodes):
+    for i, (node, parent) in enumerate(nodes.items()):
         names = ' '.join(f'{n};' for n in sorted(by_version.get(node, [])))
         body = f'global: {names} ' if names else ''
         local = 'local: *; ' if i == 0 else ''
-        parent = f' {parents[node]}' if node in parents else ''
-        script.append(f'{node} {{ {body}{local}}}{parent};\n')
+        inherits = f' {parent}' if parent else ''
+        script.append(f'{node} {{ {body}{local}}}{inherits};\n')
     return ''.join(script)
 
 
@@ -307,17 +304,19 @@ def _relink(shared, archive, root, native, out):
     False when the archive's code cannot go into a shared library."""
     exports = _default_exports(shared)
     _, needed = _readelf_versions(shared)
-    dependencies = [f'-l:{soname}' for soname in needed if not GLIBC_SONAMES.match(soname)]
-    # What a static archive takes from its dependencies' archives but their
-    # shared libraries do not export (libssl: libcrypto's WPACKET and CBC
-    # helpers, which OpenSSL also builds into libssl.so): after the shared
-    # libraries, so that only such internal helpers come from there.
+    # Then what a static archive takes from its dependencies' archives but
+    # their shared libraries do not export (libssl: libcrypto's WPACKET and
+    # CBC helpers, which OpenSSL also builds into libssl.so): after the
+    # shared libraries, so that only such internal helpers come from there.
+    shared_dependencies, dependency_archives = [], []
     for soname in needed:
-        host = os.path.join(native, soname)
-        if not GLIBC_SONAMES.match(soname) and os.path.exists(host):
-            dependency_archive = _static_archive(_host_library(soname))
-            if dependency_archive:
-                dependencies.append(dependency_archive)
+        if GLIBC_SONAMES.match(soname):
+            continue
+        shared_dependencies.append(f'-l:{soname}')
+        dependency_archive = _static_archive(_host_library(soname))
+        if dependency_archive:
+            dependency_archives.append(dependency_archive)
+    dependencies = shared_dependencies + dependency_archives
     with tempfile.NamedTemporaryFile('w', suffix='.map') as script:
         script.write(_version_script(shared, exports))
         script.flush()
@@ -385,7 +384,7 @@ def check_tree(elf_paths, root, native):
                     if provider is None:
                         continue  # unresolved libraries are build_single_file's check
             if provider not in defined:
-                defined[provider] = (_readelf_versions(provider)[0]
+                defined[provider] = (set(_readelf_versions(provider)[0])
                                      if os.path.exists(provider) else set())
             missing = sorted(versions - defined[provider])
             if missing:
