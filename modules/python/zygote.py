@@ -7,28 +7,31 @@ about 150 MiB and a second or two of CPU apiece. In a sky-native process that
 has imported SkyPilot's request executor, a `spawn` child is instead forked
 from a zygote: a child of that process started once, with the interpreter
 flags, executable, environment and working directory a spawn child would get,
-that imports the SkyPilot modules its parent has imported, `gc.freeze()`s
-them and waits, single-threaded, on a socket pair (no file system name).
+that imports the SkyPilot modules its parent has imported, runs the
+parent's main module as spawn would in each child when that is SkyPilot's
+(the server's `-m sky.server.server`), `gc.freeze()`s them and waits,
+single-threaded, on a socket pair (no file system name).
 
-Per child the parent pickles exactly what spawn pickles (the preparation
-data and the process object, the descriptors the pickle refers to keeping
-their numbers), and sends the zygote its standard descriptors, those
-descriptors, its umask, ignored signals and signal mask. The zygote compares
-what its imports depend on (environment, working directory, sys.path,
-executable and flags, the installed packages and SkyPilot's config, ids,
-process group and session, resource limits) with the parent's current ones;
-anything different, threads alive in it, or any failure, and the child is
-spawned cold as before. Its forked child then holds those descriptors at
-their numbers and nothing else, has the parent's stdio, umask, signal
-dispositions and mask as a freshly exec'd Python would, a __main__ cleaned of
-the zygote's names, reseeded `random`, and runs multiprocessing's own
-`spawn._main` (sys.argv, sys.path, cwd and the main module as spawn sets
-them), then ends as `spawn_main`'s `sys.exit()` would: non-daemon threads
-joined, atexit callbacks, streams flushed, an unhandled KeyboardInterrupt
-killing it by SIGINT. Its exit code reaches the parent's Popen through the
-zygote, as multiprocessing's forkserver reports it.
+Per child the parent pickles exactly what spawn pickles (the preparation data
+and the process object, the descriptors the pickle refers to keeping their
+numbers), and sends the zygote its standard descriptors, those descriptors,
+its umask, ignored signals and signal mask. The zygote compares what its
+imports depend on (environment, working directory, sys.path, executable and
+flags, the installed packages and SkyPilot's config, ids, process group and
+session, resource limits, and the preparation data spawn's main-module step
+reads) with the parent's current ones; anything different, threads alive in
+it, or any failure, and the child is spawned cold as before. Its forked child
+then holds those descriptors at their numbers and nothing else, has the
+parent's stdio, umask, signal dispositions and mask as a freshly exec'd Python
+would, a __main__ cleaned of the zygote's names, reseeded `random`, and runs
+multiprocessing's own `spawn._main` (sys.argv, sys.path, cwd and the main
+module as spawn sets them; a main module the zygote ran is kept, as spawn
+keeps a forked process's), then ends as `spawn_main`'s `sys.exit()` would:
+non-daemon threads joined, atexit callbacks, streams flushed, an unhandled
+KeyboardInterrupt killing it by SIGINT. Its exit code reaches the parent's
+Popen through the zygote, as multiprocessing's forkserver reports it.
 
-SKY_NATIVE_ZYGOTE=1 turns it on (opt-in for now; docs/zygote.md).
+On by default; SKY_NATIVE_ZYGOTE=0 turns it off (docs/zygote.md).
 """
 import fcntl
 import gc
@@ -53,11 +56,14 @@ _READY_TIMEOUT_SECONDS = 120.0
 _RETURNCODE = struct.Struct('<i')
 _BLAS_THREADS = 'OPENBLAS_NUM_THREADS'
 _CPU_COUNTER_FILE = '/sys/devices/system/cpu/online'
+# The part of spawn's preparation data that decides what its prepare() does
+# to the main module (the rest only names the child).
+_MAIN_PREPARATION = ('sys_path', 'sys_argv', 'dir', 'orig_dir', 'init_main_from_name',
+                     'init_main_from_path')
 
 
 def enabled():
-    """Opt-in (SKY_NATIVE_ZYGOTE=1) until the API server's own tests pass
-    through it; 0 (or unset) keeps multiprocessing's spawn."""
+    """On unless SKY_NATIVE_ZYGOTE=0, which keeps multiprocessing's spawn."""
     from sky_native import _bootstrap
     return _bootstrap.zygote_requested()
 
@@ -124,10 +130,11 @@ def _receive(sock):
 class _Zygote:
     """The parent's handle on its zygote process."""
 
-    def __init__(self):
+    def __init__(self, main):
         from multiprocessing import util
         parent_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.key = _process_key()
+        self.main = main
         args = [self.key['executable'], *self.key['flags'], '-c',
                 f'from sky_native._zygote import main; main({zygote_end.fileno()})']
         try:
@@ -142,9 +149,10 @@ class _Zygote:
         main_name = main_spec.name if main_spec is not None else None
         preload = sorted(n for n in list(sys.modules)
                          if (n == 'sky' or n.startswith('sky.')) and n != main_name)
-        _send(self.control, {'key': self.key, 'sys_path': list(sys.path), 'preload': preload})
+        _send(self.control, {'key': self.key, 'sys_path': list(sys.path), 'preload': preload,
+                             'main': main})
 
-    def usable(self, key):
+    def usable(self, key, main):
         from multiprocessing import util
         with self.lock:
             if self.state == 'starting':
@@ -157,7 +165,7 @@ class _Zygote:
                 except (OSError, EOFError, pickle.UnpicklingError):
                     self.state = 'failed'
                 self.control.settimeout(None)
-            return self.state == 'ready' and key == self.key
+            return self.state == 'ready' and key == self.key and main == self.main
 
     def request(self, header, fds):
         """A connection to the zygote for one child: (socket, pid)."""
@@ -183,21 +191,21 @@ _zygote = None
 _zygote_lock = threading.Lock()
 
 
-def _zygote_for(key):
+def _zygote_for(key, main):
     """The zygote that can fork a child for a parent in this state, or None
-    (a fresh one replaces one started under another key)."""
+    (a fresh one replaces one started under another key or main module)."""
     global _zygote
     with _zygote_lock:
-        if _zygote is not None and _zygote.pid != 0 and _zygote.key != key:
+        if _zygote is not None and (_zygote.key, _zygote.main) != (key, main):
             _zygote.control.close()  # it ends when its control socket does
             _zygote = None
         if _zygote is None:
             try:
-                _zygote = _Zygote()
+                _zygote = _Zygote(main)
             except (OSError, ValueError):
                 return None
         zygote = _zygote
-    return zygote if zygote.usable(key) else None
+    return zygote if zygote.usable(key, main) else None
 
 
 def _make_popen_class():
@@ -216,15 +224,16 @@ def _make_popen_class():
         def _launch(self, process_obj):
             if not _applies():
                 return super()._launch(process_obj)
+            prep_data = spawn.get_preparation_data(_cpython_private.process_name(process_obj))
             key = _process_key()
-            zygote = _zygote_for(key)
+            main = _main_preparation(prep_data)
+            zygote = _zygote_for(key, main)
             if zygote is None:
                 return super()._launch(process_obj)
             # As popen_spawn_posix.Popen._launch, up to how the child starts.
             initial_fds = list(self._fds)
             tracker_fd = resource_tracker.getfd()
             self._fds.append(tracker_fd)
-            prep_data = spawn.get_preparation_data(_cpython_private.process_name(process_obj))
             fp = io.BytesIO()
             set_spawning_popen(self)
             try:
@@ -244,7 +253,7 @@ def _make_popen_class():
                           'umask': _current_umask(), 'ignored': _ignored_signals(),
                           'mask': sorted(int(s) for s in signal.pthread_sigmask(
                               signal.SIG_BLOCK, [])),
-                          'key': key}
+                          'key': key, 'main': main}
                 try:
                     conn, answer = zygote.request(header, numbers)
                 except (OSError, EOFError, ValueError, pickle.UnpicklingError):
@@ -284,6 +293,17 @@ def _make_popen_class():
             return self.returncode
 
     return ZygotePopen
+
+
+def _main_preparation(prep_data):
+    main = {name: prep_data[name] for name in _MAIN_PREPARATION if name in prep_data}
+    if 'sys_path' in main:
+        # Imports search sys.path in the order of each entry's first
+        # occurrence (SkyPilot's server prepends '.' more than once): a
+        # repeated entry changes nothing the main module's run finds. The
+        # child still gets the parent's own list from spawn's prepare().
+        main['sys_path'] = list(dict.fromkeys(main['sys_path']))
+    return main
 
 
 def _current_umask():
@@ -358,13 +378,48 @@ def _preload(names):
             del os.environ[_BLAS_THREADS]
 
 
+def _prerun_main(main):
+    """Runs a SkyPilot main module (the server's `-m sky.server.server`) as
+    `__mp_main__` here, as spawn's prepare() runs it in every child, which
+    then finds it run (spawn's own "if this process was forked" case). A
+    script or another program's module is left to each child: its top level
+    may depend on when and where it runs. Returns why the children cannot
+    share it (it raised or wrote output a spawned child would), or None."""
+    from multiprocessing import spawn
+    if not main.get('init_main_from_name', '').startswith('sky.'):
+        return None
+    output = os.memfd_create('sky-native-zygote-main', os.MFD_CLOEXEC)
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        for fd in (1, 2):
+            os.dup2(output, fd)
+        try:
+            spawn.prepare(main)
+        except BaseException as exc:  # a spawned child would raise it
+            return f'main module raised {type(exc).__name__}'
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:
+                    stream.flush()
+            for fd, original in zip((1, 2), saved):
+                os.dup2(original, fd)
+        if os.fstat(output).st_size:
+            return 'main module writes output'
+        return None
+    finally:
+        for fd in (output, *saved):
+            os.close(fd)
+
+
 class _ZygoteServer:
     """Single-threaded: forks only while no other thread exists."""
 
-    def __init__(self, control, key, sys_path):
+    def __init__(self, control, key, sys_path, main, original_main):
         self.control = control
         self.key = key
         self.sys_path = sys_path
+        self.main = main
+        self.original_main = original_main  # the `-c` one spawn's child has
         self.installed = None
         self.selector = None
         self.children = {}  # pidfd -> (pid, conn)
@@ -426,6 +481,8 @@ class _ZygoteServer:
             return 'descriptors'
         if header['key'] != self.key or _process_key() != self.key:
             return 'state'
+        if header['main'] != self.main:
+            return 'main module'
         if _installed_state(self.sys_path) != self.installed:
             return 'installed packages or config'
         if not _forked_child.is_single_threaded():
@@ -501,7 +558,7 @@ def _become_child(server, conn, header, fds):
     for stream in (sys.stdin, sys.stdout, sys.stderr):
         if stream is not None and not stream.write_through:
             stream.reconfigure(line_buffering=stream is sys.stderr or stream.isatty())
-    main_globals = sys.modules['__main__'].__dict__
+    main_globals = server.original_main.__dict__
     for name in [n for n in main_globals if not n.startswith('__')]:
         del main_globals[name]
     main_globals['spawn_main'] = spawn.spawn_main  # what spawn's -c imports
@@ -536,7 +593,10 @@ def main(control_fd):
         sys.exit(1)
     sys.path[:] = setup['sys_path']
     _preload(setup['preload'])
-    server = _ZygoteServer(control, _process_key(), setup['sys_path'])
+    original_main = sys.modules['__main__']
+    main_unsafe = _prerun_main(setup['main'])
+    server = _ZygoteServer(control, _process_key(), setup['sys_path'], setup['main'],
+                           original_main)
     server.pid = os.getpid()
     server.installed = _installed_state(setup['sys_path'])
     # A descriptor the preload left open could collide with one the parent
@@ -546,6 +606,7 @@ def main(control_fd):
     extra = [fd for fd in _open_descriptors()
              if fd not in (0, 1, 2, control.fileno()) and _describe(fd) != _CPU_COUNTER_FILE]
     unsafe = [reason for reason, bad in (
+        (main_unsafe, main_unsafe),
         ('state', server.key != setup['key']),
         ('threads', not _forked_child.is_single_threaded()),
         ('descriptors ' + ' '.join(f'{fd}:{_describe(fd)}' for fd in extra), extra)) if bad]

@@ -6,7 +6,9 @@ Per server (the local one `api start` starts, or `api start --deploy`), each
 in its own PID and network namespace with a private HOME: seconds from
 `api start` to healthy and the CPU seconds every process spent until then;
 PSS and RSS summed over the server's processes right after start, after
---idle seconds, and after --requests `status` requests. Then each `spawn`
+--idle seconds, and after --requests `status` requests (one SDK client, the
+venv's Python, sends them one after another: the server's load, not the
+client's start, is what is measured). Then each `spawn`
 child's start latency (Process.start() to the child running its target) in
 a process that has imported SkyPilot's request executor, as medians.
 
@@ -66,7 +68,28 @@ def _cli(sky, *args):
                           check=False, timeout=600).returncode
 
 
-def inside(sky, deploy, idle, requests):
+_STATUS_REQUESTS = """
+import sys
+import sky
+failed = 0
+for _ in range(int(sys.argv[1])):
+    try:
+        sky.get(sky.status())
+    except Exception:  # counted, as a failed CLI run would be
+        failed += 1
+print(failed)
+"""
+
+
+def _send_status_requests(python, count):
+    """The number of `status` requests that failed (all when the client did)."""
+    out = subprocess.run([python, '-c', _STATUS_REQUESTS, str(count)], capture_output=True,
+                         text=True, check=False, timeout=3600)
+    lines = out.stdout.split()
+    return int(lines[-1]) if out.returncode == 0 and lines else count
+
+
+def inside(sky, python, deploy, idle, requests):
     """In the namespace (this process is its PID 1): one server's figures."""
     subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
     begin = time.monotonic()
@@ -82,7 +105,7 @@ def inside(sky, deploy, idle, requests):
               'after_start': _memory()}
     time.sleep(idle)
     result['idle'] = _memory()
-    failures = sum(1 for _ in range(requests) if _cli(sky, 'status') != 0)
+    failures = _send_status_requests(python, requests)
     result['after_requests'] = _memory()
     result['failed_requests'] = failures
     _cli(sky, 'api', 'stop')
@@ -129,11 +152,12 @@ def main():
     parser.add_argument('--idle', type=float, default=30)
     parser.add_argument('--children', type=int, default=10)
     parser.add_argument('--modes', default='local,deploy')
-    parser.add_argument('--inside', nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument('--inside', nargs=3, help=argparse.SUPPRESS)
     parser.add_argument('--child-latency', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inside:
-        inside(args.inside[0], args.inside[1] == 'deploy', args.idle, args.requests)
+        inside(args.inside[0], args.inside[1], args.inside[2] == 'deploy', args.idle,
+               args.requests)
         return
     if args.child_latency:
         child_latency(args.children)
@@ -148,7 +172,8 @@ def main():
             out = subprocess.run(
                 ['unshare', '--net', '--pid', '--fork', '--mount-proc', sys.executable, HERE,
                  binary, venv, '--idle', str(args.idle), '--requests', str(args.requests),
-                 '--inside', sky, mode], env=env, capture_output=True, text=True, check=False)
+                 '--inside', sky, f'{venv}/bin/python', mode],
+                env=env, capture_output=True, text=True, check=False)
             subprocess.run(['rm', '-rf', home], check=False)
             lines = out.stdout.strip().splitlines()
             row = json.loads(lines[-1]) if lines else {'error': out.stderr[-2000:]}

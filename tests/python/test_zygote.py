@@ -105,6 +105,21 @@ def test_main_module_is_fresh(probes):
         assert z_child['main_names'] == s_child['main_names']
 
 
+def test_main_module_run_by_name(probes):
+    """A parent run as `-m sky.server.server`: the zygote runs the module as
+    `__mp_main__` once and its children keep it (as CPython's own spawn
+    does in a forked process); what the child sees is a spawned child's."""
+    zygote, spawn = probes
+    z_child, s_child = zygote['main_by_name'], spawn['main_by_name']
+    assert z_child['ppid'] != zygote['parent_pid'] and s_child['ppid'] == spawn['parent_pid']
+    assert z_child['main_frozen'] and not s_child['main_frozen']
+    for key in ('main_name', 'main_spec', 'main_names', 'is_mp_main', 'sky_server_imported',
+                'old_mains'):
+        assert z_child[key] == s_child[key], key
+    assert z_child['main_name'] == '__mp_main__' and 'app' in z_child['main_names']
+    assert z_child['old_mains'] == [['spawn_main']]
+
+
 def test_environment_argv_cwd_umask_path(probes):
     zygote, spawn = probes
     for step, (z_child, s_child) in enumerate(zip(zygote['children'], spawn['children'])):

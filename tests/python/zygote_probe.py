@@ -71,6 +71,41 @@ def report(queue):
     })
 
 
+def report_main(queue):
+    """What a child of a parent run as `-m sky.server.server` has as its
+    main module (the zygote runs it once; spawn in every child)."""
+    import gc
+    from multiprocessing import spawn
+    main = sys.modules['__main__']
+    queue.put({
+        'ppid': os.getppid(),
+        'main_name': main.__name__,
+        'main_spec': main.__spec__.name,
+        'main_names': sorted(n for n in vars(main) if not n.startswith('__')),
+        'is_mp_main': sys.modules.get('__mp_main__') is main,
+        'sky_server_imported': 'sky.server.server' in sys.modules,
+        'old_mains': [sorted(n for n in vars(m) if not n.startswith('__'))
+                      for m in spawn.old_main_modules],
+        # gc.freeze()'s permanent generation is not listed: a main module
+        # run in the zygote is there, one run in this child is not.
+        'main_frozen': not any(o is vars(main) for o in gc.get_objects()),
+    })
+
+
+def _main_as_server_module():
+    """A child started while this process's main module is, for spawn,
+    SkyPilot's server module (as under `sky-native -m sky.server.server`)."""
+    import importlib.util
+    import zygote_probe  # the child unpickles its target from there
+    sys.modules['__main__'].__spec__ = importlib.util.find_spec('sky.server.server')
+    queue = multiprocessing.Queue()
+    child = multiprocessing.Process(target=zygote_probe.report_main, args=(queue,))
+    child.start()
+    result = queue.get(timeout=120)
+    child.join(60)
+    return result
+
+
 def exit_with(code):
     sys.exit(code)
 
@@ -140,6 +175,7 @@ def main():
     at_exit = os.path.join(os.getcwd(), 'atexit-ran')
     results['exit_codes']['atexit'] = _run(exit_at_exit, at_exit)
     results['atexit_ran'] = os.path.exists(at_exit)
+    results['main_by_name'] = _main_as_server_module()
     stop.set()
     json.dump(results, sys.stdout)
 
