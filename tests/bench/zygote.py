@@ -1,5 +1,5 @@
 """The zygote's figures: SkyPilot's API server under sky-native with the
-zygote (SKY_NATIVE_ZYGOTE=1), under sky-native with SKY_NATIVE_ZYGOTE=0, and under
+zygote (its default), under sky-native with SKY_NATIVE_ZYGOTE=0, and under
 SkyPilot's own `sky`, in the same run.
 
 Per server (the local one `api start` starts, or `api start --deploy`), each
@@ -8,9 +8,10 @@ in its own PID and network namespace with a private HOME: seconds from
 PSS and RSS summed over the server's processes right after start, after
 --idle seconds, and after --requests `status` requests (one SDK client, the
 venv's Python, sends them one after another: the server's load, not the
-client's start, is what is measured). Then each `spawn`
-child's start latency (Process.start() to the child running its target) in
-a process that has imported SkyPilot's request executor, as medians.
+client's start, is what is measured), with the managed-job controllers'
+share apart. Then each `spawn` child's start latency (Process.start() to the
+child running its target) in a process that has imported SkyPilot's request
+executor, as medians.
 
 Run with any Python, as root or where unprivileged user namespaces work:
 `python3 tests/bench/zygote.py build/sky-native .venv [--requests 100]`.
@@ -56,11 +57,19 @@ def _processes():
     return found
 
 
+# What the server execs rather than spawns (`sys.executable -u -m
+# sky.jobs.controller` through a shell): never forked from the zygote.
+_CONTROLLER = 'sky.jobs.controller'
+
+
 def _memory():
     procs = _processes()
+    controllers = [p for p in procs.values() if _CONTROLLER in p[0]]
     return {'processes': len(procs),
             'pss_mib': round(sum(p[1] for p in procs.values()) / 1024, 1),
-            'rss_mib': round(sum(p[2] for p in procs.values()) / 1024, 1)}
+            'rss_mib': round(sum(p[2] for p in procs.values()) / 1024, 1),
+            'controllers': len(controllers),
+            'controllers_pss_mib': round(sum(p[1] for p in controllers) / 1024, 1)}
 
 
 def _cli(sky, *args):
@@ -139,9 +148,18 @@ def _report_time(queue):
 def _variants(binary, venv):
     base = {k: v for k, v in os.environ.items() if k != 'SKY_NATIVE_ZYGOTE'}
     base.update(VIRTUAL_ENV=venv, PATH=f'{venv}/bin:{base.get("PATH", "")}')
-    return [('sky-native (zygote)', binary, binary, dict(base, SKY_NATIVE_ZYGOTE='1')),
+    return [('sky-native (zygote)', binary, binary, dict(base)),
             ('sky-native (SKY_NATIVE_ZYGOTE=0)', binary, binary, dict(base, SKY_NATIVE_ZYGOTE='0')),
             ('SkyPilot (sky)', f'{venv}/bin/sky', f'{venv}/bin/python', dict(base))]
+
+
+def _ratio(ours, theirs, when):
+    """Ours over theirs, PSS summed, then without the controllers."""
+    def pss(row, with_controllers):
+        excluded = 0 if with_controllers else row[when]['controllers_pss_mib']
+        return row[when]['pss_mib'] - excluded
+    return (f'{pss(ours, True) / pss(theirs, True):.2f}x (without the controllers '
+            f'{pss(ours, False) / pss(theirs, False):.2f}x)')
 
 
 def main():
@@ -193,10 +211,8 @@ def main():
         ours = next((r for m, n, r in rows if m == mode and 'zygote)' in n), {})
         theirs = next((r for m, n, r in rows if m == mode and n.startswith('SkyPilot')), {})
         if 'idle' in ours and 'idle' in theirs:
-            print(f'{mode}: PSS idle {ours["idle"]["pss_mib"] / theirs["idle"]["pss_mib"]:.2f}x '
-                  f'of SkyPilot\'s, after requests '
-                  f'{ours["after_requests"]["pss_mib"] / theirs["after_requests"]["pss_mib"]:.2f}'
-                  'x; '
+            print(f'{mode}: PSS idle {_ratio(ours, theirs, "idle")} of SkyPilot\'s, after '
+                  f'requests {_ratio(ours, theirs, "after_requests")}; '
                   f'to healthy {theirs["seconds_to_healthy"] / ours["seconds_to_healthy"]:.2f}x '
                   f'faster, CPU to healthy '
                   f'{theirs["cpu_seconds_to_healthy"] / ours["cpu_seconds_to_healthy"]:.2f}x less')
