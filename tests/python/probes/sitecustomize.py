@@ -35,6 +35,9 @@ def _report():
     report = {
         'pid': os.getpid(),
         'argv': sys.argv,
+        # The command line as started (sys.argv[0] is '-m' while `-m`
+        # imports the module's package).
+        'orig_argv': getattr(sys, 'orig_argv', sys.argv),
         'executable': sys.executable,
         'functions': held,
         'cpu_count': common_utils.get_cpu_count(),
