@@ -31,7 +31,9 @@ non-daemon threads joined, atexit callbacks, streams flushed, an unhandled
 KeyboardInterrupt killing it by SIGINT. Its exit code reaches the parent's
 Popen through the zygote, as multiprocessing's forkserver reports it.
 
-On by default; SKY_NATIVE_ZYGOTE=0 turns it off (docs/zygote.md).
+SKY_NATIVE_ZYGOTE=1 turns it on (opt-in: an object a preloaded module makes
+at import time belongs to the zygote's process, and some libraries refuse it
+in a child; docs/zygote.md).
 """
 import fcntl
 import gc
@@ -63,7 +65,8 @@ _MAIN_PREPARATION = ('sys_path', 'sys_argv', 'dir', 'orig_dir', 'init_main_from_
 
 
 def enabled():
-    """On unless SKY_NATIVE_ZYGOTE=0, which keeps multiprocessing's spawn."""
+    """Opt-in (SKY_NATIVE_ZYGOTE=1); 0 or unset keeps multiprocessing's
+    spawn."""
     from sky_native import _bootstrap
     return _bootstrap.zygote_requested()
 
