@@ -32,6 +32,7 @@ import sys
 import time
 
 from sky_native import _forked_child
+from sky_native import _preloaded_locks
 from sky_native import _import_state
 from sky_native import _server_protocol as protocol
 
@@ -139,6 +140,7 @@ class _Server:
         self.user_config = None
         self.project_config = None
         self.startup_seconds = None
+        self.locks = []  # filelock's, made by the preload (preloaded_locks.py)
 
     # -- life --
 
@@ -433,6 +435,7 @@ class _Server:
     def become_command(self, conn, request, fds):
         try:
             self.leave_server(conn)
+            _preloaded_locks.take_over(self.locks)
             for target, fd in enumerate(fds[:3]):
                 os.dup2(fd, target)
             os.fchdir(fds[3])
@@ -495,6 +498,10 @@ def serve(socket_path, material_fd=protocol.MATERIAL_FD, directory_fd=protocol.D
         sys.exit(1)
     if not _forked_child.is_single_threaded():
         sys.stderr.write('sky-native: threads run after the import; cannot fork safely\n')
+        sys.exit(1)
+    server.locks, refused = _preloaded_locks.find()
+    if refused is not None:
+        sys.stderr.write(f'sky-native: the import made {refused}; a command cannot take it\n')
         sys.exit(1)
     try:
         server.listen()

@@ -31,9 +31,8 @@ non-daemon threads joined, atexit callbacks, streams flushed, an unhandled
 KeyboardInterrupt killing it by SIGINT. Its exit code reaches the parent's
 Popen through the zygote, as multiprocessing's forkserver reports it.
 
-SKY_NATIVE_ZYGOTE=1 turns it on (opt-in: an object a preloaded module makes
-at import time belongs to the zygote's process, and some libraries refuse it
-in a child; docs/zygote.md).
+The `filelock` locks the preload made (SkyPilot makes one at import) become
+the child's, as its own import would have made them (preloaded_locks.py).
 """
 import fcntl
 import gc
@@ -49,6 +48,7 @@ import threading
 
 from sky_native import _cpython_private
 from sky_native import _forked_child
+from sky_native import _preloaded_locks
 
 # SkyPilot's module whose presence marks an API server process.
 _SERVER_MODULE = 'sky.server.requests.executor'
@@ -424,6 +424,7 @@ class _ZygoteServer:
         self.main = main
         self.original_main = original_main  # the `-c` one spawn's child has
         self.installed = None
+        self.locks = []  # filelock's, made by the preload (preloaded_locks.py)
         self.selector = None
         self.children = {}  # pidfd -> (pid, conn)
 
@@ -556,6 +557,7 @@ def _become_child(server, conn, header, fds):
     server.selector.close()
     server.control.close()
     conn.close()
+    _preloaded_locks.take_over(server.locks)
     _restore_descriptors(header, fds)
     os.umask(header['umask'])
     for stream in (sys.stdin, sys.stdout, sys.stderr):
@@ -602,6 +604,7 @@ def main(control_fd):
                            original_main)
     server.pid = os.getpid()
     server.installed = _installed_state(setup['sys_path'])
+    server.locks, locks_refused = _preloaded_locks.find()
     # A descriptor the preload left open could collide with one the parent
     # passes (a spawn child opens it after those): such a zygote serves none.
     # sky_native's CPU counter checks its descriptor before each use and
@@ -610,6 +613,7 @@ def main(control_fd):
              if fd not in (0, 1, 2, control.fileno()) and _describe(fd) != _CPU_COUNTER_FILE]
     unsafe = [reason for reason, bad in (
         (main_unsafe, main_unsafe),
+        (locks_refused, locks_refused),
         ('state', server.key != setup['key']),
         ('threads', not _forked_child.is_single_threaded()),
         ('descriptors ' + ' '.join(f'{fd}:{_describe(fd)}' for fd in extra), extra)) if bad]

@@ -120,6 +120,14 @@ def test_main_module_run_by_name(probes):
     assert z_child['old_mains'] == [['spawn_main']]
 
 
+def test_import_time_lock_is_the_childs(probes):
+    """A `filelock` lock SkyPilot makes at import time works in the child,
+    as the one a spawned child's own import makes (filelock refuses a lock
+    inherited across a fork: preloaded_locks.py)."""
+    for report in probes:
+        assert [c['ssh_config_lock'] for c in report['children']] == ['taken'] * 3
+
+
 def test_environment_argv_cwd_umask_path(probes):
     zygote, spawn = probes
     for step, (z_child, s_child) in enumerate(zip(zygote['children'], spawn['children'])):

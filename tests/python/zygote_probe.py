@@ -44,6 +44,22 @@ def _signals():
     return result
 
 
+def _ssh_config_lock():
+    """Takes the `filelock` lock SkyPilot makes at import time (on
+    ~/.sky/locks/.ssh_config.lock, for SSHConfigHelper.add_cluster): what a
+    launch does. filelock refuses a lock made in another process."""
+    from sky.utils import cluster_utils
+    from sky.utils import lock_events
+    wrapper = cluster_utils.SSHConfigHelper.add_cluster.__func__
+    event, = [cell.cell_contents for cell in wrapper.__closure__
+              if isinstance(cell.cell_contents, lock_events.FileLockEvent)]
+    try:
+        with event:
+            return 'taken'
+    except Exception as exc:  # what the launch would raise
+        return f'{type(exc).__name__}: {exc}'
+
+
 def report(queue):
     umask = os.umask(0)
     os.umask(umask)
@@ -68,6 +84,7 @@ def report(queue):
         'executable': sys.executable,
         'flags': str(sys.flags),
         'path': sys.path,
+        'ssh_config_lock': _ssh_config_lock(),
     })
 
 
