@@ -75,7 +75,8 @@ def install(start=None):
 
 
 def zygote_requested():
-    """The API server zygote is opt-in: SKY_NATIVE_ZYGOTE=1 (true, yes, on)."""
+    """The API server zygote is on unless SKY_NATIVE_ZYGOTE=0 (false, no,
+    off)."""
     import os
     value = os.environ.get('SKY_NATIVE_ZYGOTE', '')
-    return value.strip().lower() in ('1', 'true', 'yes', 'on')
+    return value.strip().lower() not in ('0', 'false', 'no', 'off')

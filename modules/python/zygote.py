@@ -33,6 +33,8 @@ Popen through the zygote, as multiprocessing's forkserver reports it.
 
 The `filelock` locks the preload made (SkyPilot makes one at import) become
 the child's, as its own import would have made them (preloaded_locks.py).
+
+On by default; SKY_NATIVE_ZYGOTE=0 turns it off (docs/zygote.md).
 """
 import fcntl
 import gc
@@ -65,8 +67,7 @@ _MAIN_PREPARATION = ('sys_path', 'sys_argv', 'dir', 'orig_dir', 'init_main_from_
 
 
 def enabled():
-    """Opt-in (SKY_NATIVE_ZYGOTE=1); 0 or unset keeps multiprocessing's
-    spawn."""
+    """On unless SKY_NATIVE_ZYGOTE=0, which keeps multiprocessing's spawn."""
     from sky_native import _bootstrap
     return _bootstrap.zygote_requested()
 

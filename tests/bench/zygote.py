@@ -1,5 +1,5 @@
 """The zygote's figures: SkyPilot's API server under sky-native with the
-zygote (SKY_NATIVE_ZYGOTE=1), under sky-native with SKY_NATIVE_ZYGOTE=0, and under
+zygote (its default), under sky-native with SKY_NATIVE_ZYGOTE=0, and under
 SkyPilot's own `sky`, in the same run.
 
 Per server (the local one `api start` starts, or `api start --deploy`), each
@@ -148,7 +148,7 @@ def _report_time(queue):
 def _variants(binary, venv):
     base = {k: v for k, v in os.environ.items() if k != 'SKY_NATIVE_ZYGOTE'}
     base.update(VIRTUAL_ENV=venv, PATH=f'{venv}/bin:{base.get("PATH", "")}')
-    return [('sky-native (zygote)', binary, binary, dict(base, SKY_NATIVE_ZYGOTE='1')),
+    return [('sky-native (zygote)', binary, binary, dict(base)),
             ('sky-native (SKY_NATIVE_ZYGOTE=0)', binary, binary, dict(base, SKY_NATIVE_ZYGOTE='0')),
             ('SkyPilot (sky)', f'{venv}/bin/sky', f'{venv}/bin/python', dict(base))]
 

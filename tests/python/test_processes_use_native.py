@@ -71,8 +71,8 @@ def test_cli_and_api_server_processes(tmp_path, flag, expected):
     reports = _reports(probe_dir)
     cli = [r for r in reports
            if os.path.basename(r['argv'][0]) == 'sky' and r['argv'][1:2] == ['status']]
-    # The server process itself (with SKY_NATIVE_ZYGOTE=1 its children are
-    # forked from the API server zygote, which reports for them).
+    # The server process itself (its children, forked from the API server
+    # zygote, hold what the zygote's imports put in place).
     server = [r for r in reports if 'sky.server.server' in r['orig_argv']]
     assert cli, reports
     assert server, reports
