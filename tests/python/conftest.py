@@ -26,14 +26,32 @@ SOURCE = _sky_native_source()
 def pytest_configure(config):
     config.addinivalue_line(
         'markers', 'launcher: about the sky-native launcher itself; skipped under the wheel')
+    config.addinivalue_line('markers', 'xdist_group(name): one pytest-xdist worker runs the group')
     if SOURCE is None:
         raise pytest.UsageError(
             'these tests run under sky-native (build/sky-native -m pytest tests/python) '
             'or a python with the sky_native wheel installed')
 
 
+# The files whose tests start SkyPilot API servers without namespaces of
+# their own: `sky api stop` ends every server on the machine, so they never
+# run beside each other.
+_API_SERVER_FILES = ('test_cli_parity.py', 'test_processes_use_native.py')
+
+
+def _group_for_workers(items):
+    """pytest-xdist's `--dist loadgroup` (make test-python runs two workers):
+    each file's tests stay in one worker (module fixtures run once), the API
+    server files all in the same one."""
+    for item in items:
+        name = item.path.name
+        group = 'api-server' if name in _API_SERVER_FILES else name
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def pytest_collection_modifyitems(config, items):
     del config
+    _group_for_workers(items)
     if SOURCE == 'wheel':
         skip = pytest.mark.skip(reason='about the launcher; this python has the wheel')
         for item in items:

@@ -722,7 +722,8 @@ def test_runtime_directory_of_another_user_is_not_used(tmp_path, other_user):
 _FOREIGN_LISTENER = '''
 import os, socket, sys
 listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-listener.bind(sys.argv[1])
+os.chdir(os.path.dirname(sys.argv[1]))  # a test directory's path can be too long to bind
+listener.bind(os.path.basename(sys.argv[1]))
 os.setgid(int(sys.argv[3]))
 os.setuid(int(sys.argv[2]))
 listener.listen(1)  # SO_PEERCRED names who listened: the other user
