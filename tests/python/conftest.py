@@ -49,6 +49,7 @@ def _group_for_workers(items):
         item.add_marker(pytest.mark.xdist_group(group))
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     del config
     _group_for_workers(items)
