@@ -17,7 +17,7 @@ APT_PACKAGES := build-essential cmake ninja-build python3.11 python3.11-dev \
   socat netcat-openbsd runc skopeo sqlite3 curl liblzma-dev tcl openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup apt venv build build-launcher slurm-up slurm-down run test test-lane-servers test-lane-builds cheap-wheels test-slurm test-cpp test-python test-python-server test-matrix-cheap \
+.PHONY: setup apt venv build build-launcher slurm-up slurm-down run test lanes lane-a lane-b cheap-wheels test-slurm test-cpp test-python test-python-server test-matrix-cheap \
   test-matrix test-asan test-fuzz test-bench-report test-package bench fmt lint clean package package-test \
   package-test-full package-figures glibc-root trixie-root wheels wheel-venvs test-wheels test-wheels-cheap
 
@@ -66,18 +66,24 @@ slurm-down:
 	$(SLURM_CLUSTER) down
 
 # `make test` (CI's): set up, build and make the bullseye root once; then two
-# lanes side by side on the two cores; then the wheels' tests. The first lane
-# runs, one after another, every test that starts SkyPilot API servers or the
-# Slurm cluster (SkyPilot's `api stop` ends every API server on the machine).
-# The second builds and runs what starts none: the cheap wheels, the
-# sanitizer and fuzz builds, the release matrix, the lint.
+# rounds of two lanes side by side on the two cores; then the cheap wheels'
+# tests. In each round one lane runs, one after another, the tests that
+# start SkyPilot API servers or the Slurm cluster (SkyPilot's `api stop` ends
+# every API server on the machine); the other builds and runs what starts
+# none. The first round's second lane builds what the second round tests.
 test: setup build glibc-root
-	$(MAKE) -j2 IN_LANES=1 test-lane-servers test-lane-builds
+	$(MAKE) -j2 IN_LANES=1 ZSTD_LEVEL=3 lanes \
+	  LANE_A="test-cpp test-python test-python-server" \
+	  LANE_B="cheap-wheels package trixie-root"
+	$(MAKE) -j2 IN_LANES=1 lanes \
+	  LANE_A="test-bench-report test-package test-slurm" \
+	  LANE_B="test-asan test-fuzz test-matrix-cheap lint"
 	$(MAKE) IN_LANES=1 test-wheels-cheap
-test-lane-servers:
-	$(MAKE) -j1 test-cpp test-python test-python-server test-bench-report test-package test-slurm
-test-lane-builds:
-	$(MAKE) -j1 cheap-wheels test-asan test-fuzz test-matrix-cheap lint
+lanes: lane-a lane-b
+lane-a:
+	$(MAKE) -j1 $(LANE_A)
+lane-b:
+	$(MAKE) -j1 $(LANE_B)
 
 # In the lanes everything is built already: no target there builds again
 # (both lanes would, in the same directory, at once).
@@ -85,10 +91,12 @@ ifdef IN_LANES
 BUILT          :=
 LAUNCHER_BUILT :=
 WHEELS_BUILT   :=
+PACKAGE_BUILT  :=
 else
 BUILT          := build
 LAUNCHER_BUILT := build-launcher
 WHEELS_BUILT   := cheap-wheels
+PACKAGE_BUILT  := package
 endif
 
 test-cpp:
@@ -241,7 +249,7 @@ package: apt glibc-root
 # against the venv's server) or `full` (also kill -9 and restart, a killed
 # worker, zombies, uid 1000 with the pre-deploy hook's pip, skopeo).
 CHART_TEST ?= quick
-package-test: package venv trixie-root
+package-test: $(PACKAGE_BUILT) venv trixie-root
 	$(SLURM_CLUSTER) up
 	@status=0; CHART_TEST=$(CHART_TEST) DISTRIBUTION_ROOTS="$(GLIBC_ROOT) $(TRIXIE_ROOT)" \
 	  packaging/test_package.sh $(DIST_DIR) $(PACKAGE_DIR)/test $(VENV) || status=$$?; \
