@@ -17,7 +17,7 @@ APT_PACKAGES := build-essential cmake ninja-build python3.11 python3.11-dev \
   socat netcat-openbsd runc skopeo sqlite3 curl liblzma-dev tcl openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup apt venv build build-launcher slurm-up slurm-down run test lanes lane-a lane-b cheap-wheels test-slurm test-cpp test-python test-python-server test-matrix-cheap \
+.PHONY: setup apt venv build build-launcher slurm-up slurm-down run test cheap-wheels test-slurm test-cpp test-python test-python-server test-matrix-cheap \
   test-matrix test-asan test-fuzz test-bench-report test-package bench fmt lint clean package package-test \
   package-test-full package-figures glibc-root trixie-root wheels wheel-venvs test-wheels test-wheels-cheap
 
@@ -66,24 +66,24 @@ slurm-down:
 	$(SLURM_CLUSTER) down
 
 # `make test` (CI's): set up, build and make the bullseye root once; then two
-# rounds of two lanes side by side on the two cores; then the cheap wheels'
-# tests. In each round one lane runs, one after another, the tests that
+# rounds of two lanes side by side on the two cores. In each round one lane runs, one after another, the tests that
 # start SkyPilot API servers or the Slurm cluster (SkyPilot's `api stop` ends
 # every API server on the machine); the other builds and runs what starts
 # none. The first round's second lane builds what the second round tests.
+ROUND_1_SERVERS := test-cpp test-python test-python-server test-bench-report
+ROUND_1_BUILDS  := cheap-wheels package trixie-root
+ROUND_2_SERVERS := test-wheels-cheap test-package test-slurm
+ROUND_2_BUILDS  := test-asan test-fuzz test-matrix-cheap lint
 test: setup build glibc-root
-	$(MAKE) -j2 IN_LANES=1 ZSTD_LEVEL=3 lanes \
-	  LANE_A="test-cpp test-python test-python-server" \
-	  LANE_B="cheap-wheels package trixie-root"
-	$(MAKE) -j2 IN_LANES=1 lanes \
-	  LANE_A="test-bench-report test-package test-slurm" \
-	  LANE_B="test-asan test-fuzz test-matrix-cheap lint"
-	$(MAKE) IN_LANES=1 test-wheels-cheap
-lanes: lane-a lane-b
-lane-a:
-	$(MAKE) -j1 $(LANE_A)
-lane-b:
-	$(MAKE) -j1 $(LANE_B)
+	$(call lanes,$(ROUND_1_SERVERS),ZSTD_LEVEL=3 $(ROUND_1_BUILDS))
+	$(call lanes,$(ROUND_2_SERVERS),$(ROUND_2_BUILDS))
+
+# $(call lanes,A,B): two `make IN_LANES=1 -j1` side by side, one for each
+# list; fails when either does. Plain shell jobs, no jobserver: a sub-make
+# forced to -j1 under a -j2 one can leave the parent waiting for a token.
+lanes = $(MAKE) IN_LANES=1 -j1 $(1) & a=$$!; $(MAKE) IN_LANES=1 -j1 $(2) & b=$$!; \
+  wait $$a; status_a=$$?; wait $$b; status_b=$$?; \
+  [ $$status_a = 0 ] && [ $$status_b = 0 ]
 
 # In the lanes everything is built already: no target there builds again
 # (both lanes would, in the same directory, at once).

@@ -275,9 +275,11 @@ printf '%s' "$CONFIG_YAML" > "$VENV_HOME/.sky/config.yaml"
 # shellcheck source=packaging/host_tools.sh
 source "$REPO/packaging/host_tools.sh"
 host_tools "$WORK/host-tools"
+# --kill-child: the kill -9 of unshare below ends the namespace with it (its
+# PID 1, the server, would otherwise go on under init).
 # shellcheck disable=SC2046
 env -i HOME=/root PATH="$VENV/bin:$WORK/host-tools" LANG=C.UTF-8 VENV_HOME="$VENV_HOME" $(chart_env) \
-  unshare --net --pid --fork --mount-proc --mount --propagation private sh -c '
+  unshare --net --pid --fork --kill-child --mount-proc --mount --propagation private sh -c '
     mount --bind "$VENV_HOME" /root
     while ! ip link show veth-server >/dev/null 2>&1; do sleep 0.05; done
     exec env -u VENV_HOME sky api start --deploy --foreground' > "$WORK/venv-server.log" 2>&1 &
