@@ -66,10 +66,11 @@ slurm-down:
 	$(SLURM_CLUSTER) down
 
 # `make test` (CI's): set up, build and make the bullseye root once; then two
-# rounds of two lanes side by side on the two cores. In each round one lane runs, one after another, the tests that
-# start SkyPilot API servers or the Slurm cluster (SkyPilot's `api stop` ends
-# every API server on the machine); the other builds and runs what starts
-# none. The first round's second lane builds what the second round tests.
+# rounds of two lanes side by side on the two cores (docs/testing.md). In
+# each round one lane runs, one after another, the tests that start SkyPilot
+# API servers or the Slurm cluster (SkyPilot's `api stop` ends every API
+# server on the machine); the other builds and runs what starts none. The
+# first round's second lane builds what the second round tests.
 ROUND_1_SERVERS := test-cpp test-python test-python-server test-bench-report
 ROUND_1_BUILDS  := cheap-wheels package trixie-root
 ROUND_2_SERVERS := test-wheels-cheap test-package test-slurm
