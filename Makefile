@@ -82,7 +82,10 @@ test: setup build glibc-root
 # $(call lanes,A,B): two `make IN_LANES=1 -j1` side by side, one for each
 # list; fails when either does. Plain shell jobs, no jobserver: a sub-make
 # forced to -j1 under a -j2 one can leave the parent waiting for a token.
-lanes = $(MAKE) IN_LANES=1 -j1 $(1) & a=$$!; $(MAKE) IN_LANES=1 -j1 $(2) & b=$$!; \
+# A shell starts a background job with SIGINT and SIGQUIT ignored, and the
+# tests that send them need them as a terminal's process has them.
+LANE  = env --default-signal=INT,QUIT $(MAKE) IN_LANES=1 -j1
+lanes = $(LANE) $(1) & a=$$!; $(LANE) $(2) & b=$$!; \
   wait $$a; status_a=$$?; wait $$b; status_b=$$?; \
   [ $$status_a = 0 ] && [ $$status_b = 0 ]
 
