@@ -439,7 +439,12 @@ pid = os.fork()
 if pid == 0:
     os.setpgid(0, 0)
     os.tcsetpgrp(0, os.getpid())
-    signal.signal(signal.SIGTTOU, signal.SIG_DFL)
+    # The job's signals as a login shell's job has them, whatever the tests
+    # inherited (a CI runner may start them with some ignored or blocked).
+    for number in (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP, signal.SIGTTIN,
+                   signal.SIGTTOU):
+        signal.signal(number, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     os.execv(argv[0], argv)
 try:
     os.setpgid(pid, pid)
@@ -501,11 +506,15 @@ class _Terminal:
             os.close(fd)
         self.reports = os.fdopen(report_read)
         self.transcript = b''
+        self.job = None
         self.job = int(self.report().split()[1])
 
     def report(self):
         ready, _, _ = select.select([self.reports], [], [], 120)
-        assert ready, f'the job shell said nothing: {self.transcript!r}'
+        if not ready:
+            job = [self.job, *cli_runner.descendants(self.job)] if self.job else []
+            pytest.fail(f'the job shell said nothing: {self.transcript!r}; '
+                        f'states of the job: {[(pid, _state(pid)) for pid in job]}')
         return self.reports.readline().strip()
 
     def read_until(self, marker, timeout=120):
