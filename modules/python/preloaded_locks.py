@@ -25,6 +25,7 @@ def find():
     filelock = sys.modules.get('filelock')
     if filelock is None:
         return [], None
+    gc.collect()  # a lock that is garbage is nobody's: neither taken over nor refused
     pid = os.getpid()
     locks, refused = [], []
     from_filelock = {}  # type -> whether filelock defines it

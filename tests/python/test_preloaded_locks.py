@@ -67,3 +67,13 @@ def test_a_singleton_lock_is_refused(tmp_path):
     _, refused = _preloaded_locks.find()
     assert refused is not None and 'one.lock' in refused
     del lock
+
+
+def test_a_lock_that_is_garbage_is_not_refused(tmp_path):
+    """A singleton lock only a reference cycle keeps: garbage, not a lock a
+    child would have."""
+    cycle = {'lock': filelock.FileLock(str(tmp_path / 'gone.lock'), is_singleton=True)}
+    cycle['self'] = cycle
+    del cycle
+    _, refused = _preloaded_locks.find()
+    assert 'gone.lock' not in (refused or '')
