@@ -5,12 +5,59 @@ OUT/NN-name.{rc,out,err}. The local API server is stopped at the end.
 
     session.py CLI OUT CLUSTER TASK_YAML [--jobs]
 
+Before `down`, a request is cancelled while it runs (`api cancel` of a
+`logs` that follows a long job), and the job after it.
+
 --jobs: a managed job too (`jobs launch`, `jobs queue`), once the cluster is
 down (the node's CPUs are the cluster's until then).
 """
+import os
 import pathlib
+import re
+import select
 import subprocess
 import sys
+import time
+
+
+def cancel_a_running_request(cli, cluster, cwd):
+    """`logs` of a job that runs for minutes, its request cancelled with
+    `api cancel` while it streams: [(step, CompletedProcess)] of the cancel
+    and of the `logs` client it ends. The job is cancelled after."""
+    submitted = subprocess.run([cli, 'exec', '-d', cluster, 'sleep 600'],
+                               stdin=subprocess.DEVNULL, capture_output=True, cwd=cwd, check=False)
+    done = [('exec-sleep', submitted)]
+    job = re.search(rb'Job submitted, ID: (\d+)', submitted.stdout)
+    job = job.group(1).decode() if job else 'none'
+    follower = subprocess.Popen([cli, 'logs', cluster, job], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd)
+    # Cancelled once it streams (not before the job started: its output
+    # would then depend on when the cancel came).
+    streamed, deadline = b'', time.time() + 300
+    while b'Streaming logs' not in streamed:
+        ready, _, _ = select.select([follower.stdout], [], [], max(0, deadline - time.time()))
+        chunk = os.read(follower.stdout.fileno(), 4096) if ready else b''
+        if not chunk:
+            break
+        streamed += chunk
+    request = None
+    while request is None and time.time() < deadline:
+        time.sleep(1)
+        table = subprocess.run([cli, 'api', 'status'], stdin=subprocess.DEVNULL,
+                               capture_output=True, text=True, check=False).stdout
+        running = [line.split()[0] for line in table.splitlines()
+                   if 'sky.logs' in line and 'RUNNING' in line]
+        request = running[0] if running else None
+    done.append(('api-cancel', subprocess.run([cli, 'api', 'cancel', request or 'none'],
+                                              stdin=subprocess.DEVNULL, capture_output=True,
+                                              cwd=cwd, check=False)))
+    stdout, stderr = follower.communicate(timeout=300)
+    done.append(('logs-cancelled', subprocess.CompletedProcess(
+        follower.args, follower.returncode, streamed + stdout, stderr)))
+    done.append(('cancel-job', subprocess.run([cli, 'cancel', '-y', cluster, job],
+                                              stdin=subprocess.DEVNULL, capture_output=True,
+                                              cwd=cwd, check=False)))
+    return done
 
 
 def main() -> int:
@@ -34,14 +81,19 @@ def main() -> int:
             ('jobs-queue', ['jobs', 'queue']),
         ]
     steps.append(('api-stop', ['api', 'stop']))
-    for number, (name, args) in enumerate(steps):
-        done = subprocess.run([cli, *args], stdin=subprocess.DEVNULL, capture_output=True,
-                              cwd=pathlib.Path(task).parent, check=False)
-        stem = out_dir / f'{number:02d}-{name}'
-        stem.with_suffix('.rc').write_text(str(done.returncode))
-        stem.with_suffix('.out').write_bytes(done.stdout)
-        stem.with_suffix('.err').write_bytes(done.stderr)
-        print(f'{name}: {done.returncode}', flush=True)
+    cwd = pathlib.Path(task).parent
+    number = 0
+    for name, args in steps:
+        ran = cancel_a_running_request(cli, cluster, cwd) if name == 'down' else []
+        ran.append((name, subprocess.run([cli, *args], stdin=subprocess.DEVNULL,
+                                         capture_output=True, cwd=cwd, check=False)))
+        for ran_name, done in ran:
+            stem = out_dir / f'{number:02d}-{ran_name}'
+            stem.with_suffix('.rc').write_text(str(done.returncode))
+            stem.with_suffix('.out').write_bytes(done.stdout)
+            stem.with_suffix('.err').write_bytes(done.stderr)
+            print(f'{ran_name}: {done.returncode}', flush=True)
+            number += 1
     return 0
 
 

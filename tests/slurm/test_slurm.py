@@ -71,6 +71,7 @@ def session(cli: str, tmp_path: pathlib.Path, name: str, *extra: str) -> dict:
 _NORMALISE = [
     (re.compile(r'\x1b\[[0-9;]*[A-Za-z]'), ''),
     (re.compile(r'sky-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d-\d+'), '<request>'),
+    (re.compile(r'\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b'), '<request>'),
     (re.compile(r'\b(?:\d{4}-)?\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?'), '<time>'),
     (re.compile(r'\b(pid|PID)=\d+'), r'\1=<pid>'),
     (re.compile(r'\be2e-[0-9a-f]{8}\b'), 'e2e-<hash>'),
@@ -143,7 +144,24 @@ def test_a_managed_job_on_this_node_stops_at_the_controller_resources(sessions):
     assert 'cpus=4+' in (out + err).replace(' ', ''), out + err
 
 
-@pytest.mark.parametrize('step', ['check', 'launch', 'logs', 'logs-tail', 'exec', 'queue', 'down'])
+@pytest.mark.parametrize('cli', ['sky', 'sky-native'])
+def test_a_streaming_request_is_cancelled(sessions, cli):
+    """`api cancel` of a running `logs` request (an executor process of the
+    API server runs it; under sky-native one forked from the zygote): the
+    request is cancelled, its client says so and fails, and the server goes
+    on serving (the job's cancel and `down` after it)."""
+    steps, _ = sessions[cli]
+    rc, out, err = steps['api-cancel']
+    assert rc == 0 and 'Cancelled 1 request' in out, out + err
+    rc, out, err = steps['logs-cancelled']
+    assert rc != 0 and 'RequestCancelled' in err, out + err
+    for step in ('cancel-job', 'down'):
+        assert steps[step][0] == 0, steps[step]
+
+
+@pytest.mark.parametrize('step', ['check', 'launch', 'logs', 'logs-tail', 'exec', 'queue',
+                                  'exec-sleep', 'api-cancel', 'logs-cancelled', 'cancel-job',
+                                  'down'])
 def test_sky_native_prints_what_sky_prints(sessions, step):
     (sky_steps, sky_home), (native_steps, native_home) = sessions['sky'], sessions['sky-native']
     sky_rc, sky_out, sky_err = sky_steps[step]
