@@ -61,8 +61,12 @@ void forward_signal(int signal_number, siginfo_t* info, void* /*context*/) {
   if (command > 0) {
     bool from_terminal = info != nullptr && info->si_code == SI_KERNEL;
     bool to_group = from_terminal || signal_number == SIGCONT;
+    // Late only if the command had ended before the signal was sent: checked
+    // after the kill, a command quick to handle it (a prompt's Ctrl-C) could
+    // have ended by then, and this process would die by a signal it handled.
+    bool late = ends_by_default(signal_number) && has_ended(command);
     ::kill(to_group ? -command : command, signal_number);
-    if (ends_by_default(signal_number) && has_ended(command)) g_late_signal.store(signal_number);
+    if (late) g_late_signal.store(signal_number);
   }
   errno = saved;
 }
