@@ -64,16 +64,9 @@ def _server_pid(env):
 def _running(pids):
     """(pid, state, command line) of each of these processes that is alive
     and not stopped."""
-    found = []
-    for pid in pids:
-        state = _state(pid)
-        if state not in ('T', None):
-            try:
-                command = pathlib.Path(f'/proc/{pid}/cmdline').read_bytes().split(b'\0')
-            except OSError:
-                command = []
-            found.append((pid, state, command))
-    return found
+    states = [(pid, _state(pid)) for pid in pids]
+    return [(pid, state, cli_runner.cmdline(pid)) for pid, state in states
+            if state not in ('T', None)]
 
 
 def _state(pid):
@@ -529,7 +522,7 @@ class _Terminal:
         if not ready:
             job = [self.job, *cli_runner.descendants(self.job)] if self.job else []
             pytest.fail(f'the job shell said nothing: {self.transcript!r}; '
-                        f'states of the job: {[(pid, _state(pid)) for pid in job]}')
+                        f'its processes still running: {_running(job)}')
         return self.reports.readline().strip()
 
     def read_until(self, marker, timeout=120):
