@@ -20,12 +20,17 @@ import sys
 import time
 
 
+def run(cli, args, cwd):
+    """One step: CLI ARGS with no stdin, its output captured."""
+    return subprocess.run([cli, *args], stdin=subprocess.DEVNULL, capture_output=True, cwd=cwd,
+                          check=False)
+
+
 def cancel_a_running_request(cli, cluster, cwd):
     """`logs` of a job that runs for minutes, its request cancelled with
     `api cancel` while it streams: [(step, CompletedProcess)] of the cancel
     and of the `logs` client it ends. The job is cancelled after."""
-    submitted = subprocess.run([cli, 'exec', '-d', cluster, 'sleep 600'],
-                               stdin=subprocess.DEVNULL, capture_output=True, cwd=cwd, check=False)
+    submitted = run(cli, ['exec', '-d', cluster, 'sleep 600'], cwd)
     done = [('exec-sleep', submitted)]
     job = re.search(rb'Job submitted, ID: (\d+)', submitted.stdout)
     job = job.group(1).decode() if job else 'none'
@@ -43,20 +48,15 @@ def cancel_a_running_request(cli, cluster, cwd):
     request = None
     while request is None and time.time() < deadline:
         time.sleep(1)
-        table = subprocess.run([cli, 'api', 'status'], stdin=subprocess.DEVNULL,
-                               capture_output=True, text=True, check=False).stdout
-        running = [line.split()[0] for line in table.splitlines()
-                   if 'sky.logs' in line and 'RUNNING' in line]
+        table = run(cli, ['api', 'status'], cwd).stdout
+        running = [line.split()[0].decode() for line in table.splitlines()
+                   if b'sky.logs' in line and b'RUNNING' in line]
         request = running[0] if running else None
-    done.append(('api-cancel', subprocess.run([cli, 'api', 'cancel', request or 'none'],
-                                              stdin=subprocess.DEVNULL, capture_output=True,
-                                              cwd=cwd, check=False)))
+    done.append(('api-cancel', run(cli, ['api', 'cancel', request or 'none'], cwd)))
     stdout, stderr = follower.communicate(timeout=300)
     done.append(('logs-cancelled', subprocess.CompletedProcess(
         follower.args, follower.returncode, streamed + stdout, stderr)))
-    done.append(('cancel-job', subprocess.run([cli, 'cancel', '-y', cluster, job],
-                                              stdin=subprocess.DEVNULL, capture_output=True,
-                                              cwd=cwd, check=False)))
+    done.append(('cancel-job', run(cli, ['cancel', '-y', cluster, job], cwd)))
     return done
 
 
@@ -85,8 +85,7 @@ def main() -> int:
     number = 0
     for name, args in steps:
         ran = cancel_a_running_request(cli, cluster, cwd) if name == 'down' else []
-        ran.append((name, subprocess.run([cli, *args], stdin=subprocess.DEVNULL,
-                                         capture_output=True, cwd=cwd, check=False)))
+        ran.append((name, run(cli, args, cwd)))
         for ran_name, done in ran:
             stem = out_dir / f'{number:02d}-{ran_name}'
             stem.with_suffix('.rc').write_text(str(done.returncode))
