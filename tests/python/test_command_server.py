@@ -1018,6 +1018,31 @@ def _descriptors(pid):
     return len(os.listdir(f'/proc/{pid}/fd'))
 
 
+def _client_connections(pid):
+    """How many of the process's sockets are not listening: connections to
+    clients it still holds."""
+    with open('/proc/net/unix', encoding='ascii') as table:
+        next(table)
+        listening = {f'socket:[{row.split()[6]}]' for row in table
+                     if int(row.split()[3], 16) & 0x10000}  # __SO_ACCEPTCON
+    held = 0
+    for fd in os.listdir(f'/proc/{pid}/fd'):
+        try:
+            target = os.readlink(f'/proc/{pid}/fd/{fd}')
+        except FileNotFoundError:
+            continue
+        held += target.startswith('socket:') and target not in listening
+    return held
+
+
+def _idle_descriptors(pid):
+    """The server's descriptor count once it holds no client's connection
+    (it closes one just after its last reply, which a client does not wait
+    for): what a test's requests must leave it with."""
+    assert _wait(lambda: _client_connections(pid) == 0, timeout=30), _client_connections(pid)
+    return _descriptors(pid)
+
+
 def _request_fds(tmp, count=4):
     """What a client sends with a request: stdin, stdout, stderr, its
     working directory (the first `count` of them, then more of /dev/null)."""
@@ -1077,7 +1102,7 @@ def test_malformed_requests_are_answered_and_close_their_descriptors(captured, t
     (cut-short frames dropped); the server lives on and keeps no descriptor
     of theirs, even after hundreds of them."""
     env, path, fields, server_pid = captured
-    baseline = _descriptors(server_pid)
+    baseline = _idle_descriptors(server_pid)
     cases = {
         'argument count': _malformed(fields, 5, b'two'),
         'argument count ': _malformed(fields, 5, b'9999'),
@@ -1113,7 +1138,7 @@ def test_a_stalled_client_delays_no_other(captured, tmp_path):
     or trickles a byte at a time: other commands are served meanwhile, and
     it is dropped at the request's deadline with its descriptors closed."""
     env, path, fields, server_pid = captured
-    baseline = _descriptors(server_pid)
+    baseline = _idle_descriptors(server_pid)
     stalled = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     fds = _request_fds(tmp_path)
     try:
@@ -1147,7 +1172,8 @@ def test_a_stalled_client_delays_no_other(captured, tmp_path):
         stalled.close()
         for fd in fds:
             os.close(fd)
-    assert _wait(lambda: _descriptors(server_pid) == baseline, timeout=30)
+    assert _wait(lambda: _descriptors(server_pid) == baseline, timeout=30), (
+        _descriptors(server_pid), baseline)
     assert _server_pid(env) == server_pid
 
 
@@ -1188,7 +1214,7 @@ def test_fuzzed_requests_never_end_or_leak_the_server(captured, tmp_path_factory
     on and keeps none of their descriptors."""
     env, path, fields, server_pid = captured
     directory = tmp_path_factory.mktemp('fuzz-cwd')
-    baseline = _descriptors(server_pid)
+    baseline = _idle_descriptors(server_pid)
 
     @hypothesis.settings(max_examples=int(os.environ.get('SKY_NATIVE_FUZZ_EXAMPLES', '150')),
                          deadline=None, derandomize=True, database=None,
