@@ -31,9 +31,14 @@ GOALS = {'--help': 1 / 20, 'api status': 1 / 20, 'status': 1 / 2}
 
 
 def _free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+    """Never SkyPilot's default (46580): `sky api stop` on a port ends the
+    servers of every namespace on that port."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(('127.0.0.1', 0))
+            port = sock.getsockname()[1]
+        if port != 46580:
+            return port
 
 
 def _api_server_seconds(requests_db, start, seconds):

@@ -134,10 +134,20 @@ def stop_servers(env: Dict[str, str]) -> None:
     run([SKY_NATIVE, '--native-server', 'stop'], env, timeout=60, trace_server=False)
 
 
+# SkyPilot's default local API server port. `sky api stop` ends every server
+# process on the machine whose command line has its port, in any namespace:
+# the servers other test lanes run in namespaces of their own have this one.
+_DEFAULT_API_SERVER_PORT = 46580
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+    """A free local port for a private API server, never the default one."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(('127.0.0.1', 0))
+            port = sock.getsockname()[1]
+        if port != _DEFAULT_API_SERVER_PORT:
+            return port
 
 
 # `sky api status` shows how long ago each request was created, and sizes

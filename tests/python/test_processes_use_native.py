@@ -6,19 +6,14 @@ import glob
 import json
 import os
 import pathlib
-import socket
 import subprocess
 import sys
 
 import pytest
 
+import cli_runner
+
 PROBES = pathlib.Path(__file__).resolve().parent / 'probes'
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def _reports(directory):
@@ -44,7 +39,7 @@ def test_cli_and_api_server_processes(tmp_path, flag, expected):
         env['SKYPILOT_USE_NATIVE'] = flag
     env.update({
         'HOME': str(tmp_path / 'home'),
-        'SKYPILOT_API_SERVER_LOCAL_PORT': str(_free_port()),
+        'SKYPILOT_API_SERVER_LOCAL_PORT': str(cli_runner.free_port()),
         'SKY_NATIVE_PROBE_DIR': str(probe_dir),
         'PYTHONPATH': os.pathsep.join(
             [str(PROBES)] + [p for p in [os.environ.get('PYTHONPATH')] if p]),
