@@ -5,6 +5,11 @@ OUT/NN-name.{rc,out,err}. The local API server is stopped at the end.
 
     session.py CLI OUT CLUSTER TASK_YAML [--jobs]
 
+Before `queue`, every executor process of the API server is killed with
+SIGKILL (`kill-executors`); `queue` runs after it, and `executors` says
+where the executors that ran it came from (`spawned` by the API server's
+process or forked by its `zygote`).
+
 Before `down`, a request is cancelled while it runs (`api cancel` of a
 `logs` that follows a long job), and the job after it.
 
@@ -60,6 +65,66 @@ def cancel_a_running_request(cli, cluster, cwd):
     return done
 
 
+def _cmdline(pid):
+    try:
+        return pathlib.Path(f'/proc/{pid}/cmdline').read_bytes()
+    except OSError:
+        return b''
+
+
+def _parent(pid):
+    try:
+        stat = pathlib.Path(f'/proc/{pid}/stat').read_text()
+    except OSError:
+        return 0
+    return int(stat.rsplit(')', 1)[1].split()[1])
+
+
+def _executors():
+    """The API server's executor processes (SkyPilot titles them
+    SkyPilot:executor:GROUP:...) in this PID namespace."""
+    return [int(pid) for pid in os.listdir('/proc') if pid.isdigit()
+            and _cmdline(pid).startswith(b'SkyPilot:executor:')]
+
+
+def kill_the_executors():
+    """SIGKILL to every executor process, as the OOM killer would send it:
+    `killed` once they are gone (their pools find them dead at the next
+    request), `none` if there were none."""
+    victims = _executors()
+    described = b''.join(b'%d %s\n' % (pid, _cmdline(pid)) for pid in victims)
+    for pid in victims:
+        os.kill(pid, 9)
+    deadline = time.time() + 60
+    while time.time() < deadline and any(pid in _executors() for pid in victims):
+        time.sleep(0.1)
+    return subprocess.CompletedProcess(
+        'kill-executors', 0, b'killed\n' if victims else b'none\n', described)
+
+
+def _skypilot_process(pid):
+    """The API server or one of its titled processes (SkyPilot:worker:...)."""
+    cmdline = _cmdline(pid)
+    return cmdline.startswith(b'SkyPilot:') or b'sky.server.server' in cmdline
+
+
+def executor_origins():
+    """Where each running executor came from, one line per kind: `spawned`
+    (its parent is the SkyPilot process whose pool it serves), `zygote` (its
+    parent's parent is) or `other`."""
+    origins = set()
+    for pid in _executors():
+        parent = _parent(pid)
+        if _skypilot_process(parent):
+            origins.add(b'spawned')
+        elif _skypilot_process(_parent(parent)):
+            origins.add(b'zygote')
+        else:
+            origins.add(b'other')
+    return subprocess.CompletedProcess('executors', 0, b''.join(
+        origin + b'\n' for origin in sorted(origins)), b'')
+
+
 def main() -> int:
     cli, out, cluster, task = sys.argv[1:5]
     with_jobs = sys.argv[5:] == ['--jobs']
@@ -85,7 +150,11 @@ def main() -> int:
     number = 0
     for name, args in steps:
         ran = cancel_a_running_request(cli, cluster, cwd) if name == 'down' else []
+        if name == 'queue':
+            ran.append(('kill-executors', kill_the_executors()))
         ran.append((name, run(cli, args, cwd)))
+        if name == 'queue':
+            ran.append(('executors', executor_origins()))
         for ran_name, done in ran:
             stem = out_dir / f'{number:02d}-{ran_name}'
             stem.with_suffix('.rc').write_text(str(done.returncode))

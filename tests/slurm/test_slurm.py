@@ -144,6 +144,19 @@ def test_a_managed_job_on_this_node_stops_at_the_controller_resources(sessions):
     assert 'cpus=4+' in (out + err).replace(' ', ''), out + err
 
 
+@pytest.mark.parametrize('cli,origin', [('sky', 'spawned'), ('sky-native', 'zygote')])
+def test_executors_killed_by_sigkill_are_replaced(sessions, cli, origin):
+    """Every executor process of the API server killed with SIGKILL (as the
+    OOM killer would) before `queue`: the server replaces its broken pools
+    and `queue` runs (compared with sky's below); under sky-native the new
+    executors come from the zygote again."""
+    steps, _ = sessions[cli]
+    assert steps['kill-executors'][:2] == (0, 'killed\n'), steps['kill-executors']
+    rc, out, err = steps['queue']
+    assert rc == 0 and 'SUCCEEDED' in out, out + err
+    assert steps['executors'][1] == f'{origin}\n', steps['executors']
+
+
 @pytest.mark.parametrize('cli', ['sky', 'sky-native'])
 def test_a_streaming_request_is_cancelled(sessions, cli):
     """`api cancel` of a running `logs` request (an executor process of the
