@@ -10,7 +10,10 @@ flags, executable, environment and working directory a spawn child would get,
 that imports the SkyPilot modules its parent has imported, runs the
 parent's main module as spawn would in each child when that is SkyPilot's
 (the server's `-m sky.server.server`), `gc.freeze()`s them and waits,
-single-threaded, on a socket pair (no file system name).
+single-threaded, on a socket pair (no file system name). The server
+(`-m sky.server.server`) starts it with itself, so that it imports SkyPilot
+beside the server's own import and is ready by the server's first child;
+any other such process starts it at its first `spawn` child.
 
 Per child the parent pickles exactly what spawn pickles (the preparation data
 and the process object, the descriptors the pickle refers to keeping their
@@ -38,6 +41,7 @@ On by default; SKY_NATIVE_ZYGOTE=0 turns it off (docs/zygote.md).
 """
 import fcntl
 import gc
+import importlib.machinery
 import os
 import pickle
 import resource
@@ -54,6 +58,10 @@ from sky_native import _preloaded_locks
 
 # SkyPilot's module whose presence marks an API server process.
 _SERVER_MODULE = 'sky.server.requests.executor'
+# The server's main module (`-m sky.server.server`), and a module only its
+# main block imports.
+_SERVER_MAIN = 'sky.server.server'
+_SERVER_MAIN_BLOCK_MODULE = 'sky.server.uvicorn'
 _MAX_MESSAGE = 4 << 20
 _MAX_FDS = 250
 _READY_TIMEOUT_SECONDS = 120.0
@@ -135,10 +143,13 @@ class _Zygote:
     """The parent's handle on its zygote process."""
 
     def __init__(self, main):
+        """main: spawn's preparation of the main module, or None to send it
+        later (configure): the zygote imports SkyPilot meanwhile."""
         from multiprocessing import util
         parent_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.key = _process_key()
         self.main = main
+        self.sys_path = list(sys.path)  # what its imports resolve in
         args = [self.key['executable'], *self.key['flags'], '-c',
                 f'from sky_native._zygote import main; main({zygote_end.fileno()})']
         try:
@@ -153,8 +164,14 @@ class _Zygote:
         main_name = main_spec.name if main_spec is not None else None
         preload = sorted(n for n in list(sys.modules)
                          if (n == 'sky' or n.startswith('sky.')) and n != main_name)
-        _send(self.control, {'key': self.key, 'sys_path': list(sys.path), 'preload': preload,
-                             'main': main})
+        _send(self.control, {'key': self.key, 'sys_path': self.sys_path,
+                             'preload': preload or ['sky'], 'main': main})
+
+    def configure(self, main):
+        """Sends the main module's preparation to a zygote started without."""
+        with self.lock:
+            _send(self.control, main)
+            self.main = main
 
     def usable(self, key, main):
         from multiprocessing import util
@@ -169,7 +186,7 @@ class _Zygote:
                 except (OSError, EOFError, pickle.UnpicklingError):
                     self.state = 'failed'
                 self.control.settimeout(None)
-            return self.state == 'ready' and key == self.key and main == self.main
+            return self.state == 'ready' and key == self.key and _same_main_run(main, self.main)
 
     def request(self, header, fds):
         """A connection to the zygote for one child: (socket, pid)."""
@@ -195,21 +212,75 @@ _zygote = None
 _zygote_lock = threading.Lock()
 
 
-def _zygote_for(key, main):
-    """The zygote that can fork a child for a parent in this state, or None
-    (a fresh one replaces one started under another key or main module)."""
+def _start_zygote(key, main):
+    """The zygote for a parent in this state, started now if there is none
+    (a fresh one replaces one started under another key or main module; one
+    started with the process gets this main module if its imports resolve
+    alike), or None if none can start."""
     global _zygote
     with _zygote_lock:
-        if _zygote is not None and (_zygote.key, _zygote.main) != (key, main):
-            _zygote.control.close()  # it ends when its control socket does
+        zygote = _zygote
+        if (zygote is not None and zygote.main is None and zygote.key == key and
+                _resolves_alike(main.get('sys_path', []), zygote.sys_path)):
+            try:
+                zygote.configure(main)
+            except OSError:
+                pass  # it went away: a fresh one below
+        if zygote is not None and (zygote.main is None or zygote.key != key or
+                                   not _same_main_run(main, zygote.main)):
+            zygote.control.close()  # it ends when its control socket does
             _zygote = None
         if _zygote is None:
             try:
                 _zygote = _Zygote(main)
             except (OSError, ValueError):
                 return None
-        zygote = _zygote
-    return zygote if zygote.usable(key, main) else None
+        return _zygote
+
+
+def _zygote_for(key, main):
+    """The zygote that can fork a child for a parent in this state, once it
+    is ready, or None."""
+    zygote = _start_zygote(key, main)
+    return zygote if zygote is not None and zygote.usable(key, main) else None
+
+
+def _start_with_server():
+    """In a process started as SkyPilot's server (`-m sky.server.server`):
+    the zygote starts with it and imports SkyPilot beside the server's own
+    import; it gets the main module's preparation when the server's main
+    block runs (_configure_early) or at the first child."""
+    global _zygote
+    argv = sys.orig_argv[1:]
+    if not any(argv[i:i + 2] == ['-m', _SERVER_MAIN] for i in range(len(argv))):
+        return
+    from multiprocessing import spawn
+    if os.fsdecode(spawn.get_executable()) != sys.executable:
+        return
+    with _zygote_lock:
+        try:
+            _zygote = _Zygote(None)
+        except (OSError, ValueError):
+            _zygote = None
+
+
+def _configure_early(_module):
+    """SkyPilot's server imports sky.server.uvicorn in its main block, once
+    its environment is final and before it starts any child: the zygote
+    started with the process gets the main module then and runs it while the
+    server sets itself up (databases, users, config), so that the first
+    child (the request queue's server, which the server waits for) finds it
+    ready. Each child compares its state with the zygote's as always."""
+    from multiprocessing import spawn
+    main_module = sys.modules.get('__main__')
+    main_spec = getattr(main_module, '__spec__', None)
+    # Not in a spawned child, whose main module is the server's run as
+    # __mp_main__.
+    if (main_spec is None or main_spec.name != _SERVER_MAIN or
+            main_module.__name__ != '__main__' or not _applies()):
+        return
+    _start_zygote(_process_key(),
+                  _main_preparation(spawn.get_preparation_data(_SERVER_MAIN)))
 
 
 def _make_popen_class():
@@ -257,7 +328,7 @@ def _make_popen_class():
                           'umask': _current_umask(), 'ignored': _ignored_signals(),
                           'mask': sorted(int(s) for s in signal.pthread_sigmask(
                               signal.SIG_BLOCK, [])),
-                          'key': key, 'main': main}
+                          'key': key, 'main': zygote.main}
                 try:
                     conn, answer = zygote.request(header, numbers)
                 except (OSError, EOFError, ValueError, pickle.UnpicklingError):
@@ -310,6 +381,47 @@ def _main_preparation(prep_data):
     return main
 
 
+def _same_main_run(now, then):
+    """Whether running the main module under spawn's preparation `then` (a
+    zygote's) imported what running it under `now` would: equal, or equal
+    but for sys.path entries added (SkyPilot's database set-up prepends '.'
+    after the zygote started) that hold none of the top-level modules
+    this process has imported, so that every import resolves as before."""
+    if now == then:
+        return True
+    rest_now, rest_then = dict(now), dict(then)
+    path_now, path_then = rest_now.pop('sys_path', []), rest_then.pop('sys_path', [])
+    return rest_now == rest_then and _resolves_alike(path_now, path_then)
+
+
+def _resolves_alike(path_now, path_then):
+    """Whether every top-level module this process has imported resolves in
+    sys.path `path_now` as in `path_then`: the same entries in the same
+    order, and entries added that hold none of them."""
+    path_now, path_then = list(dict.fromkeys(path_now)), list(dict.fromkeys(path_then))
+    remaining = iter(path_now)
+    if not all(entry in remaining for entry in path_then):
+        return False  # not path_then with entries added
+    added = [entry for entry in path_now if entry not in path_then]
+    names = {name.partition('.')[0] for name in list(sys.modules)}
+    return not any(_shadows(entry, name) for entry in added for name in names)
+
+
+def _shadows(entry, name):
+    """Whether sys.path entry `entry`, put before the others, could change
+    what the imported top-level module `name` is: it holds a module or
+    package of that name, or a namespace portion of it while it is a
+    namespace package (a portion alone never wins over a regular package
+    or module found anywhere on the path)."""
+    spec = importlib.machinery.PathFinder.find_spec(name, [entry])
+    if spec is None:
+        return False
+    if spec.loader is not None:
+        return True
+    module_spec = getattr(sys.modules.get(name), '__spec__', None)
+    return module_spec is not None and module_spec.origin is None
+
+
 def _current_umask():
     mask = os.umask(0o22)
     os.umask(mask)
@@ -342,6 +454,8 @@ def install():
         return
     from sky_native import _importer
     _importer.when_imported('multiprocessing.context', _patch_spawn)
+    _importer.when_imported(_SERVER_MAIN_BLOCK_MODULE, _configure_early)
+    _start_with_server()
 
 
 # -- the zygote's side --
@@ -599,9 +713,15 @@ def main(control_fd):
         sys.exit(1)
     sys.path[:] = setup['sys_path']
     _preload(setup['preload'])
+    main_preparation = setup['main']
+    if main_preparation is None:
+        try:
+            main_preparation, _ = _receive(control)  # configure()
+        except (OSError, EOFError, pickle.UnpicklingError):
+            sys.exit(0)  # the parent never started a child
     original_main = sys.modules['__main__']
-    main_unsafe = _prerun_main(setup['main'])
-    server = _ZygoteServer(control, _process_key(), setup['sys_path'], setup['main'],
+    main_unsafe = _prerun_main(main_preparation)
+    server = _ZygoteServer(control, _process_key(), setup['sys_path'], main_preparation,
                            original_main)
     server.pid = os.getpid()
     server.installed = _installed_state(setup['sys_path'])

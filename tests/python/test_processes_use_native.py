@@ -71,6 +71,15 @@ def test_cli_and_api_server_processes(tmp_path, flag, expected):
     server = [r for r in reports if 'sky.server.server' in r['orig_argv']]
     assert cli, reports
     assert server, reports
+    # Under sky-native one zygote (a zygote process reports once it imported
+    # SkyPilot; its children, forks of it, have the server's argv from
+    # spawn), started with the server process, before the server had
+    # imported SkyPilot, and never replaced.
+    zygotes = [r for r in reports
+               if 'sky_native._zygote' in ' '.join(r['orig_argv']) and r['argv'] == ['-c']]
+    assert len(zygotes) == (1 if 'sky_native' in sys.builtin_module_names else 0), zygotes
+    for zygote in zygotes:
+        assert zygote['started'] < server[0]['imported'], (zygote, server)
     for report in reports:
         assert report['executable'] == sys.executable, report
         assert set(report['functions'].values()) == {expected}, report

@@ -157,3 +157,24 @@ def test_exit_codes_and_tracebacks(probes):
         assert "RuntimeError: raised in the child" in report['stderr']
     assert zygote['stderr'].replace(zygote['cwd'], '') == \
         spawn['stderr'].replace(spawn['cwd'], '')
+
+
+def test_sys_path_entries_added_since_the_zygote_started(tmp_path):
+    """The server's sys.path gains entries after the zygote started with it
+    (the working directory, SkyPilot's '.'): accepted only when none holds a
+    top-level module already imported, so that every import resolves as in
+    a spawned child."""
+    from sky_native import _zygote
+    base = sys.path[-2:]
+    added = tmp_path / 'added'
+    added.mkdir()
+    assert _zygote._resolves_alike([str(added), *base], base)
+    (added / 'not_imported_anywhere.py').write_text('')
+    # A directory named like an imported package: a namespace portion, which
+    # never wins over the regular package.
+    (added / 'json').mkdir()
+    assert _zygote._resolves_alike([str(added), *base], base)
+    (added / 'json.py').write_text('')  # json is imported: it would shadow it
+    assert not _zygote._resolves_alike([str(added), *base], base)
+    assert not _zygote._resolves_alike(base[:1], base)  # an entry gone
+    assert not _zygote._resolves_alike(base[::-1], base)  # another order

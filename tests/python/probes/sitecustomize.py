@@ -20,6 +20,12 @@ def _imported(name):
     return module is not None and not getattr(spec, '_initializing', False)
 
 
+def _start_time():
+    with open('/proc/self/stat', encoding='ascii') as f:
+        ticks = int(f.read().rsplit(')', 1)[1].split()[19])
+    return ticks / os.sysconf('SC_CLK_TCK')
+
+
 def _report():
     if not all(_imported(m) for m in _MODULES):
         return False
@@ -41,6 +47,10 @@ def _report():
         'executable': sys.executable,
         'functions': held,
         'cpu_count': common_utils.get_cpu_count(),
+        # When the process started and when it had SkyPilot imported, in
+        # seconds since boot.
+        'started': _start_time(),
+        'imported': time.clock_gettime(time.CLOCK_BOOTTIME),
     }
     path = os.path.join(_REPORT_DIR, f'{os.getpid()}.json')
     with open(path + '.tmp', 'w', encoding='utf-8') as f:
