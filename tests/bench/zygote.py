@@ -14,7 +14,8 @@ child running its target) in a process that has imported SkyPilot's request
 executor, as medians.
 
 Run with any Python, as root or where unprivileged user namespaces work:
-`python3 tests/bench/zygote.py build/sky-native .venv [--requests 100]`.
+`python3 tests/bench/zygote.py build/sky-native .venv [--requests 100] [--runs 3]`
+(--runs: interleaved rounds, every figure their median).
 """
 import argparse
 import json
@@ -153,6 +154,19 @@ def _variants(binary, venv):
             ('SkyPilot (sky)', f'{venv}/bin/sky', f'{venv}/bin/python', dict(base))]
 
 
+def _median_row(found):
+    """Each figure's median over the runs (a run that failed gives none)."""
+    good = [row for row in found if 'error' not in row]
+    if not good:
+        return found[-1]
+
+    def median(values):
+        if isinstance(values[0], dict):
+            return {key: median([v[key] for v in values]) for key in values[0]}
+        return statistics.median(values)
+    return median(good)
+
+
 def _ratio(ours, theirs, when):
     """Ours over theirs, PSS summed, then without the controllers."""
     def pss(row, with_controllers):
@@ -170,6 +184,8 @@ def main():
     parser.add_argument('--idle', type=float, default=30)
     parser.add_argument('--children', type=int, default=10)
     parser.add_argument('--modes', default='local,deploy')
+    parser.add_argument('--runs', type=int, default=1,
+                        help='interleaved rounds; figures are their medians')
     parser.add_argument('--inside', nargs=3, help=argparse.SUPPRESS)
     parser.add_argument('--child-latency', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -181,22 +197,27 @@ def main():
         child_latency(args.children)
         return
     binary, venv = os.path.abspath(args.binary), os.path.abspath(args.venv)
-    rows = []
-    for mode in args.modes.split(','):
-        for name, sky, _, env in _variants(binary, venv):
-            home = subprocess.run(['mktemp', '-d'], capture_output=True, text=True,
-                                  check=True).stdout.strip()
-            env['HOME'] = home
-            out = subprocess.run(
-                ['unshare', '--net', '--pid', '--fork', '--mount-proc', sys.executable, HERE,
-                 binary, venv, '--idle', str(args.idle), '--requests', str(args.requests),
-                 '--inside', sky, f'{venv}/bin/python', mode],
-                env=env, capture_output=True, text=True, check=False)
-            subprocess.run(['rm', '-rf', home], check=False)
-            lines = out.stdout.strip().splitlines()
-            row = json.loads(lines[-1]) if lines else {'error': out.stderr[-2000:]}
-            rows.append((mode, name, row))
-            print(f'{mode:7} {name:34} {json.dumps(row)}', flush=True)
+    runs = {}  # (mode, name) -> a row per run
+    for _ in range(args.runs):  # interleaved: every variant once per round
+        for mode in args.modes.split(','):
+            for name, sky, _, env in _variants(binary, venv):
+                home = subprocess.run(['mktemp', '-d'], capture_output=True, text=True,
+                                      check=True).stdout.strip()
+                env['HOME'] = home
+                out = subprocess.run(
+                    ['unshare', '--net', '--pid', '--fork', '--mount-proc', sys.executable,
+                     HERE, binary, venv, '--idle', str(args.idle), '--requests',
+                     str(args.requests), '--inside', sky, f'{venv}/bin/python', mode],
+                    env=env, capture_output=True, text=True, check=False)
+                subprocess.run(['rm', '-rf', home], check=False)
+                lines = out.stdout.strip().splitlines()
+                row = json.loads(lines[-1]) if lines else {'error': out.stderr[-2000:]}
+                runs.setdefault((mode, name), []).append(row)
+                print(f'{mode:7} {name:34} {json.dumps(row)}', flush=True)
+    rows = [(mode, name, _median_row(found)) for (mode, name), found in runs.items()]
+    if args.runs > 1:
+        for mode, name, row in rows:
+            print(f'{mode:7} {name:34} median of {args.runs}: {json.dumps(row)}', flush=True)
     for name, _, python, env in _variants(binary, venv):
         env['HOME'] = subprocess.run(['mktemp', '-d'], capture_output=True, text=True,
                                      check=True).stdout.strip()
