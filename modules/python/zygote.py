@@ -271,16 +271,22 @@ def _configure_early(_module):
     server sets itself up (databases, users, config), so that the first
     child (the request queue's server, which the server waits for) finds it
     ready. Each child compares its state with the zygote's as always."""
+    global _zygote
     from multiprocessing import spawn
     main_module = sys.modules.get('__main__')
+    if getattr(main_module, '__name__', None) != '__main__':
+        return  # a spawned child: its main module is the server's, as __mp_main__
     main_spec = getattr(main_module, '__spec__', None)
-    # Not in a spawned child, whose main module is the server's run as
-    # __mp_main__.
-    if (main_spec is None or main_spec.name != _SERVER_MAIN or
-            main_module.__name__ != '__main__' or not _applies()):
+    if main_spec is not None and main_spec.name == _SERVER_MAIN and _applies():
+        _start_zygote(_process_key(),
+                      _main_preparation(spawn.get_preparation_data(_SERVER_MAIN)))
         return
-    _start_zygote(_process_key(),
-                  _main_preparation(spawn.get_preparation_data(_SERVER_MAIN)))
+    with _zygote_lock:
+        if _zygote is not None and _zygote.main is None:
+            # Started with the process, of no use now (spawn set to another
+            # Python): it ends when its control socket does.
+            _zygote.control.close()
+            _zygote = None
 
 
 def _make_popen_class():
