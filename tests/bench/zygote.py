@@ -15,7 +15,10 @@ executor, as medians.
 
 Run with any Python, as root or where unprivileged user namespaces work:
 `python3 tests/bench/zygote.py build/sky-native .venv [--requests 100] [--runs 3]`
-(--runs: interleaved rounds, every figure their median).
+(--runs: interleaved rounds, every figure their median). Nothing else may
+run API servers meanwhile: these listen on SkyPilot's default port in their
+namespaces, and `sky api stop` on that port anywhere on the machine (outside
+a PID namespace) ends them.
 """
 import argparse
 import json
@@ -231,7 +234,12 @@ def main():
     for mode in args.modes.split(','):
         ours = next((r for m, n, r in rows if m == mode and 'zygote)' in n), {})
         theirs = next((r for m, n, r in rows if m == mode and n.startswith('SkyPilot')), {})
-        if 'idle' in ours and 'idle' in theirs:
+        failed = [row for row in (ours, theirs)
+                  if 'idle' not in row or row['start_exit'] or row['failed_requests']]
+        if failed:
+            # A server that failed to start or died: its figures compare nothing.
+            print(f'{mode}: no ratios, a server failed: {json.dumps(failed)[:2000]}')
+        else:
             print(f'{mode}: PSS idle {_ratio(ours, theirs, "idle")} of SkyPilot\'s, after '
                   f'requests {_ratio(ours, theirs, "after_requests")}; '
                   f'to healthy {theirs["seconds_to_healthy"] / ours["seconds_to_healthy"]:.2f}x '
