@@ -5,10 +5,13 @@
 # (subprocess redirects to it), /dev/shm (multiprocessing), /etc/hosts (SkyPilot's API server binds
 # "localhost") and a HOME.
 set -euo pipefail
-# Everything runs in a private mount and network namespace: mounts vanish
-# with it, and the API servers started here never meet the host's.
+# Everything runs in a private mount, network and PID namespace: mounts
+# vanish with it, the API servers started here never meet the host's, and
+# the `sky api stop` steps (which end every API server process they can see)
+# see only this namespace's; whatever is left running ends with it.
 if [[ -z ${SKY_NATIVE_TEST_NAMESPACE:-} ]]; then
-  exec unshare -mn --propagation private env SKY_NATIVE_TEST_NAMESPACE=1 "$0" "$@"
+  exec unshare -mn --pid --fork --kill-child --mount-proc --propagation private \
+    env SKY_NATIVE_TEST_NAMESPACE=1 "$0" "$@"
 fi
 ip link set lo up
 # Whatever still runs chrooted in the test roots at the end (an API server
