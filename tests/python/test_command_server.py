@@ -829,6 +829,12 @@ def _served_command_status(prefix, env):
             chunk = os.read(client.stdout.fileno(), 4096)
             assert chunk, seen
             seen += chunk
+        if env.get('SKY_NATIVE_SERVER') == '1':
+            # A served client writes `hit` when it reads the command's pid,
+            # which can come after the command's first output; any other
+            # outcome is written before the command starts.
+            assert _wait(lambda: os.path.exists(trace) and pathlib.Path(trace).read_text(),
+                         timeout=120), 'the client wrote no trace'
         how = pathlib.Path(trace).read_text().strip() if os.path.exists(trace) else ''
         if how == 'hit':
             servers = [p for p in cli_runner.descendants(1) if _is_server_of(p, env)]
