@@ -14,8 +14,9 @@ if [[ -z ${SKY_NATIVE_TEST_NAMESPACE:-} ]]; then
     env SKY_NATIVE_TEST_NAMESPACE=1 "$0" "$@"
 fi
 ip link set lo up
-# Whatever still runs chrooted in the test roots at the end (an API server
-# of a failed step) is stopped.
+# Whatever still runs chrooted in the test roots (an API server a step
+# left) is stopped before a root's mounts go; at the end the PID namespace
+# ends whatever is left.
 stop_leftovers() {
   local root dir
   for pid in /proc/[0-9]*; do
@@ -27,7 +28,6 @@ stop_leftovers() {
   done
   return 0
 }
-trap stop_leftovers EXIT
 DIST=${1:?usage: test_package.sh DIST_DIR WORK_DIR VENV}
 WORK=${2:?usage: test_package.sh DIST_DIR WORK_DIR VENV}
 VENV=${3:?usage: test_package.sh DIST_DIR WORK_DIR VENV}
