@@ -120,10 +120,8 @@ int run_main(int argc, char** argv) {
   if (plan.mode == Mode::kNativeServer && plan.run_command.empty()) {
     return manage_servers(plan, plan.argv.size() >= 3 ? plan.argv[2] : "");
   }
-  if (plan.mode == Mode::kSkyCli) {
-    // The command server, when one can take this command.
-    if (std::optional<int> code = offer_to_server(plan, args)) return *code;
-  }
+  // A command server, when one can take this command.
+  if (std::optional<int> code = offer_to_server(plan, args)) return *code;
   return run(plan);
 }
 

@@ -102,6 +102,13 @@ Mode select_mode(std::string_view program_name, const std::vector<std::string>& 
   return is_python_command_line(args, queries.is_file) ? Mode::kPython : Mode::kSkyCli;
 }
 
+std::optional<std::string> served_module(const std::vector<std::string>& args) {
+  if (args.size() < 2 || args[0] != "-u") return std::nullopt;
+  std::string module = args[1] == "-m" && args.size() > 2 ? args[2] : args[1].substr(2);
+  if (args[1].rfind("-m", 0) != 0 || module != kServedModule) return std::nullopt;
+  return module;
+}
+
 bool is_serve_command(const std::vector<std::string>& args) {
   return args.size() == 3 && args[0] == kNativeServerFlag && args[1] == kServeAction;
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,18 @@ struct ModeQueries {
 /// Python's -c (sky would print its commit and ignore X).
 Mode select_mode(std::string_view program_name, const std::vector<std::string>& args,
                  const ModeQueries& queries);
+
+/// The SkyPilot module a command server may run in Python mode: the
+/// managed-job controller, which SkyPilot's API server starts as
+/// `sys.executable -u -msky.jobs.controller UUID` (sky/jobs/scheduler.py: a
+/// dozen long-lived processes in deploy mode, each importing SkyPilot).
+inline constexpr std::string_view kServedModule = "sky.jobs.controller";
+
+/// For Mode::kPython: the module a command line (the arguments after the
+/// program) runs when it is exactly SkyPilot's shape for a served module,
+/// `-u -m MODULE ARGS...` or `-u -mMODULE ARGS...` with MODULE
+/// kServedModule; nullopt for anything else (other options, another module).
+std::optional<std::string> served_module(const std::vector<std::string>& args);
 
 /// For Mode::kNativeServer: whether the arguments (after the program) start
 /// the server itself (`--native-server serve SOCKET`), not status or stop.

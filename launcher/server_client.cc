@@ -5,14 +5,21 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include "server_spawn.h"
@@ -33,8 +40,9 @@ using server::MessageKind;
 // Exit code of a client whose server went away mid-command.
 constexpr int kServerLostExit = 255;
 
-// SKY_NATIVE_SERVER_LOG names a file that gets one line per sky command:
-// how the server was (or was not) used. For tests and diagnosis only.
+// SKY_NATIVE_SERVER_LOG names a file that gets one line per command a
+// server could run: how the server was (or was not) used. For tests and
+// diagnosis only.
 void trace(const std::string& line) {
   const char* path = std::getenv("SKY_NATIVE_SERVER_LOG");
   if (path == nullptr || path[0] == '\0') return;
@@ -46,22 +54,54 @@ void trace(const std::string& line) {
   ::close(fd);
 }
 
-// What the client knows of the interpreter it would start: this binary's
-// identity (a rebuilt or replaced binary is another key), the paths CPython
-// computes prefixes and sys.path[0] from, and the credentials a command
-// forked by the server would have instead of the client's (ids, groups,
-// capabilities, no_new_privs, seccomp, LSM label). Throws OsError when the
-// credentials cannot be read.
-std::vector<std::string> identity(const LaunchPlan& plan) {
+// What a server runs for this invocation: SkyPilot's CLI in sky mode when
+// SKY_NATIVE_SERVER=1; in Python mode, the served module (the managed-job
+// controller) unless SKY_NATIVE_ZYGOTE turns the API server's preloaded
+// children off. A module's server is keyed by the whole environment: its
+// commands are SkyPilot's own children, whose environment (the API
+// server's, plus what the controller's shell exports) any of its modules
+// may read at import.
+struct ServedProgram {
+  std::string line;  // the key material's program line
+  bool whole_environment = false;
+  bool unbuffered = false;        // `-u`: the server's stdio as the command's
+  bool waits_for_server = false;  // a long-lived command: see offer_when_ready
+};
+
+std::optional<ServedProgram> served_program(const LaunchPlan& plan,
+                                            const std::vector<std::string>& argv) {
+  if (plan.mode == Mode::kSkyCli) {
+    if (!server_enabled(std::getenv("SKY_NATIVE_SERVER"))) return std::nullopt;
+    return ServedProgram{server::kCliProgramLine};
+  }
+  if (plan.mode != Mode::kPython || !zygote_enabled(std::getenv("SKY_NATIVE_ZYGOTE"))) {
+    return std::nullopt;
+  }
+  std::optional<std::string> module =
+      served_module(std::vector<std::string>(argv.begin() + 1, argv.end()));
+  if (!module) return std::nullopt;
+  return ServedProgram{server::kModuleProgramPrefix + *module, true, true, true};
+}
+
+// What the client knows of the interpreter it would start: the program,
+// this binary's identity (a rebuilt or replaced binary is another key), the
+// paths CPython computes prefixes and sys.path[0] from, and the credentials
+// a command forked by the server would have instead of the client's (ids,
+// groups, capabilities, no_new_privs, seccomp, LSM label). Throws OsError
+// when the credentials cannot be read.
+std::vector<std::string> identity(const LaunchPlan& plan, const ServedProgram& program) {
   std::string exe = sky::core::self_exe();
   struct stat st {};
   ::stat(exe.c_str(), &st);
   std::vector<std::string> lines = {
-      "sky-native-server 2", "exe=" + exe,
+      "sky-native-server 3",
+      program.line,
+      "exe=" + exe,
       "exe-stat=" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
           std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
           std::to_string(st.st_mtim.tv_nsec),
-      "executable=" + plan.executable, "path-config=" + plan.path_config_executable.value_or("")};
+      "executable=" + plan.executable,
+      "path-config=" + plan.path_config_executable.value_or("")};
   std::vector<std::string> credentials = server::read_credentials("/proc/self");
   lines.insert(lines.end(), credentials.begin(), credentials.end());
   return lines;
@@ -86,7 +126,8 @@ struct Endpoint {
 // The endpoint of this invocation; nullopt and the reason in `why` when no
 // server may be used: the runtime or socket directory fails the trust rule,
 // or the credentials cannot be read.
-std::optional<Endpoint> endpoint_for(const LaunchPlan& plan, std::string* why) {
+std::optional<Endpoint> endpoint_for(const LaunchPlan& plan, const ServedProgram& program,
+                                     std::string* why) {
   server::SocketDirectory directory =
       server::socket_directory(std::getenv("XDG_RUNTIME_DIR"), ::geteuid());
   if (!directory.directory.ok()) {
@@ -95,7 +136,8 @@ std::optional<Endpoint> endpoint_for(const LaunchPlan& plan, std::string* why) {
   }
   std::string material;
   try {
-    material = server::key_material(identity(plan), environment_entries());
+    material = server::key_material(identity(plan, program), environment_entries(),
+                                    program.whole_environment);
   } catch (const sky::core::OsError& error) {
     *why = std::string("credentials: ") + error.what();
     return std::nullopt;
@@ -166,6 +208,33 @@ int niceness() {
   return errno == 0 ? value : 0;
 }
 
+// The signals this process ignores (a cold process inherits them ignored)
+// and those it blocks (its signal mask), as decimal numbers joined by commas.
+std::string signal_list(const std::function<bool(int)>& member) {
+  std::string list;
+  for (int signal_number = 1; signal_number < NSIG; ++signal_number) {
+    if (!member(signal_number)) continue;
+    if (!list.empty()) list += ',';
+    list += std::to_string(signal_number);
+  }
+  return list;
+}
+
+std::string ignored_signals() {
+  return signal_list([](int signal_number) {
+    struct sigaction action {};
+    return ::sigaction(signal_number, nullptr, &action) == 0 &&
+           (action.sa_flags & SA_SIGINFO) == 0 && action.sa_handler == SIG_IGN;
+  });
+}
+
+std::string blocked_signals() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  ::sigprocmask(SIG_BLOCK, nullptr, &mask);
+  return signal_list([&mask](int signal_number) { return sigismember(&mask, signal_number) == 1; });
+}
+
 enum class Attempt { kServed, kNoServer, kMismatchRespawn, kMismatch, kForeign };
 
 struct AttemptResult {
@@ -175,13 +244,10 @@ struct AttemptResult {
 
 // Offers the command to the server at the endpoint and, when it takes it,
 // waits for its end, forwarding signals.
-AttemptResult offer(const Endpoint& endpoint, const std::vector<std::string>& argv) {
-  Connection connected = connect_to_server(endpoint.directory, endpoint.socket_name());
-  if (connected.fd < 0) {
-    trace("miss: " + connected.why);
-    return {connected.foreign ? Attempt::kForeign : Attempt::kNoServer};
-  }
-  int connection = connected.fd;
+// Offers the command on a connection to the server of `endpoint` and, when
+// it takes it, waits for its end, forwarding signals.
+AttemptResult exchange(int connection, const Endpoint& endpoint,
+                       const std::vector<std::string>& argv) {
   int cwd_fd = ::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   std::string cwd = sky::core::current_dir();
   if (cwd_fd < 0 || cwd.empty()) {
@@ -195,9 +261,10 @@ AttemptResult offer(const Endpoint& endpoint, const std::vector<std::string>& ar
   char octal[16];
   std::snprintf(octal, sizeof octal, "%o", static_cast<unsigned>(mask));
   // The fields in the order of server::RequestField.
-  server::Message request{MessageKind::kRequest,
-                          {endpoint.material, cwd, octal, resource_limits(),
-                           std::to_string(niceness()), std::to_string(argv.size())}};
+  server::Message request{
+      MessageKind::kRequest,
+      {endpoint.material, cwd, octal, resource_limits(), std::to_string(niceness()),
+       ignored_signals(), blocked_signals(), std::to_string(argv.size())}};
   request.fields.insert(request.fields.end(), argv.begin(), argv.end());
   std::vector<std::string> env = environment_entries();
   request.fields.insert(request.fields.end(), env.begin(), env.end());
@@ -267,6 +334,71 @@ AttemptResult offer(const Endpoint& endpoint, const std::vector<std::string>& ar
   return result;
 }
 
+// Offers the command to the server at the endpoint, if one listens.
+AttemptResult offer(const Endpoint& endpoint, const std::vector<std::string>& argv) {
+  Connection connected = connect_to_server(endpoint.directory, endpoint.socket_name());
+  if (connected.fd < 0) {
+    trace("miss: " + connected.why);
+    return {connected.foreign ? Attempt::kForeign : Attempt::kNoServer};
+  }
+  return exchange(connected.fd, endpoint, argv);
+}
+
+// Whether a server process holds the key's lock, as it does from just after
+// its start until it exits: /proc/locks shows a FLOCK on the lock file's
+// device and inode.
+bool server_holds_lock(const Endpoint& endpoint) {
+  struct stat st {};
+  std::string lock = endpoint.name + ".lock";
+  if (::fstatat(endpoint.directory.directory.fd(), lock.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    return false;
+  }
+  std::optional<std::string> locks = sky::core::read_whole_file("/proc/locks");
+  if (!locks) return false;
+  char file[64];
+  std::snprintf(file, sizeof file, " %02x:%02x:%llu ", major(st.st_dev), minor(st.st_dev),
+                static_cast<unsigned long long>(st.st_ino));
+  std::size_t start = 0;
+  while (start < locks->size()) {
+    std::size_t end = std::min(locks->find('\n', start), locks->size());
+    std::string_view line(locks->data() + start, end - start);
+    if (line.find(" FLOCK ") != std::string_view::npos &&
+        line.find(file) != std::string_view::npos) {
+      return true;
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
+// A served module is a long-lived process (the managed-job controller): run
+// cold, it would carry its own import for its whole life, and SkyPilot
+// starts a dozen at once, before any server exists. So it waits for the
+// server it (or a client beside it) just started, as long as a server
+// process holds the key's lock (after kLockGrace for the one started to take
+// it), at most kServerWait, and then runs cold.
+constexpr auto kLockGrace = std::chrono::seconds(10);
+constexpr auto kServerWait = std::chrono::seconds(300);
+constexpr auto kPoll = std::chrono::milliseconds(100);
+
+AttemptResult offer_when_ready(const Endpoint& endpoint, const std::vector<std::string>& argv) {
+  auto started = std::chrono::steady_clock::now();
+  while (true) {
+    std::this_thread::sleep_for(kPoll);
+    Connection connected = connect_to_server(endpoint.directory, endpoint.socket_name());
+    if (connected.fd >= 0) return exchange(connected.fd, endpoint, argv);
+    if (connected.foreign) {
+      trace("miss: " + connected.why);
+      return {Attempt::kForeign};
+    }
+    auto waited = std::chrono::steady_clock::now() - started;
+    if (waited > kServerWait || (waited > kLockGrace && !server_holds_lock(endpoint))) {
+      trace("cold: no server came up");
+      return {Attempt::kNoServer};
+    }
+  }
+}
+
 }  // namespace
 
 int manage_servers(const LaunchPlan& plan, const std::string& action) {
@@ -276,7 +408,7 @@ int manage_servers(const LaunchPlan& plan, const std::string& action) {
     return 2;
   }
   std::string why;
-  std::optional<Endpoint> own = endpoint_for(plan, &why);
+  std::optional<Endpoint> own = endpoint_for(plan, {server::kCliProgramLine}, &why);
   if (!own) {
     std::fprintf(stderr, "sky-native: no command server: %s\n", why.c_str());
     return 1;
@@ -322,6 +454,16 @@ bool server_enabled(const char* setting) {
   return setting != nullptr && std::strcmp(setting, "1") == 0;
 }
 
+bool zygote_enabled(const char* setting) {
+  if (setting == nullptr) return true;
+  std::string value(setting);
+  const char* blank = " \t\n\r\f\v";
+  value.erase(0, value.find_first_not_of(blank));
+  value.erase(value.find_last_not_of(blank) + 1);
+  for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return value != "0" && value != "false" && value != "no" && value != "off";
+}
+
 bool needs_controlling_terminal(const std::vector<std::string>& args) {
   std::vector<std::string> words;
   for (const std::string& arg : args) {
@@ -341,11 +483,9 @@ bool needs_controlling_terminal(const std::vector<std::string>& args) {
 }
 
 std::optional<int> offer_to_server(const LaunchPlan& plan, const std::vector<std::string>& argv) {
-  if (!server_enabled(std::getenv("SKY_NATIVE_SERVER"))) return std::nullopt;
-  if (argv.empty()) {  // execve with no argv[0]: nothing to name the command by
-    trace("cold: no argv[0]");
-    return std::nullopt;
-  }
+  if (argv.empty()) return std::nullopt;  // execve with no argv[0]: nothing to name it by
+  std::optional<ServedProgram> program = served_program(plan, argv);
+  if (!program) return std::nullopt;
   if (!stdio_is_open()) {
     trace("cold: stdio not open");
     return std::nullopt;
@@ -356,24 +496,20 @@ std::optional<int> offer_to_server(const LaunchPlan& plan, const std::vector<std
     return std::nullopt;
   }
   std::string why;
-  std::optional<Endpoint> endpoint = endpoint_for(plan, &why);
+  std::optional<Endpoint> endpoint = endpoint_for(plan, *program, &why);
   if (!endpoint) {
     trace("off: " + why);
     return std::nullopt;
   }
   AttemptResult result = offer(*endpoint, argv);
-  stop_forwarding();
-  switch (result.attempt) {
-    case Attempt::kServed:
-      return result.exit_code;
-    case Attempt::kNoServer:
-    case Attempt::kMismatchRespawn:
-      spawn_server(plan.executable, endpoint->directory, endpoint->name, endpoint->material);
-      return std::nullopt;
-    case Attempt::kMismatch:
-    case Attempt::kForeign:  // whoever put it there keeps it; no server of ours
-      return std::nullopt;
+  // A foreign server's owner keeps its name; a mismatch runs cold.
+  if (result.attempt == Attempt::kNoServer || result.attempt == Attempt::kMismatchRespawn) {
+    spawn_server(plan.executable, endpoint->directory, endpoint->name, endpoint->material,
+                 program->unbuffered);
+    if (program->waits_for_server) result = offer_when_ready(*endpoint, argv);
   }
+  stop_forwarding();
+  if (result.attempt == Attempt::kServed) return result.exit_code;
   return std::nullopt;
 }
 

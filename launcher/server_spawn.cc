@@ -20,7 +20,7 @@ namespace server = sky::core::server;
 }  // namespace
 
 void spawn_server(const std::string& executable, const server::SocketDirectory& directory,
-                  const std::string& key_name, const std::string& material) {
+                  const std::string& key_name, const std::string& material, bool unbuffered) {
   int material_pipe[2];
   if (::pipe2(material_pipe, O_CLOEXEC) != 0) return;
   pid_t middle = ::fork();
@@ -56,6 +56,7 @@ void spawn_server(const std::string& executable, const server::SocketDirectory& 
     for (int signal_number = 1; signal_number < NSIG; ++signal_number) {
       ::signal(signal_number, SIG_DFL);
     }
+    if (unbuffered) ::setenv("PYTHONUNBUFFERED", "1", 1);
     std::string exe = sky::core::self_exe();
     std::vector<std::string> args = {executable, std::string(kNativeServerFlag),
                                      std::string(kServeAction),

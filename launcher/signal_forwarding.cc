@@ -105,6 +105,11 @@ bool was_default(int signal_number) {
   return false;
 }
 
+// Whether a disposition is SIG_IGN.
+bool is_ignored(const struct sigaction& action) {
+  return (action.sa_flags & SA_SIGINFO) == 0 && action.sa_handler == SIG_IGN;
+}
+
 }  // namespace
 
 void start_forwarding() {
@@ -117,9 +122,17 @@ void start_forwarding() {
   action.sa_sigaction = forward_signal;
   action.sa_flags = SA_SIGINFO | SA_RESTART;
   sigemptyset(&action.sa_mask);
-  for (int signal_number : kForwardedSignals) ::sigaction(signal_number, &action, nullptr);
-  action.sa_sigaction = stop_with_command;
-  ::sigaction(SIGTSTP, &action, nullptr);
+  for (std::size_t i = 0; i < kForwardedSignals.size(); ++i) {
+    // An ignored signal stays ignored here, as it is in the command (the
+    // request names the signals this process ignores). SIGCONT resumes the
+    // command whatever its disposition, so it is forwarded still.
+    if (is_ignored(g_saved[i]) && kForwardedSignals[i] != SIGCONT) continue;
+    ::sigaction(kForwardedSignals[i], &action, nullptr);
+  }
+  if (!is_ignored(g_saved.back())) {
+    action.sa_sigaction = stop_with_command;
+    ::sigaction(SIGTSTP, &action, nullptr);
+  }
 }
 
 void set_forwarding_target(pid_t command) { g_command.store(command); }

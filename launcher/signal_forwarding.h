@@ -9,7 +9,8 @@
 
 namespace sky_native::launcher {
 
-/// Installs the forwarding handlers (the dispositions before are saved).
+/// Installs the forwarding handlers (the dispositions before are saved),
+/// except for the signals this process ignores (SIGCONT always forwarded).
 /// Until set_forwarding_target, a signal is taken and dropped.
 void start_forwarding();
 

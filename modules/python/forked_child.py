@@ -53,10 +53,12 @@ def _disable_signal_handling():
             signal.signal(number, signal.SIG_DFL)
 
 
-def run_like_cold(program):
-    """Runs `program` in __main__ as Py_RunMain would and finalises (see
-    finalize): unhandled exceptions printed by sys.excepthook with the same
-    traceback (this frame left out), SystemExit codes, an unhandled
+def run_like_cold(main, *args):
+    """Runs the program, `main(*args)` (exec of a program's code in
+    __main__'s namespace, or runpy's -m), as Py_RunMain would and finalises
+    (see finalize): __main__ left with its dunder names only, as a fresh
+    interpreter has it; unhandled exceptions printed by sys.excepthook with
+    the same traceback (this frame left out), SystemExit codes, an unhandled
     KeyboardInterrupt ending by SIGINT. It skips the collection of every
     object: in a fork that would copy the whole preloaded heap (about a
     second) for nothing a command prints. Returns the exit code."""
@@ -66,7 +68,7 @@ def run_like_cold(program):
     for name in [n for n in main_globals if not n.startswith('__')]:
         del main_globals[name]
     try:
-        exec(compile(program, '<string>', 'exec'), main_globals)
+        main(*args)
     except SystemExit as exc:
         code = exit_code_of_system_exit(exc)
     except BaseException as exc:

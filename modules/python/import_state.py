@@ -1,9 +1,11 @@
 """What a preloaded process's imports depend on and a later change would
-make stale: the packages on sys.path and SkyPilot's config files. The
-command server (server.py) and the API server's zygote (zygote.py) compare
-it at each request with what it was when they imported SkyPilot."""
+make stale: the packages on sys.path, SkyPilot's config files, and sys.path
+entries that would shadow an imported module. The command server
+(server.py) and the API server's zygote (zygote.py) compare it at each
+request with what it was when they imported SkyPilot."""
 import importlib.machinery
 import os
+import sys
 
 
 def _stat_line(path):
@@ -69,3 +71,31 @@ def project_config_state(cwd):
     path = os.path.expanduser(os.environ.get('SKYPILOT_PROJECT_CONFIG') or '.sky.yaml')
     state = _stat_line(os.path.join(cwd, path))
     return None if len(state) == 2 else state  # none there: the same as none anywhere
+
+
+def resolves_alike(path_now, path_then):
+    """Whether every top-level module this process has imported resolves in
+    sys.path `path_now` as in `path_then`: the same entries in the same
+    order, and entries added that hold none of them."""
+    path_now, path_then = list(dict.fromkeys(path_now)), list(dict.fromkeys(path_then))
+    remaining = iter(path_now)
+    if not all(entry in remaining for entry in path_then):
+        return False  # not path_then with entries added
+    added = [entry for entry in path_now if entry not in path_then]
+    names = {name.partition('.')[0] for name in list(sys.modules)}
+    return not any(shadows(entry, name) for entry in added for name in names)
+
+
+def shadows(entry, name):
+    """Whether sys.path entry `entry`, put before the others, could change
+    what the imported top-level module `name` is: it holds a module or
+    package of that name, or a namespace portion of it while it is a
+    namespace package (a portion alone never wins over a regular package
+    or module found anywhere on the path)."""
+    spec = importlib.machinery.PathFinder.find_spec(name, [entry])
+    if spec is None:
+        return False
+    if spec.loader is not None:
+        return True
+    module_spec = getattr(sys.modules.get(name), '__spec__', None)
+    return module_spec is not None and module_spec.origin is None

@@ -34,6 +34,7 @@ import time
 from sky_native import _forked_child
 from sky_native import _preloaded_locks
 from sky_native import _import_state
+from sky_native import _served_module
 from sky_native import _server_protocol as protocol
 
 _IDLE_SECONDS = float(os.environ.get('SKY_NATIVE_SERVER_IDLE_SECONDS', '1800'))
@@ -126,6 +127,7 @@ class _Server:
         self.name = os.path.basename(socket_path)[:-len('.sock')]
         self.directory_fd = directory_fd
         self.material = material
+        self.module = protocol.served_module(material)  # None: SkyPilot's CLI
         self.started = time.time()
         self.served = 0
         self.last_activity = time.monotonic()
@@ -177,8 +179,11 @@ class _Server:
         if added:
             os.environ[_BLAS_THREADS] = '1'
         try:
-            from sky import cli  # noqa: F401  (imported to be preloaded)
-            from sky_native import _cli  # noqa: F401
+            if self.module is not None:
+                _served_module.preload(self.module)
+            else:
+                from sky import cli  # noqa: F401  (imported to be preloaded)
+                from sky_native import _cli  # noqa: F401
         finally:
             if added:
                 del os.environ[_BLAS_THREADS]
@@ -374,6 +379,9 @@ class _Server:
             return self.mismatch(conn, f'stale {"+".join(changed)}', True)
         if _import_state.project_config_state(request.cwd) != self.project_config:
             return self.mismatch(conn, 'project config', False)
+        if self.module is not None and not _served_module.runs_alike(request.cwd,
+                                                                     self.path_entries):
+            return self.mismatch(conn, 'working directory shadows a module', False)
         if not _can_take(request.limits, request.niceness):
             return self.mismatch(conn, 'resource limits', False)
         if not _forked_child.is_single_threaded():
@@ -408,10 +416,19 @@ class _Server:
         except OSError:
             data = b''
         if not data and pidfd in self.commands:
-            try:
-                os.kill(self.commands[pidfd][0], signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            pid = self.commands[pidfd][0]
+            # A killed client was the command's process: a cold one killed
+            # leaves its children running. A served module's client is
+            # killed by SkyPilot's `sky api stop`, which kills the
+            # controller's whole tree (kill_children_processes of the pid it
+            # recorded, the client's), and the client has no children: its
+            # command's tree goes too.
+            doomed = [pid] + (_served_module.descendants(pid) if self.module else [])
+            for victim in doomed:
+                try:
+                    os.kill(victim, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             self.selector.unregister(conn)
 
     def command_finished(self, pidfd):
@@ -447,6 +464,12 @@ class _Server:
             os.environ.clear()
             for name, value in request.env:
                 os.environb[name] = value
+            for number in request.ignored:
+                try:
+                    signal.signal(number, signal.SIG_IGN)
+                except (OSError, ValueError):
+                    pass  # one nobody can ignore (SIGKILL, SIGSTOP)
+            signal.pthread_sigmask(signal.SIG_SETMASK, request.blocked)
         except BaseException as e:
             # Never back into the server's loop: this process is a command.
             os.write(2, f'sky-native: cannot start the command: {e}\n'.encode())
@@ -457,8 +480,13 @@ class _Server:
         for stream in (sys.stdin, sys.stdout, sys.stderr):
             if stream is not None and not stream.write_through:
                 stream.reconfigure(line_buffering=stream is sys.stderr or stream.isatty())
+        if self.module is not None:
+            os._exit(_served_module.run(self.module, request.argv, request.cwd))
+        sys.orig_argv[:] = request.argv
         sys.argv[:] = [sys.argv[0], *request.argv[1:]]
-        os._exit(_forked_child.run_like_cold(protocol.COLD_PROGRAM))
+        os._exit(_forked_child.run_like_cold(
+            exec, compile(protocol.COLD_PROGRAM, '<string>', 'exec'),
+            sys.modules['__main__'].__dict__))
 
     def leave_server(self, conn):
         """In a command's child: everything of the server's goes."""

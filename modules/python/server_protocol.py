@@ -13,6 +13,7 @@ byte and zero or more fields, each a little-endian u32 length and its bytes.
 import collections
 import os
 import resource
+import signal
 import stat
 import struct
 
@@ -34,8 +35,10 @@ CWD_FIELD = 1
 UMASK_FIELD = 2  # octal
 LIMITS_FIELD = 3  # "resource:soft:hard" joined by commas, RLIM_INFINITY unsigned
 NICE_FIELD = 4
-ARGC_FIELD = 5
-FIRST_ARGV_FIELD = 6  # argc arguments, then the environment ("NAME=value" each)
+IGNORED_SIGNALS_FIELD = 5  # decimal numbers joined by commas
+BLOCKED_SIGNALS_FIELD = 6  # the same
+ARGC_FIELD = 7
+FIRST_ARGV_FIELD = 8  # argc arguments, then the environment ("NAME=value" each)
 
 REQUEST_DESCRIPTORS = 4  # stdin, stdout, stderr, the working directory
 RESPAWN = '1'
@@ -48,6 +51,11 @@ DIRECTORY_FD = 4
 
 # What each command runs: the launcher's sky-mode program (kSkyCliProgram).
 COLD_PROGRAM = 'import sky_native._cli as _cli\n_cli.main()\n'
+
+# The key material's second line: SkyPilot's CLI, or a module run as
+# `python -u -m MODULE` runs it (the prefix, then the module's name).
+CLI_PROGRAM_LINE = 'program=sky'
+MODULE_PROGRAM_PREFIX = 'program=python -u -m '
 
 _U32 = struct.Struct('<I')
 _RLIM_INFINITY_UNSIGNED = (1 << 64) - 1
@@ -87,11 +95,28 @@ def decode(payload):
     return kind, fields
 
 
+def served_module(material):
+    """The module a server of this key material runs (None: SkyPilot's
+    CLI). The material's lines are each `LENGTH:TEXT`; the program's is the
+    second."""
+    lines, at = [], 0
+    for _ in range(2):
+        colon = material.index(b':', at)
+        end = colon + 1 + int(material[at:colon])
+        lines.append(material[colon + 1:end].decode())
+        at = end + 1
+    if lines[1].startswith(MODULE_PROGRAM_PREFIX):
+        return lines[1][len(MODULE_PROGRAM_PREFIX):]
+    if lines[1] != CLI_PROGRAM_LINE:
+        raise ValueError(f'unknown program {lines[1]!r}')
+    return None
+
+
 class BadRequest(ValueError):
     """A request whose fields do not parse: answered 'malformed request'."""
 
 
-Request = collections.namedtuple('Request', 'cwd umask limits niceness argv env')
+Request = collections.namedtuple('Request', 'cwd umask limits niceness ignored blocked argv env')
 
 
 def _decimal(field, what, low, high):
@@ -117,6 +142,8 @@ def parse_request(fields, fds):
         raise BadRequest(f'umask {umask_text[:40]!r}')
     limits = parse_limits(fields[LIMITS_FIELD])
     niceness = _decimal(fields[NICE_FIELD], 'nice value', -20, 19)
+    ignored = parse_signals(fields[IGNORED_SIGNALS_FIELD], 'ignored signal')
+    blocked = parse_signals(fields[BLOCKED_SIGNALS_FIELD], 'blocked signal')
     argv = fields[FIRST_ARGV_FIELD:FIRST_ARGV_FIELD + argc]
     env = []
     for entry in fields[FIRST_ARGV_FIELD + argc:]:
@@ -128,8 +155,18 @@ def parse_request(fields, fds):
         raise BadRequest('argument')
     if not stat.S_ISDIR(os.fstat(fds[3]).st_mode):
         raise BadRequest('working directory descriptor')
-    return Request(os.fsdecode(cwd), int(umask_text, 8), limits, niceness,
+    return Request(os.fsdecode(cwd), int(umask_text, 8), limits, niceness, ignored, blocked,
                    [os.fsdecode(a) for a in argv], env)
+
+
+def parse_signals(field, what):
+    """A set of signals: decimal numbers joined by commas, each one this
+    system has."""
+    numbers = set()
+    for item in field.decode('ascii', 'replace').split(','):
+        if item:
+            numbers.add(_decimal(item.encode(), what, 1, signal.NSIG - 1))
+    return numbers
 
 
 def parse_limits(field):

@@ -41,7 +41,6 @@ On by default; SKY_NATIVE_ZYGOTE=0 turns it off (docs/zygote.md).
 """
 import fcntl
 import gc
-import importlib.machinery
 import os
 import pickle
 import resource
@@ -54,6 +53,7 @@ import threading
 
 from sky_native import _cpython_private
 from sky_native import _forked_child
+from sky_native import _import_state
 from sky_native import _preloaded_locks
 
 # SkyPilot's module whose presence marks an API server process.
@@ -105,7 +105,6 @@ def _process_key():
 
 
 def _installed_state(path_entries):
-    from sky_native import _import_state
     return (_import_state.packages_state(path_entries), _import_state.user_config_state())
 
 
@@ -221,7 +220,7 @@ def _start_zygote(key, main):
     with _zygote_lock:
         zygote = _zygote
         if (zygote is not None and zygote.main is None and zygote.key == key and
-                _resolves_alike(main.get('sys_path', []), zygote.sys_path)):
+                _import_state.resolves_alike(main.get('sys_path', []), zygote.sys_path)):
             try:
                 zygote.configure(main)
             except OSError:
@@ -397,35 +396,7 @@ def _same_main_run(now, then):
         return True
     rest_now, rest_then = dict(now), dict(then)
     path_now, path_then = rest_now.pop('sys_path', []), rest_then.pop('sys_path', [])
-    return rest_now == rest_then and _resolves_alike(path_now, path_then)
-
-
-def _resolves_alike(path_now, path_then):
-    """Whether every top-level module this process has imported resolves in
-    sys.path `path_now` as in `path_then`: the same entries in the same
-    order, and entries added that hold none of them."""
-    path_now, path_then = list(dict.fromkeys(path_now)), list(dict.fromkeys(path_then))
-    remaining = iter(path_now)
-    if not all(entry in remaining for entry in path_then):
-        return False  # not path_then with entries added
-    added = [entry for entry in path_now if entry not in path_then]
-    names = {name.partition('.')[0] for name in list(sys.modules)}
-    return not any(_shadows(entry, name) for entry in added for name in names)
-
-
-def _shadows(entry, name):
-    """Whether sys.path entry `entry`, put before the others, could change
-    what the imported top-level module `name` is: it holds a module or
-    package of that name, or a namespace portion of it while it is a
-    namespace package (a portion alone never wins over a regular package
-    or module found anywhere on the path)."""
-    spec = importlib.machinery.PathFinder.find_spec(name, [entry])
-    if spec is None:
-        return False
-    if spec.loader is not None:
-        return True
-    module_spec = getattr(sys.modules.get(name), '__spec__', None)
-    return module_spec is not None and module_spec.origin is None
+    return rest_now == rest_then and _import_state.resolves_alike(path_now, path_then)
 
 
 def _current_umask():

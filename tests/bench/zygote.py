@@ -62,13 +62,15 @@ def _processes():
 
 
 # What the server execs rather than spawns (`sys.executable -u -m
-# sky.jobs.controller` through a shell): never forked from the zygote.
-_CONTROLLER = 'sky.jobs.controller'
+# sky.jobs.controller` through a shell), never forked from the zygote: cold,
+# or under sky-native a client that hands the controller to a command server
+# (`--native-server serve`, its command line and its forks').
+_CONTROLLER_PARTS = ('sky.jobs.controller', '--native-server serve')
 
 
 def _memory():
     procs = _processes()
-    controllers = [p for p in procs.values() if _CONTROLLER in p[0]]
+    controllers = [p for p in procs.values() if any(part in p[0] for part in _CONTROLLER_PARTS)]
     return {'processes': len(procs),
             'pss_mib': round(sum(p[1] for p in procs.values()) / 1024, 1),
             'rss_mib': round(sum(p[2] for p in procs.values()) / 1024, 1),

@@ -124,6 +124,20 @@ TEST_CASE("the command server's own commands", "[mode]") {
   CHECK_FALSE(is_serve_command({"--native-server", "status"}));
 }
 
+TEST_CASE("the served module: SkyPilot's shape for its managed-job controller", "[mode]") {
+  using sky_native::launcher::served_module;
+  CHECK(served_module({"-u", "-msky.jobs.controller", "a-uuid"}) == "sky.jobs.controller");
+  CHECK(served_module({"-u", "-m", "sky.jobs.controller", "x.yaml", "--job-id", "3"}) ==
+        "sky.jobs.controller");
+  CHECK(served_module({"-u", "-msky.jobs.controller"}) == "sky.jobs.controller");
+  CHECK_FALSE(served_module({"-msky.jobs.controller", "a-uuid"}));         // not unbuffered
+  CHECK_FALSE(served_module({"-u", "-E", "-msky.jobs.controller", "a"}));  // another option
+  CHECK_FALSE(served_module({"-u", "-msky.server.server"}));               // another module
+  CHECK_FALSE(served_module({"-u", "-m"}));
+  CHECK_FALSE(served_module({"-u", "-c", "sky.jobs.controller"}));
+  CHECK_FALSE(served_module({}));
+}
+
 TEST_CASE("repair and clean belong to the single file alone", "[mode]") {
   CHECK(mode_of({"--native-repair"}, {}, "sky-native", true) == Mode::kNativeRepair);
   CHECK(mode_of({"--native-clean", "x"}, {}, "sky-native", true) == Mode::kNativeClean);

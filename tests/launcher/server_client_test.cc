@@ -17,6 +17,18 @@ TEST_CASE("the command server is used only when asked for") {
   CHECK_FALSE(server_enabled("yes"));
 }
 
+TEST_CASE("the API server's preloaded children are on unless turned off") {
+  using sky_native::launcher::zygote_enabled;
+  CHECK(zygote_enabled(nullptr));
+  CHECK(zygote_enabled(""));
+  CHECK(zygote_enabled("1"));
+  CHECK(zygote_enabled("yes"));
+  for (const char* off : {"0", "false", "no", "off", " OFF\n", "False"}) {
+    INFO(off);
+    CHECK_FALSE(zygote_enabled(off));
+  }
+}
+
 TEST_CASE("commands that may need the controlling terminal are recognised") {
   using Args = std::vector<std::string>;
   for (const Args& args :

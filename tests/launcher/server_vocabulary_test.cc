@@ -80,6 +80,8 @@ TEST_CASE("the request's layout and the limits are the same on both sides", "[se
       {server::kUmaskField, "UMASK_FIELD"},
       {server::kLimitsField, "LIMITS_FIELD"},
       {server::kNiceField, "NICE_FIELD"},
+      {server::kIgnoredSignalsField, "IGNORED_SIGNALS_FIELD"},
+      {server::kBlockedSignalsField, "BLOCKED_SIGNALS_FIELD"},
       {server::kArgcField, "ARGC_FIELD"},
       {server::kFirstArgvField, "FIRST_ARGV_FIELD"}};
   for (const auto& [index, name] : fields) {
@@ -100,6 +102,8 @@ TEST_CASE("the request's layout and the limits are the same on both sides", "[se
 TEST_CASE("a served command runs the launcher's sky-mode program", "[server]") {
   py::module_ protocol = python_protocol();
   CHECK(protocol.attr("COLD_PROGRAM").cast<std::string>() == sky_native::launcher::kSkyCliProgram);
+  CHECK(protocol.attr("CLI_PROGRAM_LINE").cast<std::string>() == server::kCliProgramLine);
+  CHECK(protocol.attr("MODULE_PROGRAM_PREFIX").cast<std::string>() == server::kModuleProgramPrefix);
 }
 
 TEST_CASE("frames round-trip through the C++ and the Python codec", "[server]") {

@@ -171,6 +171,15 @@ def collapse_tracebacks(output: bytes) -> bytes:
     return _TRACEBACK.sub(b'', output)
 
 
+def alive(pid: int) -> bool:
+    """Whether the process exists and is not a zombie."""
+    try:
+        state = pathlib.Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != 'Z'
+
+
 def cmdline(pid: int) -> List[str]:
     try:
         raw = pathlib.Path(f'/proc/{pid}/cmdline').read_bytes()

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 import cli_runner
 from cli_runner import SKY_NATIVE
+from sky_native import _server_protocol as protocol
 
 pytestmark = pytest.mark.launcher  # about the launcher (skipped under the wheel)
 
@@ -76,13 +77,6 @@ def _state(pid):
     except OSError:
         return None
 
-
-def _alive(pid):
-    try:
-        state = pathlib.Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != 'Z'
 
 
 def _wait(predicate, timeout=60):
@@ -190,7 +184,7 @@ def test_package_upgrade_retires_the_server(tmp_path):
         result = _run(['--version'], env)
         assert result.server_trace == 'miss: mismatch stale packages', result.server_trace
         assert result.returncode == 0 and b'0.14.1' in result.stdout
-        assert _wait(lambda: not _alive(old_pid))
+        assert _wait(lambda: not cli_runner.alive(old_pid))
         cli_runner.ensure_server(env)  # the fresh one the miss started
         assert _server_pid(env) != old_pid
         assert _run(['--version'], env).server_trace == 'hit'
@@ -237,7 +231,7 @@ def test_config_edit_retires_the_server(own_server):
     config.write_text('allowed_clouds:\n  - aws\n')
     result = _run(['--version'], env)
     assert result.server_trace == 'miss: mismatch stale config', result.server_trace
-    assert _wait(lambda: not _alive(old_pid))
+    assert _wait(lambda: not cli_runner.alive(old_pid))
     cli_runner.ensure_server(env)
     assert _run(['--version'], env).server_trace == 'hit'
 
@@ -324,11 +318,11 @@ def test_killed_client_ends_the_command(served):
     assert len(commands) == 1, commands
     client.kill()
     client.wait(timeout=30)
-    assert _wait(lambda: not _alive(commands[0]), timeout=30)
+    assert _wait(lambda: not cli_runner.alive(commands[0]), timeout=30)
     client.stdin.close()
     client.stdout.close()
     client.stderr.close()
-    assert _alive(server_pid)
+    assert cli_runner.alive(server_pid)
     assert _run(['--version'], served).server_trace == 'hit'
 
 
@@ -342,7 +336,7 @@ def test_killed_server_is_reported(own_server):
     client.stdin.close()
     assert client.returncode == 255
     assert b'sky-native: the command server exited while running this command' in stderr
-    assert _wait(lambda: not _alive(commands[0]), timeout=30)
+    assert _wait(lambda: not cli_runner.alive(commands[0]), timeout=30)
     # The next command finds no server: it runs cold and starts one.
     result = _run(['--version'], own_server)
     assert result.server_trace.startswith('miss: no server'), result.server_trace
@@ -425,7 +419,7 @@ def test_status_and_stop(own_server):
     server_pid = _server_pid(own_server)
     stop = cli_runner.run([SKY_NATIVE, '--native-server', 'stop'], own_server)
     assert b'stopping' in stop.stdout
-    assert _wait(lambda: not _alive(server_pid))
+    assert _wait(lambda: not cli_runner.alive(server_pid))
     assert not list((pathlib.Path(own_server['XDG_RUNTIME_DIR']) / 'sky-native').glob('*.sock'))
     status = cli_runner.run([SKY_NATIVE, '--native-server', 'status'], own_server)
     assert b'no server for this environment' in status.stdout
@@ -1014,7 +1008,8 @@ def captured(tmp_path_factory):
     finally:
         listener.close()  # not unlinked: the real server's socket took the name
     kind, fields = _unframe(data)
-    assert kind == b'R' and fields[6:8] == [SKY_NATIVE.encode(), b'--version']
+    first = protocol.FIRST_ARGV_FIELD
+    assert kind == b'R' and fields[first:first + 2] == [SKY_NATIVE.encode(), b'--version']
     cli_runner.ensure_server(env)
     yield env, str(path), fields, _server_pid(env)
     cli_runner.stop_servers(env)
@@ -1110,13 +1105,16 @@ def test_malformed_requests_are_answered_and_close_their_descriptors(captured, t
     env, path, fields, server_pid = captured
     baseline = _idle_descriptors(server_pid)
     cases = {
-        'argument count': _malformed(fields, 5, b'two'),
-        'argument count ': _malformed(fields, 5, b'9999'),
-        'resource limit': _malformed(fields, 3, b'7:x:1'),
-        'resource limit ': _malformed(fields, 3, b'7:9:1'),   # soft above hard
-        'nice value': _malformed(fields, 4, b'-'),
-        'working directory': _malformed(fields, 1, fields[1] + b'\0x'),
-        'umask': _malformed(fields, 2, b'9'),
+        'argument count': _malformed(fields, protocol.ARGC_FIELD, b'two'),
+        'argument count ': _malformed(fields, protocol.ARGC_FIELD, b'9999'),
+        'resource limit': _malformed(fields, protocol.LIMITS_FIELD, b'7:x:1'),
+        'resource limit ': _malformed(fields, protocol.LIMITS_FIELD, b'7:9:1'),  # soft > hard
+        'nice value': _malformed(fields, protocol.NICE_FIELD, b'-'),
+        'ignored signal': _malformed(fields, protocol.IGNORED_SIGNALS_FIELD, b'1,x'),
+        'blocked signal': _malformed(fields, protocol.BLOCKED_SIGNALS_FIELD, b'65'),
+        'working directory': _malformed(fields, protocol.CWD_FIELD,
+                                        fields[protocol.CWD_FIELD] + b'\0x'),
+        'umask': _malformed(fields, protocol.UMASK_FIELD, b'9'),
         'environment entry': _frame(b'R', fields + [b'NOEQUALS']),
         '5 fields': _frame(b'R', fields[:5]),
     }
@@ -1126,13 +1124,13 @@ def test_malformed_requests_are_answered_and_close_their_descriptors(captured, t
         assert kind == b'M', (reason, reply)
         assert reply_fields[0].startswith(b'malformed request: ' + reason.strip().encode()), (
             reason, reply_fields)
-        assert _alive(server_pid)
+        assert cli_runner.alive(server_pid)
     # Frames cut short, bad lengths, no descriptors or too many: dropped.
     whole = _frame(b'R', fields)
     for data, count in [(whole[:len(whole) // 2], 4), (whole[:3], 4), (b'\0\0\0\0R', 4),
                         (b'\xff\xff\xff\xff', 4), (whole, 0), (whole, 7)] * 50:
         _exchange_with_fds(path, data, tmp_path, count)
-        assert _alive(server_pid)
+        assert cli_runner.alive(server_pid)
     assert _wait(lambda: _descriptors(server_pid) == baseline, timeout=30), (
         _descriptors(server_pid), baseline)
     assert _run(['--version'], env).server_trace == 'hit'
@@ -1229,7 +1227,7 @@ def test_fuzzed_requests_never_end_or_leak_the_server(captured, tmp_path_factory
     def check(request):
         data, count = request
         _exchange_with_fds(path, data, directory, count)
-        assert _alive(server_pid)
+        assert cli_runner.alive(server_pid)
 
     check()
     assert _wait(lambda: _descriptors(server_pid) == baseline, timeout=60), (

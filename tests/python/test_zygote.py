@@ -164,17 +164,17 @@ def test_sys_path_entries_added_since_the_zygote_started(tmp_path):
     (the working directory, SkyPilot's '.'): accepted only when none holds a
     top-level module already imported, so that every import resolves as in
     a spawned child."""
-    from sky_native import _zygote
+    from sky_native import _import_state
     base = sys.path[-2:]
     added = tmp_path / 'added'
     added.mkdir()
-    assert _zygote._resolves_alike([str(added), *base], base)
+    assert _import_state.resolves_alike([str(added), *base], base)
     (added / 'not_imported_anywhere.py').write_text('')
     # A directory named like an imported package: a namespace portion, which
     # never wins over the regular package.
     (added / 'json').mkdir()
-    assert _zygote._resolves_alike([str(added), *base], base)
+    assert _import_state.resolves_alike([str(added), *base], base)
     (added / 'json.py').write_text('')  # json is imported: it would shadow it
-    assert not _zygote._resolves_alike([str(added), *base], base)
-    assert not _zygote._resolves_alike(base[:1], base)  # an entry gone
-    assert not _zygote._resolves_alike(base[::-1], base)  # another order
+    assert not _import_state.resolves_alike([str(added), *base], base)
+    assert not _import_state.resolves_alike(base[:1], base)  # an entry gone
+    assert not _import_state.resolves_alike(base[::-1], base)  # another order

@@ -52,6 +52,14 @@ TEST_CASE("key material: identity first, variables sorted, others ignored") {
         server::key_material({}, {"HOME=/h", "LANG=C"}));
 }
 
+TEST_CASE("key material of the whole environment: every variable but sky-native's switches") {
+  std::string a =
+      server::key_material({"exe=/b"}, {"SHLVL=2", "HOME=/h", "SKY_NATIVE_SERVER_LOG=/t"}, true);
+  CHECK(a == "6:exe=/b\n7:HOME=/h\n7:SHLVL=2\n");
+  CHECK(server::key_material({"exe=/b"}, {"SHLVL=3", "HOME=/h"}, true) != a);
+  CHECK(server::key_material({"exe=/b"}, {"HOME=/h", "SHLVL=2", "SKY_NATIVE_ZYGOTE=1"}, true) == a);
+}
+
 TEST_CASE("key names are 16 hex digits of FNV-1a") {
   CHECK(server::key_name("") == "cbf29ce484222325");
   CHECK(server::key_name("a") == "af63dc4c8601ec8c");

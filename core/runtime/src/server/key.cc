@@ -39,6 +39,14 @@ constexpr std::array<std::string_view, 11> kCredentialFields = {
 constexpr std::array<const char*, 8> kNamespaces = {"cgroup", "ipc",  "mnt",  "net",
                                                     "pid",    "time", "user", "uts"};
 
+// sky-native's own switches (SKY_NATIVE_*): they choose what the launcher
+// does, and SkyPilot never reads them.
+bool is_native_switch(std::string_view name) { return name.rfind("SKY_NATIVE_", 0) == 0; }
+
+std::string_view name_of(const std::string& entry) {
+  return std::string_view(entry.data(), std::min(entry.find('='), entry.size()));
+}
+
 }  // namespace
 
 std::vector<std::string> credential_lines(const std::string& proc_status) {
@@ -73,10 +81,9 @@ std::vector<std::string> read_credentials(const std::string& proc_self) {
 }
 
 bool is_key_variable(const std::string& entry) {
-  auto equals = entry.find('=');
-  if (equals == std::string::npos) return false;
-  std::string_view name(entry.data(), equals);
-  if (name.rfind("SKY_NATIVE_", 0) == 0) return false;
+  if (entry.find('=') == std::string::npos) return false;
+  std::string_view name = name_of(entry);
+  if (is_native_switch(name)) return false;
   for (std::string_view prefix : kPrefixes) {
     if (name.rfind(prefix, 0) == 0) return true;
   }
@@ -84,9 +91,13 @@ bool is_key_variable(const std::string& entry) {
 }
 
 std::string key_material(const std::vector<std::string>& identity,
-                         const std::vector<std::string>& environ) {
+                         const std::vector<std::string>& environ, bool whole_environment) {
   std::vector<std::string> variables;
-  std::copy_if(environ.begin(), environ.end(), std::back_inserter(variables), is_key_variable);
+  std::copy_if(environ.begin(), environ.end(), std::back_inserter(variables),
+               [whole_environment](const std::string& entry) {
+                 return whole_environment ? !is_native_switch(name_of(entry))
+                                          : is_key_variable(entry);
+               });
   std::sort(variables.begin(), variables.end());
   std::string material;
   // A newline inside a value cannot forge another line: each line is

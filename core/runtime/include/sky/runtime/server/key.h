@@ -38,9 +38,10 @@ std::vector<std::string> credential_lines(const std::string& proc_status);
 std::vector<std::string> read_credentials(const std::string& proc_self);
 
 /// The key material: one line per item, `identity` lines first, then the
-/// key variables of `environ` sorted. Equal material means an equal key.
+/// key variables of `environ` sorted (every variable but SKY_NATIVE_* when
+/// `whole_environment`). Equal material means an equal key.
 std::string key_material(const std::vector<std::string>& identity,
-                         const std::vector<std::string>& environ);
+                         const std::vector<std::string>& environ, bool whole_environment = false);
 
 /// 16 lowercase hex digits: 64-bit FNV-1a of the material (a name, not a
 /// check: the server compares the whole material).

@@ -38,6 +38,7 @@ enum class MessageKind : char {
 /// The fields of a kRequest, in order: the key material, the working
 /// directory, the umask (octal), the resource limits ("resource:soft:hard"
 /// joined by commas, RLIM_INFINITY as its unsigned value), the nice value,
+/// the ignored and the blocked signals (decimal numbers joined by commas),
 /// argc; then argc arguments (argv[0] first) and the environment
 /// ("NAME=value" each).
 enum RequestField : std::size_t {
@@ -46,6 +47,8 @@ enum RequestField : std::size_t {
   kUmaskField,
   kLimitsField,
   kNiceField,
+  kIgnoredSignalsField,
+  kBlockedSignalsField,
   kArgcField,
   kFirstArgvField,
 };
@@ -61,6 +64,13 @@ inline constexpr const char* kRespawn = "1";
 /// directory the client opened and checked.
 inline constexpr int kMaterialFd = 3;
 inline constexpr int kDirectoryFd = 4;
+
+/// The key material's second line (after its version line): the program a
+/// server preloads and its commands run. SkyPilot's CLI (sky mode), or a
+/// module run as `python -u -m MODULE` runs it (Python mode: the prefix,
+/// then the module's name).
+inline constexpr const char* kCliProgramLine = "program=sky";
+inline constexpr const char* kModuleProgramPrefix = "program=python -u -m ";
 
 /// One decoded frame.
 struct Message {
