@@ -8,7 +8,7 @@ itself: a cold run executes it as __main__, and imports it under its own
 name only if its code asks), freezes that heap for its children, and each
 child runs the module as CPython's -m does (runpy's _run_module_as_main,
 sys.argv[0] '-m' until runpy sets the module's path, sys.path[0] the working
-directory)."""
+directory unless PYTHONSAFEPATH is set)."""
 import ast
 import gc
 import importlib.util
@@ -37,11 +37,18 @@ def preload(name):
     gc.freeze()
 
 
+def _first_path_entry(cwd):
+    """What -m puts first on sys.path: the working directory, unless
+    PYTHONSAFEPATH (sys.flags.safe_path, the server's as the client's: the
+    environment is the key) says not to."""
+    return [] if sys.flags.safe_path else [cwd]
+
+
 def runs_alike(cwd, path_entries):
-    """Whether a cold run in `cwd` would import what the server imported:
-    -m puts the working directory first on sys.path, where a module named
-    like one the server has imported would shadow it."""
-    return _import_state.resolves_alike([cwd, *path_entries], path_entries)
+    """Whether a cold run in `cwd` would import what the server imported: a
+    module in the working directory named like one the server has imported
+    would shadow it."""
+    return _import_state.resolves_alike([*_first_path_entry(cwd), *path_entries], path_entries)
 
 
 def descendants(pid):
@@ -72,5 +79,5 @@ def run(name, argv, cwd):
     rest = argv[module_at + (2 if argv[module_at] == '-m' else 1):]
     sys.orig_argv[:] = argv
     sys.argv[:] = ['-m', *rest]
-    sys.path.insert(0, cwd)
+    sys.path[:0] = _first_path_entry(cwd)
     return _forked_child.run_like_cold(runpy._run_module_as_main, name, True)

@@ -91,8 +91,8 @@ def test_another_environment_is_another_server(env):
 
 
 def test_working_directory_that_shadows_runs_cold(env, tmp_path):
-    """-m puts the working directory first on sys.path: a `sky` package there
-    is what a cold run imports."""
+    """-m puts the working directory first on sys.path (unless
+    PYTHONSAFEPATH): a `sky` package there is what a cold run imports."""
     _first_served([], env)
     shadowing = tmp_path / 'project'
     (shadowing / 'sky').mkdir(parents=True)
@@ -102,6 +102,14 @@ def test_working_directory_that_shadows_runs_cold(env, tmp_path):
     assert served.server_trace == 'miss: mismatch working directory shadows a module'
     assert (served.returncode, served.stderr) == (cold.returncode, cold.stderr)
     assert b"No module named 'sky.jobs'" in cold.stderr
+    # PYTHONSAFEPATH: -m leaves the working directory off sys.path.
+    safe = {**env, 'PYTHONSAFEPATH': '1'}
+    _first_served([], safe)
+    served = _controller([], safe, cwd=str(shadowing))
+    cold = _controller([], {**safe, 'SKY_NATIVE_ZYGOTE': '0'}, cwd=str(shadowing))
+    assert served.server_trace == 'hit'
+    assert (served.returncode, served.stderr) == (cold.returncode, cold.stderr)
+    assert b'IndexError' in cold.stderr
 
 
 def test_a_server_that_cannot_start_leaves_it_cold(env, tmp_path):
