@@ -217,6 +217,35 @@ namespace_memory() {
   echo "$((total / 1024)) MiB in $count processes"
 }
 
+# The managed-job controllers the server started in the namespace of pid
+# $1 (`sys.executable -u -msky.jobs.controller UUID`): "CLIENTS SERVERS
+# FORKS", the clients SkyPilot recorded, the command servers they handed
+# their controllers to, and those servers' children (docs/command-server.md).
+served_controllers() {
+  python3 - "$1" <<'PY'
+import os
+import sys
+namespace = os.readlink(f'/proc/{sys.argv[1]}/ns/pid')
+processes = {}
+for pid in filter(str.isdigit, os.listdir('/proc')):
+    try:
+        if os.readlink(f'/proc/{pid}/ns/pid') != namespace:
+            continue
+        with open(f'/proc/{pid}/cmdline', 'rb') as f:
+            argv = f.read().split(b'\0')
+        with open(f'/proc/{pid}/stat') as f:
+            parent = int(f.read().rsplit(')', 1)[1].split()[1])
+    except (OSError, IndexError):
+        continue
+    processes[int(pid)] = (argv[1:3], parent)
+clients = [p for p, (args, _) in processes.items() if args == [b'-u', b'-msky.jobs.controller']]
+serving = [p for p, (args, _) in processes.items() if args == [b'--native-server', b'serve']]
+servers = [p for p in serving if processes[p][1] not in serving]
+forks = [p for p in serving if processes[p][1] in servers]
+print(len(clients), len(servers), len(forks))
+PY
+}
+
 # The client, on this side: the venv's sky with a HOME of its own.
 CLIENT_HOME=$WORK/client-home
 mkdir -p "$CLIENT_HOME"
@@ -252,6 +281,15 @@ client_session "$WORK/image-session"
 sed 's/^/    /' "$WORK/image-session"
 sleep 5
 figure "image (chart, runc): idle memory $(namespace_memory "$pid")"
+clients=0 servers=0 forks=0
+for _ in $(seq 240); do
+  read -r clients servers forks < <(served_controllers "$pid") || true
+  ((clients > 0 && servers == 1 && forks == clients)) && break
+  sleep 0.5
+done
+((clients > 0 && servers == 1 && forks == clients)) ||
+  fail "managed-job controllers: $clients clients, $servers command servers, $forks forks"
+ok "the server's $clients managed-job controllers run as forks of one command server"
 t0=$EPOCHREALTIME; client status >/dev/null; t1=$EPOCHREALTIME
 figure "image (chart, runc): sky status $(python3 -c "print(f'{$t1 - $t0:.2f}')")s"
 [[ -s $WORK/volumes/state/.sky/api_server/server.log ]] || fail "no server.log through the chart's FIFO and tee"
