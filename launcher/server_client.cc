@@ -60,12 +60,12 @@ void trace(const std::string& line) {
 // children off. A module's server is keyed by the whole environment: its
 // commands are SkyPilot's own children, whose environment (the API
 // server's, plus what the controller's shell exports) any of its modules
-// may read at import.
+// may read at import; it runs with `-u`, so its server's stdio are made
+// unbuffered (a command keeps the server's); and it lives long, so it waits
+// for a server rather than run cold (offer_when_ready).
 struct ServedProgram {
-  std::string line;  // the key material's program line
-  bool whole_environment = false;
-  bool unbuffered = false;        // `-u`: the server's stdio as the command's
-  bool waits_for_server = false;  // a long-lived command: see offer_when_ready
+  std::string line;     // the key material's program line
+  bool module = false;  // the served module, not the CLI
 };
 
 std::optional<ServedProgram> served_program(const LaunchPlan& plan,
@@ -80,7 +80,7 @@ std::optional<ServedProgram> served_program(const LaunchPlan& plan,
   std::optional<std::string> module =
       served_module(std::vector<std::string>(argv.begin() + 1, argv.end()));
   if (!module) return std::nullopt;
-  return ServedProgram{server::kModuleProgramPrefix + *module, true, true, true};
+  return ServedProgram{server::kModuleProgramPrefix + *module, true};
 }
 
 // What the client knows of the interpreter it would start: the program,
@@ -136,8 +136,7 @@ std::optional<Endpoint> endpoint_for(const LaunchPlan& plan, const ServedProgram
   }
   std::string material;
   try {
-    material = server::key_material(identity(plan, program), environment_entries(),
-                                    program.whole_environment);
+    material = server::key_material(identity(plan, program), environment_entries(), program.module);
   } catch (const sky::core::OsError& error) {
     *why = std::string("credentials: ") + error.what();
     return std::nullopt;
@@ -223,8 +222,7 @@ std::string signal_list(const std::function<bool(int)>& member) {
 std::string ignored_signals() {
   return signal_list([](int signal_number) {
     struct sigaction action {};
-    return ::sigaction(signal_number, nullptr, &action) == 0 &&
-           (action.sa_flags & SA_SIGINFO) == 0 && action.sa_handler == SIG_IGN;
+    return ::sigaction(signal_number, nullptr, &action) == 0 && is_ignored(action);
   });
 }
 
@@ -505,8 +503,8 @@ std::optional<int> offer_to_server(const LaunchPlan& plan, const std::vector<std
   // A foreign server's owner keeps its name; a mismatch runs cold.
   if (result.attempt == Attempt::kNoServer || result.attempt == Attempt::kMismatchRespawn) {
     spawn_server(plan.executable, endpoint->directory, endpoint->name, endpoint->material,
-                 program->unbuffered);
-    if (program->waits_for_server) result = offer_when_ready(*endpoint, argv);
+                 program->module);
+    if (program->module) result = offer_when_ready(*endpoint, argv);
   }
   stop_forwarding();
   if (result.attempt == Attempt::kServed) return result.exit_code;

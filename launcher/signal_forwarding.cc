@@ -105,12 +105,11 @@ bool was_default(int signal_number) {
   return false;
 }
 
-// Whether a disposition is SIG_IGN.
+}  // namespace
+
 bool is_ignored(const struct sigaction& action) {
   return (action.sa_flags & SA_SIGINFO) == 0 && action.sa_handler == SIG_IGN;
 }
-
-}  // namespace
 
 void start_forwarding() {
   g_forwarding = true;

@@ -5,9 +5,13 @@
 // per process.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 namespace sky_native::launcher {
+
+/// Whether a disposition is SIG_IGN.
+bool is_ignored(const struct sigaction& action);
 
 /// Installs the forwarding handlers (the dispositions before are saved),
 /// except for the signals this process ignores (SIGCONT always forwarded).

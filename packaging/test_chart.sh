@@ -222,15 +222,12 @@ namespace_memory() {
 # FORKS", the clients SkyPilot recorded, the command servers they handed
 # their controllers to, and those servers' children (docs/command-server.md).
 served_controllers() {
-  python3 - "$1" <<'PY'
-import os
+  # shellcheck disable=SC2046  # one argument per pid
+  python3 - $(namespace_pids "$1") <<'PY'
 import sys
-namespace = os.readlink(f'/proc/{sys.argv[1]}/ns/pid')
 processes = {}
-for pid in filter(str.isdigit, os.listdir('/proc')):
+for pid in sys.argv[1:]:
     try:
-        if os.readlink(f'/proc/{pid}/ns/pid') != namespace:
-            continue
         with open(f'/proc/{pid}/cmdline', 'rb') as f:
             argv = f.read().split(b'\0')
         with open(f'/proc/{pid}/stat') as f:
