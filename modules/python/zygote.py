@@ -5,15 +5,18 @@ SkyPilot's server forces multiprocessing's `spawn` start method; each request
 worker then starts `sys.executable` (sky-native) and imports SkyPilot again,
 about 150 MiB and a second or two of CPU apiece. In a sky-native process that
 has imported SkyPilot's request executor, a `spawn` child is instead forked
-from a zygote: a child of that process started once, with the interpreter
-flags, executable, environment and working directory a spawn child would get,
-that imports the SkyPilot modules its parent has imported, runs the
-parent's main module as spawn would in each child when that is SkyPilot's
-(the server's `-m sky.server.server`), `gc.freeze()`s them and waits,
-single-threaded, on a socket pair (no file system name). The server
-(`-m sky.server.server`) starts it with itself, so that it imports SkyPilot
-beside the server's own import and is ready by the server's first child;
-any other such process starts it at its first `spawn` child.
+from a zygote: a child of that process that has SkyPilot imported, has run
+the parent's main module as spawn would in each child when that is
+SkyPilot's (the server's `-m sky.server.server`), has `gc.freeze()`d it all
+and waits, single-threaded, on a socket pair (no file system name). The
+server (`-m sky.server.server`) forks it from itself in its main block,
+before it opens anything or starts a thread or a child, so that the zygote
+and its children share the server's own import of SkyPilot (the server's
+heap is frozen too, so that its collections keep those pages shared); any
+other such process, or the server where that fork could not be made, execs
+it at its first `spawn` child with the interpreter flags, executable,
+environment and working directory a spawn child would get, and it imports
+the SkyPilot modules its parent has imported.
 
 Per child the parent pickles exactly what spawn pickles (the preparation data
 and the process object, the descriptors the pickle refers to keeping their
@@ -39,8 +42,11 @@ the child's, as its own import would have made them (preloaded_locks.py).
 
 On by default; SKY_NATIVE_ZYGOTE=0 turns it off (docs/zygote.md).
 """
+import builtins
 import fcntl
+import functools
 import gc
+import importlib.machinery
 import os
 import pickle
 import resource
@@ -50,6 +56,7 @@ import socket
 import struct
 import sys
 import threading
+import types
 
 from sky_native import _cpython_private
 from sky_native import _forked_child
@@ -58,10 +65,11 @@ from sky_native import _preloaded_locks
 
 # SkyPilot's module whose presence marks an API server process.
 _SERVER_MODULE = 'sky.server.requests.executor'
-# The server's main module (`-m sky.server.server`), and a module only its
-# main block imports.
+# The server's main module (`-m sky.server.server`), a module only its main
+# block imports, and that module's function the main block calls next.
 _SERVER_MAIN = 'sky.server.server'
 _SERVER_MAIN_BLOCK_MODULE = 'sky.server.uvicorn'
+_SERVER_LOGGING_SETUP = 'add_timestamp_prefix_for_server_logs'
 _MAX_MESSAGE = 4 << 20
 _MAX_FDS = 250
 _READY_TIMEOUT_SECONDS = 120.0
@@ -141,36 +149,62 @@ def _receive(sock):
 class _Zygote:
     """The parent's handle on its zygote process."""
 
-    def __init__(self, main):
-        """main: spawn's preparation of the main module, or None to send it
-        later (configure): the zygote imports SkyPilot meanwhile."""
-        from multiprocessing import util
-        parent_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.key = _process_key()
+    def __init__(self, pid, control, key, main, sys_path):
+        self.pid = pid
+        self.control = control
+        self.key = key
         self.main = main
-        self.sys_path = list(sys.path)  # what its imports resolve in
-        args = [self.key['executable'], *self.key['flags'], '-c',
-                f'from sky_native._zygote import main; main({zygote_end.fileno()})']
-        try:
-            self.pid = util.spawnv_passfds(os.fsencode(self.key['executable']), args,
-                                           [zygote_end.fileno()])
-        finally:
-            zygote_end.close()
-        self.control = parent_end
+        self.sys_path = sys_path  # what its imports resolved in
         self.lock = threading.Lock()
         self.state = 'starting'  # then 'ready' or 'failed'
+
+    @classmethod
+    def started(cls, key, main):
+        """A zygote exec'd as spawn's children are, that imports the SkyPilot
+        modules this process has imported (a cold start's worth of time
+        before it is ready)."""
+        from multiprocessing import util
+        parent_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        args = [key['executable'], *key['flags'], '-c',
+                f'from sky_native._zygote import main; main({zygote_end.fileno()})']
+        try:
+            pid = util.spawnv_passfds(os.fsencode(key['executable']), args,
+                                      [zygote_end.fileno()])
+        finally:
+            zygote_end.close()
+        zygote = cls(pid, parent_end, key, main, list(sys.path))
         main_spec = getattr(sys.modules.get('__main__'), '__spec__', None)
         main_name = main_spec.name if main_spec is not None else None
         preload = sorted(n for n in list(sys.modules)
                          if (n == 'sky' or n.startswith('sky.')) and n != main_name)
-        _send(self.control, {'key': self.key, 'sys_path': self.sys_path,
-                             'preload': preload or ['sky'], 'main': main})
+        _send(parent_end, {'key': key, 'sys_path': zygote.sys_path,
+                           'preload': preload or ['sky'], 'main': main})
+        return zygote
 
-    def configure(self, main):
-        """Sends the main module's preparation to a zygote started without."""
-        with self.lock:
-            _send(self.control, main)
-            self.main = main
+    @classmethod
+    def forked(cls, key, main):
+        """A zygote forked from this process, which has imported what a spawn
+        child's main module imports and has started nothing yet (the server's
+        main block): it shares this process's pages and is ready as soon as it
+        has run the main module."""
+        parent_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        sys_path = list(sys.path)
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()  # else the zygote's children would write it again
+        # The imports' locks, listed while the heap is still collected.
+        locks = _preloaded_locks.find()
+        # This process's heap is frozen too: its collections would otherwise
+        # write to every object in it and unshare the pages the zygote and
+        # its children share with it. What is frozen here was made by the
+        # imports and lives as long as the process anyway.
+        gc.freeze()
+        pid = os.fork()
+        if pid == 0:
+            parent_end.close()
+            _forked_main(zygote_end, key, sys_path, main, locks)  # never returns
+        zygote_end.close()
+        return cls(pid, parent_end, key, main, sys_path)
 
     def usable(self, key, main):
         from multiprocessing import util
@@ -213,25 +247,17 @@ _zygote_lock = threading.Lock()
 
 def _start_zygote(key, main):
     """The zygote for a parent in this state, started now if there is none
-    (a fresh one replaces one started under another key or main module; one
-    started with the process gets this main module if its imports resolve
-    alike), or None if none can start."""
+    (a fresh one replaces one started under another key or main module), or
+    None if none can start."""
     global _zygote
     with _zygote_lock:
-        zygote = _zygote
-        if (zygote is not None and zygote.main is None and zygote.key == key and
-                _import_state.resolves_alike(main.get('sys_path', []), zygote.sys_path)):
-            try:
-                zygote.configure(main)
-            except OSError:
-                pass  # it went away: a fresh one below
-        if zygote is not None and (zygote.main is None or zygote.key != key or
-                                   not _same_main_run(main, zygote.main)):
-            zygote.control.close()  # it ends when its control socket does
+        if _zygote is not None and (_zygote.key != key or
+                                    not _same_main_run(main, _zygote.main)):
+            _zygote.control.close()  # it ends when its control socket does
             _zygote = None
         if _zygote is None:
             try:
-                _zygote = _Zygote(main)
+                _zygote = _Zygote.started(key, main)
             except (OSError, ValueError):
                 return None
         return _zygote
@@ -244,48 +270,60 @@ def _zygote_for(key, main):
     return zygote if zygote is not None and zygote.usable(key, main) else None
 
 
-def _start_with_server():
-    """In a process started as SkyPilot's server (`-m sky.server.server`):
-    the zygote starts with it and imports SkyPilot beside the server's own
-    import; it gets the main module's preparation when the server's main
-    block runs (_configure_early) or at the first child."""
-    global _zygote
-    argv = sys.orig_argv[1:]
-    if not any(argv[i:i + 2] == ['-m', _SERVER_MAIN] for i in range(len(argv))):
-        return
-    from multiprocessing import spawn
-    if os.fsdecode(spawn.get_executable()) != sys.executable:
-        return
-    with _zygote_lock:
-        try:
-            _zygote = _Zygote(None)
-        except (OSError, ValueError):
-            _zygote = None
-
-
-def _configure_early(_module):
-    """SkyPilot's server imports sky.server.uvicorn in its main block, once
-    its environment is final and before it starts any child: the zygote
-    started with the process gets the main module then and runs it while the
-    server sets itself up (databases, users, config), so that the first
-    child (the request queue's server, which the server waits for) finds it
-    ready. Each child compares its state with the zygote's as always."""
-    global _zygote
-    from multiprocessing import spawn
+def _fork_with_server(module):
+    """SkyPilot's server (`-m sky.server.server`) imports sky.server.uvicorn
+    in its main block once its environment is final, and then sets up its
+    own logging (add_timestamp_prefix_for_server_logs, which its children
+    must not have) before it opens a database or starts a thread or a child.
+    Right before that call the zygote is forked from the server: it shares
+    the server's import of SkyPilot instead of making its own, and is ready
+    by the server's first child (the request queue's server, which the
+    server waits for). Each child compares its state with the zygote's as
+    always; where no zygote could be forked here, the first child starts
+    one as in any other process."""
     main_module = sys.modules.get('__main__')
     if getattr(main_module, '__name__', None) != '__main__':
         return  # a spawned child: its main module is the server's, as __mp_main__
     main_spec = getattr(main_module, '__spec__', None)
-    if main_spec is not None and main_spec.name == _SERVER_MAIN and _applies():
-        _start_zygote(_process_key(),
-                      _main_preparation(spawn.get_preparation_data(_SERVER_MAIN)))
+    original = getattr(module, _SERVER_LOGGING_SETUP, None)
+    if main_spec is None or main_spec.name != _SERVER_MAIN or original is None or \
+            not _applies():
+        return
+
+    @functools.wraps(original)
+    def fork_zygote_first(*args, **kwargs):
+        setattr(module, _SERVER_LOGGING_SETUP, original)  # once, and as it was
+        _fork_zygote()
+        return original(*args, **kwargs)
+
+    setattr(module, _SERVER_LOGGING_SETUP, fork_zygote_first)
+
+
+def _fork_zygote():
+    global _zygote
+    from multiprocessing import spawn
+    main = _main_preparation(spawn.get_preparation_data(_SERVER_MAIN))
+    _let_thread_pools_stop()
+    if not _forked_child.is_single_threaded() or _unexpected_descriptors(()):
+        return
+    try:
+        zygote = _Zygote.forked(_process_key(), main)
+    except OSError:
         return
     with _zygote_lock:
-        if _zygote is not None and _zygote.main is None:
-            # Started with the process, of no use now (spawn set to another
-            # Python): it ends when its control socket does.
-            _zygote.control.close()
-            _zygote = None
+        _zygote = zygote
+
+
+def _let_thread_pools_stop():
+    """Libraries that keep a pool of threads stop it when the process forks
+    and start it again on their next use (numpy's OpenBLAS, through
+    pthread_atfork): a fork whose child exits at once leaves this process
+    with no such thread, so that the check for other threads that follows
+    sees only the ones that would not stop."""
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
 
 
 def _make_popen_class():
@@ -431,8 +469,7 @@ def install():
         return
     from sky_native import _importer
     _importer.when_imported('multiprocessing.context', _patch_spawn)
-    _importer.when_imported(_SERVER_MAIN_BLOCK_MODULE, _configure_early)
-    _start_with_server()
+    _importer.when_imported(_SERVER_MAIN_BLOCK_MODULE, _fork_with_server)
 
 
 # -- the zygote's side --
@@ -455,6 +492,14 @@ def _describe(fd):
         return os.readlink(f'/proc/self/fd/{fd}')
     except OSError:
         return '?'
+
+
+def _unexpected_descriptors(expected):
+    """Open descriptors other than stdio, `expected` and the native CPU
+    counter's (sky_native's counter checks its descriptor before each use
+    and reopens it: core/functions/include/sky/functions/online_cpus.h)."""
+    return [fd for fd in _open_descriptors()
+            if fd not in (0, 1, 2, *expected) and _describe(fd) != _CPU_COUNTER_FILE]
 
 
 def _preload(names):
@@ -679,7 +724,7 @@ def _become_child(server, conn, header, fds):
 
 
 def main(control_fd):
-    """The zygote process's program (started with spawn's flags)."""
+    """The exec'd zygote's program (started with spawn's flags)."""
     # Terminal signals go to the parent's process group: the zygote outlives
     # them as long as its parent does, and ends when the parent's end closes.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -690,29 +735,55 @@ def main(control_fd):
         sys.exit(1)
     sys.path[:] = setup['sys_path']
     _preload(setup['preload'])
-    main_preparation = setup['main']
-    if main_preparation is None:
-        try:
-            main_preparation, _ = _receive(control)  # configure()
-        except (OSError, EOFError, pickle.UnpicklingError):
-            sys.exit(0)  # the parent never started a child
-    original_main = sys.modules['__main__']
+    _serve(control, setup['key'], setup['sys_path'], setup['main'], sys.modules['__main__'])
+
+
+def _forked_main(control, key, sys_path, main_preparation, locks):
+    """The forked zygote's program: as the exec'd zygote's from the point
+    where its imports are done. It never returns into the server's code."""
+    global _zygote, _zygote_lock
+    try:
+        _zygote, _zygote_lock = None, threading.Lock()  # its children's own
+        _restore_signals({'ignored': [*_ignored_signals(), signal.SIGINT],
+                          'mask': signal.pthread_sigmask(signal.SIG_BLOCK, [])})
+        original_main = _command_line_main()
+        sys.modules['__main__'] = original_main
+        _serve(control, key, sys_path, main_preparation, original_main, locks)
+    except BaseException:  # pylint: disable=broad-except
+        sys.excepthook(*sys.exc_info())  # as an exec'd zygote's would be printed
+        os._exit(1)
+    os._exit(0)
+
+
+def _command_line_main():
+    """A __main__ as `python -c` starts with it (spawn's command line)."""
+    module = types.ModuleType('__main__')
+    module.__annotations__ = {}
+    module.__builtins__ = builtins
+    module.__loader__ = importlib.machinery.BuiltinImporter
+    return module
+
+
+def _serve(control, key, sys_path, main_preparation, original_main, inherited_locks=([], None)):
+    """Runs the main module, reports whether the zygote is ready, then forks
+    children until the parent closes the control socket. Returns when the
+    zygote ends; in each child, runs it and exits. inherited_locks: what
+    preloaded_locks.find() gave in the process this one was forked from,
+    whose heap is frozen (a scan here sees only what is not)."""
     main_unsafe = _prerun_main(main_preparation)
-    server = _ZygoteServer(control, _process_key(), setup['sys_path'], main_preparation,
-                           original_main)
+    server = _ZygoteServer(control, _process_key(), sys_path, main_preparation, original_main)
     server.pid = os.getpid()
-    server.installed = _installed_state(setup['sys_path'])
-    server.locks, locks_refused = _preloaded_locks.find()
-    # A descriptor the preload left open could collide with one the parent
+    server.installed = _installed_state(sys_path)
+    locks, locks_refused = _preloaded_locks.find()
+    server.locks = [*inherited_locks[0], *locks]
+    locks_refused = inherited_locks[1] or locks_refused
+    # A descriptor the imports left open could collide with one the parent
     # passes (a spawn child opens it after those): such a zygote serves none.
-    # sky_native's CPU counter checks its descriptor before each use and
-    # reopens it (core/functions/include/sky/functions/online_cpus.h): children close it.
-    extra = [fd for fd in _open_descriptors()
-             if fd not in (0, 1, 2, control.fileno()) and _describe(fd) != _CPU_COUNTER_FILE]
+    extra = _unexpected_descriptors((control.fileno(),))
     unsafe = [reason for reason, bad in (
         (main_unsafe, main_unsafe),
         (locks_refused, locks_refused),
-        ('state', server.key != setup['key']),
+        ('state', server.key != key),
         ('threads', not _forked_child.is_single_threaded()),
         ('descriptors ' + ' '.join(f'{fd}:{_describe(fd)}' for fd in extra), extra)) if bad]
     gc.collect()
@@ -720,10 +791,9 @@ def main(control_fd):
     try:
         _send(control, 'unsafe: ' + ', '.join(unsafe) if unsafe else 'ready')
     except OSError:
-        sys.exit(0)
+        return
     if unsafe:
-        sys.exit(0)
+        return
     child = server.run()
-    if child is None:
-        sys.exit(0)
-    _become_child(server, *child)
+    if child is not None:
+        _become_child(server, *child)

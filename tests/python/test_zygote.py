@@ -4,7 +4,9 @@ API server process forked from the zygote sees what a spawned one sees.
 Each test compares the children of tests/python/zygote_probe.py run with the
 zygote (the default: SKY_NATIVE_ZYGOTE unset) and with SKY_NATIVE_ZYGOTE=0
 (multiprocessing's own spawn), in the same way, on one of the differences a
-fork could make."""
+fork could make; for both kinds of zygote: the one a process that imported
+SkyPilot's executor starts at its first child, and the one forked from the
+server at its main block (the probe run `--as-server`)."""
 import json
 import os
 import pathlib
@@ -19,14 +21,15 @@ pytestmark = pytest.mark.launcher  # about the launcher (skipped under the wheel
 PROBE = pathlib.Path(__file__).resolve().parent / 'zygote_probe.py'
 
 
-def _probe(tmp_path, zygote):
+def _probe(tmp_path, zygote, as_server):
     cwd = tmp_path / ('zygote' if zygote else 'spawn')
     cwd.mkdir()
     env = {k: v for k, v in os.environ.items() if k != 'SKY_NATIVE_ZYGOTE'}
     env['HOME'] = str(tmp_path / 'home')
     if not zygote:
         env['SKY_NATIVE_ZYGOTE'] = '0'
-    result = subprocess.run([sys.executable, str(PROBE)], cwd=cwd, env=env, capture_output=True,
+    result = subprocess.run([sys.executable, str(PROBE), *(['--as-server'] if as_server else [])],
+                            cwd=cwd, env=env, capture_output=True,
                             text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -35,11 +38,12 @@ def _probe(tmp_path, zygote):
     return report
 
 
-@pytest.fixture(scope='module')
-def probes(tmp_path_factory):
+@pytest.fixture(scope='module', params=['started', 'forked'])
+def probes(request, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp('zygote')
     (tmp_path / 'home').mkdir()
-    return _probe(tmp_path, True), _probe(tmp_path, False)
+    as_server = request.param == 'forked'
+    return _probe(tmp_path, True, as_server), _probe(tmp_path, False, as_server)
 
 
 def test_children_come_from_the_zygote(probes):
@@ -47,7 +51,16 @@ def test_children_come_from_the_zygote(probes):
     for child in spawn['children']:
         assert child['ppid'] == spawn['parent_pid']
     zygote_pids = {child['ppid'] for child in zygote['children']}
-    assert spawn['parent_pid'] not in zygote_pids and len(zygote_pids) >= 1
+    assert zygote['parent_pid'] not in zygote_pids and len(zygote_pids) >= 1
+    # A forked zygote has the server's command line, a started one its own.
+    # The forked one serves the first child; the environment changes after
+    # it (as a server's never does) and the next ones start another.
+    started = zygote['children']
+    if '--as-server' in zygote['parent_cmdline']:
+        assert started[0]['ppid_cmdline'] == zygote['parent_cmdline']
+        started = started[1:]
+    for child in started:
+        assert 'sky_native._zygote' in ' '.join(child['ppid_cmdline'])
     # multiprocessing's parent is still the process that started the child.
     for report in probes:
         for child in report['children']:

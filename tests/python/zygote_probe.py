@@ -3,7 +3,12 @@ API server does, and prints as JSON what each child sees of the differences
 a fork could make (tests/python/test_zygote.py runs it with and without the
 zygote).
 
-Usage: sky-native zygote_probe.py
+Usage: sky-native zygote_probe.py [--as-server]
+
+--as-server: the parent's main module is, for spawn, SkyPilot's server module
+and it runs the server's main block up to where sky-native forks the zygote
+from the server (see _as_server_main_block); otherwise the zygote is started
+at the first child, as in any process that imported SkyPilot's executor.
 """
 import json
 import multiprocessing
@@ -60,6 +65,11 @@ def _ssh_config_lock():
         return f'{type(exc).__name__}: {exc}'
 
 
+def _cmdline(pid):
+    with open(f'/proc/{pid}/cmdline', 'rb') as f:
+        return f.read().decode(errors='replace').split('\0')[:-1]
+
+
 def report(queue):
     umask = os.umask(0)
     os.umask(umask)
@@ -67,6 +77,7 @@ def report(queue):
     queue.put({
         'pid': os.getpid(),
         'ppid': os.getppid(),
+        'ppid_cmdline': _cmdline(os.getppid()),
         'parent_process': multiprocessing.parent_process().pid,
         'random': random.random(),
         'urandom': os.urandom(8).hex(),
@@ -109,12 +120,29 @@ def report_main(queue):
     })
 
 
+def _as_server_module():
+    """This process's main module is, for spawn, SkyPilot's server module (as
+    under `sky-native -m sky.server.server`): each child runs it as
+    __mp_main__, and unpickles its target from this module imported by name."""
+    import importlib.util
+    sys.modules['__main__'].__spec__ = importlib.util.find_spec('sky.server.server')
+
+
+def _as_server_main_block():
+    """What the server's main block does before it opens anything or starts
+    a thread or a child: imports sky.server.uvicorn and sets up the server's
+    logging, which sky-native precedes by forking the zygote from this
+    process."""
+    _as_server_module()
+    from sky.server import uvicorn as skyuvicorn
+    skyuvicorn.add_timestamp_prefix_for_server_logs()
+
+
 def _main_as_server_module():
     """A child started while this process's main module is, for spawn,
-    SkyPilot's server module (as under `sky-native -m sky.server.server`)."""
-    import importlib.util
+    SkyPilot's server module."""
     import zygote_probe  # the child unpickles its target from there
-    sys.modules['__main__'].__spec__ = importlib.util.find_spec('sky.server.server')
+    _as_server_module()
     queue = multiprocessing.Queue()
     child = multiprocessing.Process(target=zygote_probe.report_main, args=(queue,))
     child.start()
@@ -158,6 +186,14 @@ def _run(target, *args):
 
 def main():
     multiprocessing.set_start_method('spawn', force=True)
+    # The children's targets, where they unpickle them from.
+    probe = sys.modules[__name__]
+    if sys.argv[1:] == ['--as-server']:
+        # The first child's environment: the zygote forked here serves it;
+        # the changes below make the next ones start a zygote of their own.
+        os.environ['ZYGOTE_PROBE_STEP'] = '0'
+        _as_server_main_block()
+        import zygote_probe as probe
     # What the children must not inherit and must inherit.
     signal.signal(signal.SIGUSR1, signal.SIG_IGN)
     signal.signal(signal.SIGUSR2, lambda *_: None)
@@ -167,30 +203,31 @@ def main():
     busy = threading.Thread(target=stop.wait, daemon=True)
     busy.start()
     os.umask(0o027)
-    results = {'parent_pid': os.getpid(), 'parent_descriptors': _descriptors()}
+    results = {'parent_pid': os.getpid(), 'parent_cmdline': _cmdline(os.getpid()),
+               'parent_descriptors': _descriptors()}
     children = []
     for step in range(3):
         # An environment change after the first child reaches the next ones.
         os.environ['ZYGOTE_PROBE_STEP'] = str(step)
         queue = multiprocessing.Queue()
-        child = multiprocessing.Process(target=report, args=(queue,))
+        child = multiprocessing.Process(target=probe.report, args=(queue,))
         child.start()
         children.append(queue.get(timeout=120))
         child.join(60)
     results['children'] = children
     results['exit_codes'] = {
-        'sys.exit(3)': _run(exit_with, 3),
-        'sys.exit(None)': _run(exit_with, None),
-        'os._exit(7)': _run(exit_hard, 7),
-        'raise': _run(raise_error),
+        'sys.exit(3)': _run(probe.exit_with, 3),
+        'sys.exit(None)': _run(probe.exit_with, None),
+        'os._exit(7)': _run(probe.exit_hard, 7),
+        'raise': _run(probe.raise_error),
     }
-    victim = multiprocessing.Process(target=wait_forever)
+    victim = multiprocessing.Process(target=probe.wait_forever)
     victim.start()
     victim.terminate()
     victim.join(60)
     results['exit_codes']['terminate'] = victim.exitcode
     at_exit = os.path.join(os.getcwd(), 'atexit-ran')
-    results['exit_codes']['atexit'] = _run(exit_at_exit, at_exit)
+    results['exit_codes']['atexit'] = _run(probe.exit_at_exit, at_exit)
     results['atexit_ran'] = os.path.exists(at_exit)
     results['main_by_name'] = _main_as_server_module()
     stop.set()
