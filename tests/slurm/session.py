@@ -111,14 +111,15 @@ def _skypilot_process(pid):
 def executor_origins():
     """Where each running executor came from, one line per kind: `spawned`
     (its parent is the SkyPilot process whose pool it serves), `zygote` (its
-    parent's parent is) or `other`."""
+    parent's parent is: the parent, a zygote, may have the server's command
+    line, forked from it) or `other`."""
     origins = set()
     for pid in _executors():
         parent = _parent(pid)
-        if _skypilot_process(parent):
-            origins.add(b'spawned')
-        elif _skypilot_process(_parent(parent)):
+        if _skypilot_process(_parent(parent)):
             origins.add(b'zygote')
+        elif _skypilot_process(parent):
+            origins.add(b'spawned')
         else:
             origins.add(b'other')
     return subprocess.CompletedProcess('executors', 0, b''.join(
