@@ -201,8 +201,10 @@ class _Zygote:
         gc.freeze()
         pid = os.fork()
         if pid == 0:
-            parent_end.close()
-            _forked_main(zygote_end, key, sys_path, main, locks)  # never returns
+            try:
+                parent_end.close()
+            finally:
+                _forked_main(zygote_end, key, sys_path, main, locks)  # never returns
         zygote_end.close()
         return cls(pid, parent_end, key, main, sys_path)
 
@@ -293,7 +295,10 @@ def _fork_with_server(module):
     @functools.wraps(original)
     def fork_zygote_first(*args, **kwargs):
         setattr(module, _SERVER_LOGGING_SETUP, original)  # once, and as it was
-        _fork_zygote()
+        try:
+            _fork_zygote()
+        except Exception:  # pylint: disable=broad-except
+            pass  # (a failed fork, say): the server goes on as without it
         return original(*args, **kwargs)
 
     setattr(module, _SERVER_LOGGING_SETUP, fork_zygote_first)
@@ -306,10 +311,7 @@ def _fork_zygote():
     _let_thread_pools_stop()
     if not _forked_child.is_single_threaded() or _unexpected_descriptors(()):
         return
-    try:
-        zygote = _Zygote.forked(_process_key(), main)
-    except OSError:
-        return
+    zygote = _Zygote.forked(_process_key(), main)
     with _zygote_lock:
         _zygote = zygote
 

@@ -189,15 +189,19 @@ def cmdline(pid: int) -> List[str]:
 
 
 def api_server_pids(port: int) -> List[int]:
-    """Processes whose command line is an API server on this port."""
-    pids = []
+    """Processes whose command line is an API server on this port, but not
+    their children: under sky-native the server's zygote, forked from it,
+    and the zygote's children have its command line too (until SkyPilot's
+    setproctitle)."""
+    pids = set()
     for entry in pathlib.Path('/proc').iterdir():
         if not entry.name.isdigit():
             continue
         line = ' '.join(cmdline(int(entry.name)))
         if '-m sky.server.server' in line and f'--port={port}' in line:
-            pids.append(int(entry.name))
-    return pids
+            pids.add(int(entry.name))
+    below = {child for pid in pids for child in descendants(pid)}
+    return sorted(pids - below)
 
 
 def children(pid: int) -> List[int]:
