@@ -19,6 +19,8 @@ import stat
 import sys
 import threading
 
+import cli_runner  # beside this script, on its sys.path
+
 # An API server process: what makes sky-native fork its spawn children from
 # the zygote.
 import sky.server.requests.executor  # noqa: F401
@@ -65,11 +67,6 @@ def _ssh_config_lock():
         return f'{type(exc).__name__}: {exc}'
 
 
-def _cmdline(pid):
-    with open(f'/proc/{pid}/cmdline', 'rb') as f:
-        return f.read().decode(errors='replace').split('\0')[:-1]
-
-
 def report(queue):
     umask = os.umask(0)
     os.umask(umask)
@@ -77,7 +74,7 @@ def report(queue):
     queue.put({
         'pid': os.getpid(),
         'ppid': os.getppid(),
-        'ppid_cmdline': _cmdline(os.getppid()),
+        'ppid_cmdline': cli_runner.cmdline(os.getppid()),
         'parent_process': multiprocessing.parent_process().pid,
         'random': random.random(),
         'urandom': os.urandom(8).hex(),
@@ -203,7 +200,7 @@ def main():
     busy = threading.Thread(target=stop.wait, daemon=True)
     busy.start()
     os.umask(0o027)
-    results = {'parent_pid': os.getpid(), 'parent_cmdline': _cmdline(os.getpid()),
+    results = {'parent_pid': os.getpid(), 'parent_cmdline': cli_runner.cmdline(os.getpid()),
                'parent_descriptors': _descriptors()}
     children = []
     for step in range(3):
