@@ -11,7 +11,11 @@ venv's Python, sends them one after another: the server's load, not the
 client's start, is what is measured), with the managed-job controllers'
 share apart. Then each `spawn` child's start latency (Process.start() to the
 child running its target) in a process that has imported SkyPilot's request
-executor, as medians.
+executor, as medians. A fourth variant times the same start with the opt-in
+command server (SKY_NATIVE_SERVER=1) already running, as after any earlier
+command: the `api start` client is then served instead of importing SkyPilot
+(the server process starts as before); its memory figures include the
+command server's.
 
 Run with any Python, as root or where unprivileged user namespaces work:
 `python3 tests/bench/zygote.py build/sky-native .venv [--requests 100] [--runs 3]`
@@ -104,9 +108,26 @@ def _send_status_requests(python, count):
     return int(lines[-1]) if out.returncode == 0 and lines else count
 
 
+def _warm_command_server(sky):
+    """Starts the command server of this environment (a command starts one
+    for the next) and waits until it answers: the CPU seconds of the
+    processes running then, which the start to healthy does not count."""
+    _cli(sky, '--help')
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        status = subprocess.run([sky, '--native-server', 'status'], capture_output=True,
+                                text=True, check=False).stdout
+        if 'pid ' in status:
+            break
+        time.sleep(0.2)
+    return sum(p[3] for p in _processes().values())
+
+
 def inside(sky, python, deploy, idle, requests):
     """In the namespace (this process is its PID 1): one server's figures."""
     subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
+    served = os.environ.get('SKY_NATIVE_SERVER') == '1'
+    cpu_before = _warm_command_server(sky) if served else 0
     begin = time.monotonic()
     before = os.times()
     code = _cli(sky, 'api', 'start', *(['--deploy'] if deploy else []))
@@ -116,7 +137,7 @@ def inside(sky, python, deploy, idle, requests):
                     after.children_system - before.children_system)
     result = {'start_exit': code, 'seconds_to_healthy': round(healthy, 2),
               'cpu_seconds_to_healthy': round(
-                  children_cpu + sum(p[3] for p in _processes().values()), 2),
+                  children_cpu + sum(p[3] for p in _processes().values()) - cpu_before, 2),
               'after_start': _memory()}
     time.sleep(idle)
     result['idle'] = _memory()
@@ -124,6 +145,8 @@ def inside(sky, python, deploy, idle, requests):
     result['after_requests'] = _memory()
     result['failed_requests'] = failures
     _cli(sky, 'api', 'stop')
+    if served:
+        _cli(sky, '--native-server', 'stop')
     print(json.dumps(result))
 
 
@@ -151,11 +174,16 @@ def _report_time(queue):
     queue.put(time.time())
 
 
+_SERVED = 'sky-native (zygote, SKY_NATIVE_SERVER=1)'
+
+
 def _variants(binary, venv):
-    base = {k: v for k, v in os.environ.items() if k != 'SKY_NATIVE_ZYGOTE'}
+    base = {k: v for k, v in os.environ.items()
+            if k not in ('SKY_NATIVE_ZYGOTE', 'SKY_NATIVE_SERVER')}
     base.update(VIRTUAL_ENV=venv, PATH=f'{venv}/bin:{base.get("PATH", "")}')
     return [('sky-native (zygote)', binary, binary, dict(base)),
             ('sky-native (SKY_NATIVE_ZYGOTE=0)', binary, binary, dict(base, SKY_NATIVE_ZYGOTE='0')),
+            (_SERVED, binary, binary, dict(base, SKY_NATIVE_SERVER='1')),
             ('SkyPilot (sky)', f'{venv}/bin/sky', f'{venv}/bin/python', dict(base))]
 
 
@@ -224,6 +252,8 @@ def main():
         for mode, name, row in rows:
             print(f'{mode:7} {name:34} median of {args.runs}: {json.dumps(row)}', flush=True)
     for name, _, python, env in _variants(binary, venv):
+        if name == _SERVED:
+            continue  # a spawn child's start does not involve the command server
         env['HOME'] = subprocess.run(['mktemp', '-d'], capture_output=True, text=True,
                                      check=True).stdout.strip()
         out = subprocess.run([python, HERE, binary, venv, '--child-latency', '--children',
@@ -236,6 +266,7 @@ def main():
     for mode in args.modes.split(','):
         ours = next((r for m, n, r in rows if m == mode and 'zygote)' in n), {})
         theirs = next((r for m, n, r in rows if m == mode and n.startswith('SkyPilot')), {})
+        served = next((r for m, n, r in rows if m == mode and n == _SERVED), {})
         failed = [row for row in (ours, theirs)
                   if 'idle' not in row or row['start_exit'] or row['failed_requests']]
         if failed:
@@ -247,6 +278,12 @@ def main():
                   f'to healthy {theirs["seconds_to_healthy"] / ours["seconds_to_healthy"]:.2f}x '
                   f'faster, CPU to healthy '
                   f'{theirs["cpu_seconds_to_healthy"] / ours["cpu_seconds_to_healthy"]:.2f}x less')
+            if served.get('start_exit') == 0:
+                print(f'{mode}: with a running command server, to healthy '
+                      f'{theirs["seconds_to_healthy"] / served["seconds_to_healthy"]:.2f}x '
+                      f'faster, CPU to healthy '
+                      f'{theirs["cpu_seconds_to_healthy"] / served["cpu_seconds_to_healthy"]:.2f}x '
+                      f'less')
 
 
 if __name__ == '__main__':

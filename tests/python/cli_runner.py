@@ -171,10 +171,16 @@ def collapse_tracebacks(output: bytes) -> bytes:
     return _TRACEBACK.sub(b'', output)
 
 
+def stat_fields(pid: int) -> List[str]:
+    """The fields of /proc/PID/stat after the command name (the state is
+    [0], the parent [1]); raises OSError when the process is gone."""
+    return pathlib.Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
+
+
 def alive(pid: int) -> bool:
     """Whether the process exists and is not a zombie."""
     try:
-        state = pathlib.Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[0]
+        state = stat_fields(pid)[0]
     except OSError:
         return False
     return state != 'Z'

@@ -73,7 +73,7 @@ def _running(pids):
 def _state(pid):
     """The process's state letter (R, S, T, Z, ...), None when it is gone."""
     try:
-        return pathlib.Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[0]
+        return cli_runner.stat_fields(pid)[0]
     except OSError:
         return None
 
@@ -365,7 +365,7 @@ def _limits_and_nice(pid):
     value."""
     limits = [line for line in pathlib.Path(f'/proc/{pid}/limits').read_text().splitlines()
               if line.startswith(('Max open files', 'Max core file size'))]
-    return limits, int(pathlib.Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[16])
+    return limits, int(cli_runner.stat_fields(pid)[16])
 
 
 def test_resource_limits_and_nice_are_the_clients(served):

@@ -166,11 +166,6 @@ def _start_controllers(env, count=1, mask=()):
     return running
 
 
-def _parent(pid):
-    return int(pathlib.Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[1])
-
-
-
 def _signal_state(pid):
     lines = pathlib.Path(f'/proc/{pid}/status').read_text().splitlines()
     return {line.split(':')[0]: line.split()[1] for line in lines
@@ -189,7 +184,7 @@ def test_a_pool_started_at_once_is_served_by_one_server(env):
     exists: each waits for the one server the first started, and runs as
     its fork."""
     running = _start_controllers(env, count=3)
-    servers = {_parent(pid) for pid in running.values()}
+    servers = {int(cli_runner.stat_fields(pid)[1]) for pid in running.values()}
     assert len(servers) == 1, running
     assert cli_runner.cmdline(servers.pop())[1:3] == ['--native-server', 'serve']
     assert all(recorded != pid for recorded, pid in running.items())
