@@ -19,13 +19,16 @@ import os
 import sys
 
 
-def find():
+def find(collect=True):
     """In the preloading process, before it forks: (the locks its imports
-    made, why a child could not take them over or None)."""
+    made, why a child could not take them over or None). collect=False
+    skips the collection that would leave out the locks only garbage holds
+    (at worst refused then, and nothing forks from this process)."""
     filelock = sys.modules.get('filelock')
     if filelock is None:
         return [], None
-    gc.collect()  # a lock that is garbage is nobody's: neither taken over nor refused
+    if collect:
+        gc.collect()  # a lock that is garbage is nobody's: neither taken over nor refused
     pid = os.getpid()
     locks, refused = [], []
     from_filelock = {}  # type -> whether filelock defines it

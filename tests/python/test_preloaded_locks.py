@@ -4,6 +4,7 @@ the zygote and the command server do for SkyPilot's import-time lock.
 
 Each case forks this process (single-threaded at that point: pytest runs
 tests in its main thread) and reports from the child through a pipe."""
+import gc
 import os
 
 import filelock
@@ -77,3 +78,19 @@ def test_a_lock_that_is_garbage_is_not_refused(tmp_path):
     del cycle
     _, refused = _preloaded_locks.find()
     assert 'gone.lock' not in (refused or '')
+
+
+def test_without_a_collection_a_lock_that_is_garbage_is_refused(tmp_path):
+    """The server's zygote lists its locks without a collection: garbage it
+    cannot tell from a live lock refuses the fork, never hands a child a
+    singleton."""
+    gc.disable()  # else an automatic collection could free it first
+    try:
+        cycle = {'lock': filelock.FileLock(str(tmp_path / 'left.lock'), is_singleton=True)}
+        cycle['self'] = cycle
+        del cycle
+        _, refused = _preloaded_locks.find(collect=False)
+    finally:
+        gc.enable()
+        gc.collect()
+    assert refused is not None and 'left.lock' in refused
