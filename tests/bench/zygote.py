@@ -114,11 +114,10 @@ def _warm_command_server(sky):
     processes running then, which the start to healthy does not count."""
     _cli(sky, '--help')
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        status = subprocess.run([sky, '--native-server', 'status'], capture_output=True,
-                                text=True, check=False).stdout
-        if 'pid ' in status:
-            break
+    while 'pid ' not in subprocess.run([sky, '--native-server', 'status'], capture_output=True,
+                                       text=True, check=False).stdout:
+        if time.monotonic() > deadline:
+            raise RuntimeError('no command server answered')  # the row: an error
         time.sleep(0.2)
     return sum(p[3] for p in _processes().values())
 
