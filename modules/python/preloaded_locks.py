@@ -19,16 +19,15 @@ import os
 import sys
 
 
-def find(collect=True):
+def find():
     """In the preloading process, before it forks: (the locks its imports
-    made, why a child could not take them over or None). collect=False
-    skips the collection that would leave out the locks only garbage holds
-    (at worst refused then, and nothing forks from this process)."""
+    made, why a child could not take them over or None). A lock that is
+    garbage is nobody's: after a collection it is neither taken over nor
+    refused; without one it counts as any other (at worst refused, and
+    nothing forks from this process)."""
     filelock = sys.modules.get('filelock')
     if filelock is None:
         return [], None
-    if collect:
-        gc.collect()  # a lock that is garbage is nobody's: neither taken over nor refused
     pid = os.getpid()
     locks, refused = [], []
     from_filelock = {}  # type -> whether filelock defines it

@@ -21,6 +21,7 @@ brought closed.
 """
 import errno
 import fcntl
+import gc
 import os
 import resource
 import selectors
@@ -527,6 +528,7 @@ def serve(socket_path, material_fd=protocol.MATERIAL_FD, directory_fd=protocol.D
     if not _forked_child.is_single_threaded():
         sys.stderr.write('sky-native: threads run after the import; cannot fork safely\n')
         sys.exit(1)
+    gc.collect()  # a lock only garbage holds is not listed
     server.locks, refused = _preloaded_locks.find()
     if refused is not None:
         sys.stderr.write(f'sky-native: the import made {refused}; a command cannot take it\n')

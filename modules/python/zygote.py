@@ -196,7 +196,7 @@ class _Zygote:
         # collector. The server's start waits for this step, so it makes no
         # full collection (0.1 s): the imports leave next to no garbage, and
         # what they left is frozen with the rest.
-        locks = _preloaded_locks.find(collect=False)
+        locks = _preloaded_locks.find()
         # This process's heap is frozen too: its collections would otherwise
         # write to every object in it and unshare the pages the zygote and
         # its children share with it. What is frozen here was made by the
@@ -779,6 +779,7 @@ def _serve(control, key, sys_path, main_preparation, original_main, inherited_lo
     server = _ZygoteServer(control, _process_key(), sys_path, main_preparation, original_main)
     server.pid = os.getpid()
     server.installed = _installed_state(sys_path)
+    gc.collect()  # before the locks are listed, and the heap frozen below
     locks, locks_refused = _preloaded_locks.find()
     server.locks = [*inherited_locks[0], *locks]
     locks_refused = inherited_locks[1] or locks_refused
@@ -791,7 +792,6 @@ def _serve(control, key, sys_path, main_preparation, original_main, inherited_lo
         ('state', server.key != key),
         ('threads', not _forked_child.is_single_threaded()),
         ('descriptors ' + ' '.join(f'{fd}:{_describe(fd)}' for fd in extra), extra)) if bad]
-    gc.collect()
     gc.freeze()  # the preloaded heap stays shared with every child
     try:
         _send(control, 'unsafe: ' + ', '.join(unsafe) if unsafe else 'ready')

@@ -208,6 +208,12 @@ def _ratio(ours, theirs, when):
             f'{pss(ours, False) / pss(theirs, False):.2f}x)')
 
 
+def _start_ratios(ours, theirs):
+    return (f'to healthy {theirs["seconds_to_healthy"] / ours["seconds_to_healthy"]:.2f}x '
+            f'faster, CPU to healthy '
+            f'{theirs["cpu_seconds_to_healthy"] / ours["cpu_seconds_to_healthy"]:.2f}x less')
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('binary')
@@ -274,15 +280,9 @@ def main():
         else:
             print(f'{mode}: PSS idle {_ratio(ours, theirs, "idle")} of SkyPilot\'s, after '
                   f'requests {_ratio(ours, theirs, "after_requests")}; '
-                  f'to healthy {theirs["seconds_to_healthy"] / ours["seconds_to_healthy"]:.2f}x '
-                  f'faster, CPU to healthy '
-                  f'{theirs["cpu_seconds_to_healthy"] / ours["cpu_seconds_to_healthy"]:.2f}x less')
+                  f'{_start_ratios(ours, theirs)}')
             if served.get('start_exit') == 0:
-                print(f'{mode}: with a running command server, to healthy '
-                      f'{theirs["seconds_to_healthy"] / served["seconds_to_healthy"]:.2f}x '
-                      f'faster, CPU to healthy '
-                      f'{theirs["cpu_seconds_to_healthy"] / served["cpu_seconds_to_healthy"]:.2f}x '
-                      f'less')
+                print(f'{mode}: with a running command server, {_start_ratios(served, theirs)}')
 
 
 if __name__ == '__main__':
